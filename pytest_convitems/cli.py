@@ -1,0 +1,139 @@
+"""`convitems` command line: argument parsing only; the work lives in library modules.
+
+Exit codes (every command): 0 nothing at or above the failing severity, 1 findings that
+fail, 2 usage or input error (the message names the file and what to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from .errors import InputError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _add_format(p: argparse.ArgumentParser, *extra: str) -> None:
+    p.add_argument(
+        "--format", choices=("text", "json", *extra), default="text", help="output format"
+    )
+
+
+# --- convitems check ---------------------------------------------------------------
+
+
+def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("check", help="validate one request or response body (and query)")
+    p.add_argument("--endpoint", required=True, choices=("create", "list", "retrieve", "delete"))
+    p.add_argument("--direction", required=True, choices=("request", "response"))
+    p.add_argument("--status", type=int, default=200, help="response status (default 200)")
+    p.add_argument(
+        "--query", action="append", default=[], metavar="K=V", help="a query parameter (repeat)"
+    )
+    p.add_argument("file", nargs="?", default="-", help="JSON body file, or - for stdin")
+    _add_format(p)
+    p.set_defaults(handler=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    raise InputError("convitems check is not implemented yet")
+
+
+# --- convitems validate ------------------------------------------------------------
+
+
+def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("validate", help="validate cassettes (files or folders, recursive)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    _add_format(p)
+    p.set_defaults(handler=_run_validate)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    raise InputError("convitems validate is not implemented yet")
+
+
+# --- convitems serve ---------------------------------------------------------------
+
+
+def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the embedded items API on loopback")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
+    p.add_argument("--profile", choices=("current", "seed"), default="current")
+    p.set_defaults(handler=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    raise InputError("convitems serve is not implemented yet")
+
+
+# --- convitems proxy ---------------------------------------------------------------
+
+
+def _add_proxy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("proxy", help="run mitmproxy with the convitems addon")
+    p.set_defaults(handler=_run_proxy)
+
+
+def _run_proxy(args: argparse.Namespace) -> int:
+    raise InputError("convitems proxy is not implemented yet")
+
+
+# --- convitems drift ---------------------------------------------------------------
+
+
+def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("drift", help="compare two cassettes or folders of cassettes")
+    p.add_argument("old")
+    p.add_argument("new")
+    _add_format(p, "markdown")
+    p.set_defaults(handler=_run_drift)
+
+
+def _run_drift(args: argparse.Namespace) -> int:
+    raise InputError("convitems drift is not implemented yet")
+
+
+# --- convitems demo ----------------------------------------------------------------
+
+
+def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("demo", help="the three jobs, end to end, on the embedded server")
+    p.set_defaults(handler=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    raise InputError("convitems demo is not implemented yet")
+
+
+# -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convitems",
+        description="Validate, record, replay and drift-check OpenAI Conversations items traffic.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_proxy, _add_serve, _add_validate, _add_check, _add_drift, _add_demo):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except InputError as exc:
+        print(f"convitems {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""One HTTP request/response pair, in neutral form.
+
+Neither mitmproxy nor vcrpy types appear here: the proxy addon, the pytest plugin and
+the cassette module each convert their own representation into an `Exchange`, and
+everything downstream (validation, recording, drift) reads only this.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+Headers = dict[str, list[str]]
+"""Header name -> values, as vcrpy stores them. Lookups go through `header()`."""
+
+
+def header(headers: Headers, name: str) -> str | None:
+    """The first value of a header, matched case-insensitively."""
+    lowered = name.lower()
+    for key, values in headers.items():
+        if key.lower() == lowered and values:
+            return values[0]
+    return None
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str
+    headers: Headers = field(default_factory=dict)
+    body: bytes = b""
+
+    @cached_property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @cached_property
+    def query_string(self) -> str:
+        return urlsplit(self.url).query
+
+    def header(self, name: str) -> str | None:
+        return header(self.headers, name)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    reason: str = ""
+    headers: Headers = field(default_factory=dict)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return header(self.headers, name)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A request and, once it arrived, its response (`None` while in flight or on error)."""
+
+    request: Request
+    response: Response | None = None
+    source: dict[str, Any] | None = None
+    """Where this exchange was read from, e.g. {"cassette": path, "interaction": 3}."""
+
+
+def is_json_content_type(value: str | None) -> bool:
+    """True for `application/json` and `+json` media types (parameters ignored)."""
+    if not value:
+        return False
+    media = value.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def json_or_none(body: bytes) -> Any:
+    """The parsed body, or None when it is empty or not JSON."""
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
