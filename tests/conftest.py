@@ -1,0 +1,32 @@
+"""Shared fixtures. Each fixture starts real parts on loopback and stops them by itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from pytest_convitems.server import RunningServer
+
+FAKE_API_KEY = "sk-convitems-FAKE-test-key-000000000000"
+"""Obviously fake, but token-shaped: redaction must catch it."""
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    """The embedded items API (`current` profile) on a free loopback port."""
+    from pytest_convitems.server import running_server
+
+    with running_server(profile="current") as srv:
+        yield srv
+
+
+@pytest.fixture
+def seed_server() -> Iterator[RunningServer]:
+    """The embedded items API answering as the seed page's release."""
+    from pytest_convitems.server import running_server
+
+    with running_server(profile="seed") as srv:
+        yield srv
