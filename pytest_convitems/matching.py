@@ -1,0 +1,210 @@
+"""Replay matching: which recorded exchange answers a request, and why none does.
+
+Shared by the pytest plugin and the proxy's replay mode. A request matches a recorded one
+when method, path, query (parsed, so `include[]=` and repeated `include=` agree, order of
+keys ignored) and body (JSON-equal, so key order and whitespace do not count) are equal.
+The host is ignored: a cassette recorded through the proxy against the upstream replays
+against whatever base URL the client uses now.
+
+Lookups are dictionary hits, never a scan, so replaying from a large cassette costs the
+same per call as from a small one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from .exchange import Exchange, Request
+from .findings import pointer
+from .routes import parse_query
+
+_MISSING = "(absent)"
+_CLOSEST_CANDIDATES = 25
+"""How many same-method candidates get a body diff when nothing matched: bounds the cost."""
+
+
+def _canonical_query(query_string: str) -> tuple[tuple[str, Any], ...]:
+    parsed = parse_query(query_string)
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in parsed.items()))
+
+
+def _canonical_body(body: bytes) -> str | bytes:
+    if not body:
+        return b""
+    try:
+        return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+    except (ValueError, UnicodeDecodeError):
+        return body
+
+
+def _normal_path(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
+def request_key(request: Request) -> Hashable:
+    """What two requests must share to be the same request on replay."""
+    return (
+        request.method.upper(),
+        _normal_path(request.path),
+        _canonical_query(request.query_string),
+        _canonical_body(request.body),
+    )
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The recorded request nearest to one that had no match, and how they differ."""
+
+    recorded: Exchange
+    index: int
+    """Position of `recorded` among the interactions the index was built from."""
+    differences: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        req = self.recorded.request
+        lines = [f"closest recorded request (interaction {self.index}): {req.method} {req.url}"]
+        lines += [f"  - {d}" for d in self.differences]
+        return "\n".join(lines)
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        return body.decode("utf-8", "replace")
+
+
+def _short(value: Any) -> str:
+    if value is _MISSING or (isinstance(value, str) and value == _MISSING):
+        return _MISSING
+    text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _value_differences(part: str, recorded: Any, sent: Any) -> list[str]:
+    """JSON-pointer differences between two JSON values, via deepdiff's tree view."""
+    if recorded == sent:
+        return []
+    if not isinstance(recorded, dict | list) or not isinstance(sent, dict | list):
+        return [f"{part}: recorded {_short(recorded)}, sent {_short(sent)}"]
+    tree = DeepDiff(recorded, sent, view="tree", ignore_order=False)
+    out: list[str] = []
+    for kind, levels in tree.items():
+        for level in levels:
+            where = pointer(*level.path(output_format="list")) or "/"
+            if "removed" in kind:
+                out.append(f"{part} {where}: recorded {_short(level.t1)}, not sent")
+            elif "added" in kind:
+                out.append(f"{part} {where}: not recorded, sent {_short(level.t2)}")
+            else:
+                out.append(f"{part} {where}: recorded {_short(level.t1)}, sent {_short(level.t2)}")
+    return out
+
+
+def describe_differences(recorded: Request, sent: Request) -> list[str]:
+    """Every way `sent` differs from `recorded`, most decisive first."""
+    diffs: list[str] = []
+    if recorded.method.upper() != sent.method.upper():
+        diffs.append(f"method: recorded {recorded.method}, sent {sent.method}")
+    if _normal_path(recorded.path) != _normal_path(sent.path):
+        diffs.append(f"path: recorded {recorded.path}, sent {sent.path}")
+    rq, sq = (
+        dict(_canonical_query(recorded.query_string)),
+        dict(_canonical_query(sent.query_string)),
+    )
+    for key in sorted(rq.keys() | sq.keys()):
+        if rq.get(key, _MISSING) != sq.get(key, _MISSING):
+            diffs.append(
+                f"query {pointer(key)}: recorded {_short(rq.get(key, _MISSING))}, "
+                f"sent {_short(sq.get(key, _MISSING))}"
+            )
+    if _canonical_body(recorded.body) != _canonical_body(sent.body):
+        diffs += _value_differences("body", _json(recorded.body), _json(sent.body))
+    return diffs
+
+
+class ReplayIndex:
+    """Recorded exchanges indexed by `request_key`; each plays once, in recorded order."""
+
+    def __init__(self, exchanges: Iterable[Exchange], *, allow_repeats: bool = False) -> None:
+        self._exchanges = list(exchanges)
+        self._allow_repeats = allow_repeats
+        self._queues: dict[Hashable, deque[int]] = {}
+        self._last: dict[Hashable, int] = {}
+        self._played: set[int] = set()
+        for i, ex in enumerate(self._exchanges):
+            self._queues.setdefault(request_key(ex.request), deque()).append(i)
+
+    def __len__(self) -> int:
+        return len(self._exchanges)
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        return list(self._exchanges)
+
+    def add(self, exchange: Exchange) -> None:
+        """Index one more exchange (recorded during this run)."""
+        self._exchanges.append(exchange)
+        self._queues.setdefault(request_key(exchange.request), deque()).append(
+            len(self._exchanges) - 1
+        )
+
+    def take(self, request: Request) -> Exchange | None:
+        """The next unplayed recording of this request, or None."""
+        key = request_key(request)
+        queue = self._queues.get(key)
+        if queue:
+            i = queue.popleft()
+            self._played.add(i)
+            self._last[key] = i
+            return self._exchanges[i]
+        if self._allow_repeats and key in self._last:
+            return self._exchanges[self._last[key]]
+        return None
+
+    def unused(self) -> list[Exchange]:
+        return [ex for i, ex in enumerate(self._exchanges) if i not in self._played]
+
+    @property
+    def played_count(self) -> int:
+        return len(self._played)
+
+    def closest(self, request: Request) -> Mismatch | None:
+        """The recorded request nearest to `request` (which had no match), or None if empty."""
+        if not self._exchanges:
+            return None
+        key = request_key(request)
+        if key in self._last:
+            i = self._last[key]
+            times = sum(1 for j in self._played if request_key(self._exchanges[j].request) == key)
+            return Mismatch(
+                self._exchanges[i],
+                i,
+                [
+                    f"this exact request was recorded {times} time(s) and every recording "
+                    "was already replayed; record again to capture the extra call"
+                ],
+            )
+        method, path = request.method.upper(), _normal_path(request.path)
+
+        def rank(i: int) -> tuple[int, int, int]:
+            r = self._exchanges[i].request
+            return (
+                r.method.upper() != method,
+                _normal_path(r.path) != path,
+                i in self._played,
+            )
+
+        candidates = sorted(range(len(self._exchanges)), key=rank)[:_CLOSEST_CANDIDATES]
+        best: Mismatch | None = None
+        for i in candidates:
+            diffs = describe_differences(self._exchanges[i].request, request)
+            if best is None or len(diffs) < len(best.differences):
+                best = Mismatch(self._exchanges[i], i, diffs)
+        return best

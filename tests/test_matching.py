@@ -1,0 +1,77 @@
+import json
+
+from pytest_convitems.exchange import Exchange, Request, Response
+from pytest_convitems.matching import ReplayIndex, request_key
+
+BASE = "https://api.openai.com/v1/conversations/conv_1/items"
+
+
+def _ex(method: str, url: str, body: object = None, answer: str = "ok") -> Exchange:
+    raw = json.dumps(body).encode() if body is not None else b""
+    return Exchange(Request(method, url, {}, raw), Response(200, "OK", {}, answer.encode()))
+
+
+def test_host_key_order_whitespace_and_include_encoding_do_not_count() -> None:
+    a = Request("POST", BASE + "?include%5B%5D=x&include%5B%5D=y", {}, b'{"a": 1, "b": [1, 2]}')
+    b = Request(
+        "post",
+        "http://127.0.0.1:8080/v1/conversations/conv_1/items?include=x&include=y",
+        {},
+        b'{"b":[1,2],"a":1}',
+    )
+    assert request_key(a) == request_key(b)
+
+
+def test_different_array_order_or_value_is_a_different_request() -> None:
+    a = Request("POST", BASE, {}, b'{"items": [1, 2]}')
+    b = Request("POST", BASE, {}, b'{"items": [2, 1]}')
+    assert request_key(a) != request_key(b)
+
+
+def test_repeated_identical_requests_replay_in_recorded_order_once_each() -> None:
+    index = ReplayIndex([_ex("GET", BASE, answer="first"), _ex("GET", BASE, answer="second")])
+    req = Request("GET", "http://localhost/v1/conversations/conv_1/items")
+    first, second = index.take(req), index.take(req)
+    assert first is not None and first.response is not None
+    assert second is not None and second.response is not None
+    assert (first.response.body, second.response.body) == (b"first", b"second")
+    assert index.take(req) is None
+    assert index.unused() == []
+    mismatch = index.closest(req)
+    assert mismatch is not None
+    assert "already replayed" in mismatch.differences[0]
+
+
+def test_allow_repeats_plays_the_last_recording_again() -> None:
+    index = ReplayIndex([_ex("GET", BASE, answer="only")], allow_repeats=True)
+    req = Request("GET", BASE)
+    assert index.take(req) is index.take(req)
+
+
+def test_closest_names_the_body_pointer_that_differs() -> None:
+    recorded = {"items": [{"role": "user", "content": "hi"}]}
+    sent = {"items": [{"role": "assistant", "content": "hi"}]}
+    index = ReplayIndex([_ex("GET", BASE), _ex("POST", BASE, recorded)])
+    req = Request("POST", BASE, {}, json.dumps(sent).encode())
+    assert index.take(req) is None
+    mismatch = index.closest(req)
+    assert mismatch is not None and mismatch.index == 1
+    assert mismatch.differences == ["body /items/0/role: recorded 'user', sent 'assistant'"]
+    assert "interaction 1" in mismatch.describe()
+
+
+def test_closest_reports_query_and_path_differences() -> None:
+    index = ReplayIndex([_ex("GET", BASE + "?limit=10")])
+    req = Request("GET", BASE.replace("conv_1", "conv_2") + "?limit=20")
+    mismatch = index.closest(req)
+    assert mismatch is not None
+    assert mismatch.differences[0].startswith("path: recorded /v1/conversations/conv_1/items")
+    assert "query /limit: recorded '10', sent '20'" in mismatch.differences
+
+
+def test_empty_index_has_no_closest_and_unused_lists_unplayed() -> None:
+    assert ReplayIndex([]).closest(Request("GET", BASE)) is None
+    index = ReplayIndex([_ex("GET", BASE), _ex("DELETE", BASE + "/msg_1")])
+    index.take(Request("GET", BASE))
+    assert [e.request.method for e in index.unused()] == ["DELETE"]
+    assert index.played_count == 1
