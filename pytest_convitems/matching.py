@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,14 +132,22 @@ def describe_differences(recorded: Request, sent: Request) -> list[str]:
 class ReplayIndex:
     """Recorded exchanges indexed by `request_key`; each plays once, in recorded order."""
 
-    def __init__(self, exchanges: Iterable[Exchange], *, allow_repeats: bool = False) -> None:
+    def __init__(
+        self,
+        exchanges: Iterable[Exchange],
+        *,
+        allow_repeats: bool = False,
+        key: Callable[[Request], Hashable] = request_key,
+    ) -> None:
+        # `key` lets a caller match on fewer parts (e.g. the plugin's `match_on`).
+        self._key = key
         self._exchanges = list(exchanges)
         self._allow_repeats = allow_repeats
         self._queues: dict[Hashable, deque[int]] = {}
         self._last: dict[Hashable, int] = {}
         self._played: set[int] = set()
         for i, ex in enumerate(self._exchanges):
-            self._queues.setdefault(request_key(ex.request), deque()).append(i)
+            self._queues.setdefault(key(ex.request), deque()).append(i)
 
     def __len__(self) -> int:
         return len(self._exchanges)
@@ -151,13 +159,13 @@ class ReplayIndex:
     def add(self, exchange: Exchange) -> None:
         """Index one more exchange (recorded during this run)."""
         self._exchanges.append(exchange)
-        self._queues.setdefault(request_key(exchange.request), deque()).append(
+        self._queues.setdefault(self._key(exchange.request), deque()).append(
             len(self._exchanges) - 1
         )
 
     def take(self, request: Request) -> Exchange | None:
         """The next unplayed recording of this request, or None."""
-        key = request_key(request)
+        key = self._key(request)
         queue = self._queues.get(key)
         if queue:
             i = queue.popleft()
@@ -179,10 +187,10 @@ class ReplayIndex:
         """The recorded request nearest to `request` (which had no match), or None if empty."""
         if not self._exchanges:
             return None
-        key = request_key(request)
+        key = self._key(request)
         if key in self._last:
             i = self._last[key]
-            times = sum(1 for j in self._played if request_key(self._exchanges[j].request) == key)
+            times = sum(1 for j in self._played if self._key(self._exchanges[j].request) == key)
             return Mismatch(
                 self._exchanges[i],
                 i,
