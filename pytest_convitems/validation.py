@@ -1,0 +1,467 @@
+"""Traffic -> findings: validate an items request or response against the models.
+
+Every validator is built once, at import. A valid body costs one pydantic-core pass over
+the raw bytes (no `json.loads`, no Python tree walk); only a failing body is parsed again
+to turn pydantic's errors into pointers (see `validation_errors`).
+
+Unknown fields in responses: the response models keep extras (`extra="allow"`), so each
+response schema is compiled a second time with every model's extra behaviour set to
+`forbid`. That validator runs first; an `extra_forbidden` error becomes a `drift` finding,
+and only then is the declared (extras-allowed) validator asked which real errors there are.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import CoreSchema, SchemaValidator
+
+from .exchange import Exchange, is_json_content_type
+from .findings import Direction, Endpoint, Finding, Part
+from .models import (
+    Conversation,
+    ConversationItem,
+    ConversationItemList,
+    ErrorResponse,
+    ItemCreateBody,
+    ItemCreateQuery,
+    ItemDeleteQuery,
+    ItemListQuery,
+    ItemRetrieveQuery,
+)
+from .routes import match_route, parse_query, route_for
+from .validation_errors import findings_from_errors, openai_param
+
+__all__ = [
+    "error_body",
+    "openai_param",
+    "validate_exchange",
+    "validate_request",
+    "validate_response",
+]
+
+# Query keys that are transport, not API: Azure OpenAI requires `api-version` on every call.
+TRANSPORT_QUERY_KEYS: Final[frozenset[str]] = frozenset({"api-version"})
+
+
+def _model_configs(schema: Any) -> list[dict[str, Any]]:
+    if isinstance(schema, list):
+        return [c for s in schema for c in _model_configs(s)]
+    if not isinstance(schema, dict):
+        return []
+    found = [c for v in schema.values() for c in _model_configs(v)]
+    if schema.get("type") == "model":
+        found.append(schema.get("config") or {})
+    return found
+
+
+def _unwrap_models(schema: Any) -> Any:
+    """A copy of a core schema with every model node replaced by its fields, extras forbidden.
+
+    Building model instances is a fifth of the cost of validating a list body, and only
+    the errors matter here. Valid only when every model shares one config, which then
+    applies to the whole validator (see `_drift_validator`).
+    """
+    if isinstance(schema, list):
+        return [_unwrap_models(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _unwrap_models(v) for k, v in schema.items()}
+    kind = out.get("type")
+    if kind == "model":
+        inner = dict(out["schema"])
+        if "ref" in out:
+            inner["ref"] = out["ref"]
+        out = inner
+        kind = out.get("type")
+    if kind in ("model-fields", "typed-dict") and out.get("extra_behavior", "allow") == "allow":
+        out["extra_behavior"] = "forbid"
+        out.pop("extras_schema", None)
+    return out
+
+
+def _drift_validator(schema: CoreSchema) -> SchemaValidator:
+    """The response schema, compiled again so that every unknown field is an error."""
+    configs = [{k: v for k, v in c.items() if k != "title"} for c in _model_configs(schema)]
+    if configs and all(c == configs[0] for c in configs):
+        config = dict(configs[0], extra_fields_behavior="forbid")
+        return SchemaValidator(_unwrap_models(schema), config)  # type: ignore[arg-type]
+    return SchemaValidator(_stand_in_models(schema))
+
+
+_STAND_INS: dict[type, type] = {}
+
+
+def _stand_in_models(schema: Any) -> Any:
+    """Fallback for mixed configs: keep model nodes (and their configs), forbid extras.
+
+    pydantic-core reuses a complete model's own (extras-allowing) validator for any
+    schema naming that class, so each class is swapped for a plain stand-in.
+    """
+    if isinstance(schema, list):
+        return [_stand_in_models(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _stand_in_models(v) for k, v in schema.items()}
+    if out.get("type") == "model":
+        config = dict(out.get("config") or {})
+        if config.get("extra_fields_behavior") == "allow":
+            config["extra_fields_behavior"] = "forbid"
+        cls = out["cls"]
+        if cls not in _STAND_INS:
+            _STAND_INS[cls] = type(cls.__name__, (), {"__module__": __name__})
+        out.update(config=config, cls=_STAND_INS[cls], custom_init=False)
+        out.pop("post_init", None)
+    elif out.get("type") in ("model-fields", "typed-dict") and out.get("extra_behavior") == "allow":
+        out["extra_behavior"] = "forbid"
+    return out
+
+
+@dataclass(frozen=True)
+class _Checker:
+    """A compiled validator for one part, and its extras-forbidding twin for responses."""
+
+    declared: Callable[[bytes], object]
+    strict: Callable[[bytes], object] | None = None
+
+
+def _json_checker(
+    schema: CoreSchema, validate: Callable[[bytes], object], *, drift: bool
+) -> _Checker:
+    if not drift:
+        return _Checker(validate)
+    twin = _drift_validator(schema)
+    return _Checker(validate, twin.validate_json)
+
+
+def _model_checker(model: type[BaseModel], *, drift: bool) -> _Checker:
+    return _json_checker(
+        model.__pydantic_core_schema__, model.__pydantic_validator__.validate_json, drift=drift
+    )
+
+
+_ITEM_ADAPTER: Final[TypeAdapter[Any]] = TypeAdapter(ConversationItem)
+
+_CREATE_BODY: Final = _model_checker(ItemCreateBody, drift=False)
+_QUERY_MODELS: Final[dict[Endpoint, type[BaseModel]]] = {
+    "create": ItemCreateQuery,
+    "list": ItemListQuery,
+    "retrieve": ItemRetrieveQuery,
+    "delete": ItemDeleteQuery,
+}
+_LIST: Final = _model_checker(ConversationItemList, drift=True)
+_SUCCESS: Final[dict[Endpoint, _Checker]] = {
+    "create": _LIST,
+    "list": _LIST,
+    "retrieve": _json_checker(
+        _ITEM_ADAPTER.core_schema, _ITEM_ADAPTER.validator.validate_json, drift=True
+    ),
+    "delete": _model_checker(Conversation, drift=True),
+}
+_ERROR: Final = _model_checker(ErrorResponse, drift=True)
+_SUCCESS_NAMES: Final[dict[Endpoint, str]] = {
+    "create": "a ConversationItemList",
+    "list": "a ConversationItemList",
+    "retrieve": "a conversation item",
+    "delete": "the parent Conversation",
+}
+
+
+def _finding(
+    endpoint: Endpoint, direction: Direction, part: Part, ptr: str, rule: str, message: str
+) -> Finding:
+    return Finding("error", endpoint, direction, part, ptr, rule, message)
+
+
+def _not_json(endpoint: Endpoint, direction: Direction, body: bytes) -> Finding:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _finding(
+            endpoint,
+            direction,
+            "body",
+            "",
+            "invalid_utf8",
+            f"the body is not valid UTF-8 (byte {exc.start}); JSON bodies must be UTF-8.",
+        )
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return _finding(
+            endpoint,
+            direction,
+            "body",
+            "",
+            "not_json",
+            f"the body is not valid JSON ({exc}); send a JSON object.",
+        )
+    return _finding(endpoint, direction, "body", "", "not_json", "the body is not valid JSON.")
+
+
+def _check_body(
+    checker: _Checker, body: bytes, endpoint: Endpoint, direction: Direction
+) -> list[Finding]:
+    """Validate raw JSON bytes; findings only, never an exception."""
+    first = checker.strict or checker.declared
+    try:
+        first(body)
+        return []
+    except ValidationError as exc:
+        first_errors = exc.errors()
+    except (ValueError, TypeError, RecursionError):
+        return [_not_json(endpoint, direction, body)]
+    if any(e["type"] in ("json_invalid", "json_type") for e in first_errors):
+        return [_not_json(endpoint, direction, body)]
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return [_not_json(endpoint, direction, body)]
+
+    drift_errors = []
+    errors = first_errors
+    if checker.strict is not None:
+        drift_errors = [e for e in first_errors if e["type"] == "extra_forbidden"]
+        errors = []
+        if len(drift_errors) < len(first_errors):
+            try:
+                checker.declared(body)
+            except ValidationError as exc:
+                errors = exc.errors()
+    findings = findings_from_errors(
+        errors, data, endpoint=endpoint, direction=direction, part="body"
+    )
+    if drift_errors:
+        known = {f.pointer for f in findings}
+        findings += [
+            f
+            for f in findings_from_errors(
+                drift_errors,
+                data,
+                endpoint=endpoint,
+                direction=direction,
+                part="body",
+                drift_rules=("unknown_field",),
+            )
+            if f.severity == "drift" and f.pointer not in known
+        ]
+    return findings
+
+
+def validate_query(endpoint: Endpoint, query_string: str) -> list[Finding]:
+    params = {k: v for k, v in parse_query(query_string).items() if k not in TRANSPORT_QUERY_KEYS}
+    try:
+        _QUERY_MODELS[endpoint].model_validate(params)
+    except ValidationError as exc:
+        return findings_from_errors(
+            exc.errors(), params, endpoint=endpoint, direction="request", part="query"
+        )
+    return []
+
+
+def validate_request(
+    endpoint: Endpoint, *, query_string: str = "", body: bytes | None = None
+) -> list[Finding]:
+    """Findings for one request's query and body (`None`/empty: no body was sent)."""
+    findings = validate_query(endpoint, query_string)
+    if route_for(endpoint).has_body:
+        if not body or not body.strip():
+            findings.append(
+                _finding(
+                    endpoint,
+                    "request",
+                    "body",
+                    "",
+                    "missing_body",
+                    'the request has no body; send a JSON object like {"items": [...]}.',
+                )
+            )
+        else:
+            findings += _check_body(_CREATE_BODY, body, endpoint, "request")
+    elif body:
+        findings.append(
+            _finding(
+                endpoint,
+                "request",
+                "body",
+                "",
+                "unexpected_body",
+                f"a {endpoint} request takes no body, but {len(body)} bytes were sent.",
+            )
+        )
+    return findings
+
+
+def validate_response(endpoint: Endpoint, status: int, body: bytes) -> list[Finding]:
+    """Findings for one response body: the success model on 2xx, the error body on 4xx/5xx."""
+    if 200 <= status < 300:
+        if status == 204 or not body.strip():
+            return [
+                _finding(
+                    endpoint,
+                    "response",
+                    "body",
+                    "",
+                    "missing_body",
+                    f"a {status} {endpoint} response must carry {_SUCCESS_NAMES[endpoint]}, "
+                    "but the body is empty.",
+                )
+            ]
+        return _check_body(_SUCCESS[endpoint], body, endpoint, "response")
+    if 400 <= status < 600:
+        if not body.strip():
+            return [
+                _finding(
+                    endpoint,
+                    "response",
+                    "body",
+                    "",
+                    "missing_body",
+                    f'a {status} response must carry {{"error": {{...}}}}, but the body is empty.',
+                )
+            ]
+        return _check_body(_ERROR, body, endpoint, "response")
+    return []
+
+
+# `/conversations//items` does not route (the route table needs non-empty ids), but it
+# is still items traffic with a broken path: the SDK refuses it, a raw client may not.
+_EMPTY_ID: Final = re.compile(r"/conversations/(?P<conv>[^/]*)/items(?:/(?P<item>[^/]*))?/?\Z")
+
+
+def _path_findings(method: str, path: str) -> tuple[Endpoint, list[Finding]] | None:
+    m = _EMPTY_ID.search(path)
+    if m is None:
+        return None
+    item = m.group("item")
+    has_item = item is not None and not (item == "" and path.endswith("/items/"))
+    endpoint: Endpoint
+    if method == "POST" and not has_item:
+        endpoint = "create"
+    elif method == "GET":
+        endpoint = "retrieve" if has_item else "list"
+    elif method == "DELETE" and has_item:
+        endpoint = "delete"
+    else:
+        return None
+    findings = []
+    if not m.group("conv"):
+        findings.append(
+            _finding(
+                endpoint,
+                "request",
+                "path",
+                "/conversation_id",
+                "empty_id",
+                "conversation_id is empty in the path; put the conversation's id "
+                "(conv_...) between /conversations/ and /items.",
+            )
+        )
+    if has_item and not item:
+        findings.append(
+            _finding(
+                endpoint,
+                "request",
+                "path",
+                "/item_id",
+                "empty_id",
+                "item_id is empty in the path; put the item's id after /items/.",
+            )
+        )
+    return endpoint, findings
+
+
+def _content_type(
+    value: str | None, body: bytes, endpoint: Endpoint, direction: Direction
+) -> list[Finding]:
+    if body and value is not None and not is_json_content_type(value):
+        return [
+            _finding(
+                endpoint,
+                direction,
+                "body",
+                "",
+                "content_type",
+                f"Content-Type is {value!r}, not application/json.",
+            )
+        ]
+    return []
+
+
+def validate_exchange(exchange: Exchange) -> list[Finding]:
+    """Findings for a request and (when present) its response; other traffic -> []."""
+    req = exchange.request
+    method = req.method.upper()
+    route = match_route(method, req.path)
+    if route is None:
+        broken = _path_findings(method, req.path)
+        if broken is None or not broken[1]:
+            return []
+        endpoint, findings = broken
+    else:
+        endpoint, findings = route.endpoint, []
+    has_body = route_for(endpoint).has_body
+    if has_body:
+        findings += _content_type(req.header("content-type"), req.body, endpoint, "request")
+    findings += validate_request(endpoint, query_string=req.query_string, body=req.body)
+    resp = exchange.response
+    if resp is not None:
+        findings += _content_type(resp.header("content-type"), resp.body, endpoint, "response")
+        findings += validate_response(endpoint, resp.status, resp.body)
+    if exchange.source is not None:
+        findings = [_with_source(f, exchange.source) for f in findings]
+    return findings
+
+
+def _with_source(finding: Finding, source: dict[str, Any]) -> Finding:
+    return Finding(
+        finding.severity,
+        finding.endpoint,
+        finding.direction,
+        finding.part,
+        finding.pointer,
+        finding.rule,
+        finding.message,
+        source,
+    )
+
+
+_CODES: Final[dict[str, str]] = {
+    "missing": "missing_required_parameter",
+    "missing_body": "missing_required_parameter",
+    "unknown_field": "unknown_parameter",
+    "too_long": "array_above_max_length",
+    "too_short": "array_below_min_length",
+    "string_too_long": "string_above_max_length",
+    "string_too_short": "string_below_min_length",
+    "above_maximum": "integer_above_max_value",
+    "below_minimum": "integer_below_min_value",
+    "not_json": "invalid_json",
+    "invalid_utf8": "invalid_json",
+}
+
+
+def error_body(findings: list[Finding]) -> dict[str, Any]:
+    """The 400 body OpenAI would send for the first error finding."""
+    errors = [f for f in findings if f.severity == "error"] or findings
+    if not errors:
+        raise ValueError("error_body needs at least one finding")
+    first = errors[0]
+    param = openai_param(first.pointer) if first.part != "path" else None
+    if first.part == "query" and param is not None:
+        param = param.split("[", 1)[0]
+    rule = first.rule
+    code = "invalid_type" if rule.endswith("_type") else _CODES.get(rule, "invalid_value")
+    return {
+        "error": {
+            "message": first.message,
+            "type": "invalid_request_error",
+            "param": param or None,
+            "code": code,
+        }
+    }

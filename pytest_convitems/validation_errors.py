@@ -1,0 +1,364 @@
+"""pydantic errors -> findings: one finding per problem, pointing at the field that was meant.
+
+pydantic's `loc` mixes real keys/indices with union tags: a discriminated union adds the
+tag (`('items', 0, 'message.input', 'role')`), a smart union adds the branch's type name
+(`('content', 'str')`, `('content', 'list[...]', 0, 'text')`). A pointer must hold only
+keys and indices, so each `loc` is walked against the JSON that was validated: an element
+is a key/index only where the data has it, otherwise it was a tag. Smart unions report
+every failed branch; only the branch the data was evidently meant for is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from pydantic_core import ErrorDetails
+
+from .findings import Direction, Endpoint, Finding, Part, Severity, pointer
+
+Loc = tuple[str | int, ...]
+
+# pydantic error type -> our rule id (anything absent keeps pydantic's own name).
+RULES: Final[dict[str, str]] = {
+    "missing": "missing",
+    "extra_forbidden": "unknown_field",
+    "literal_error": "invalid_value",
+    "enum": "invalid_value",
+    "union_tag_invalid": "unknown_type",
+    "too_long": "too_long",
+    "too_short": "too_short",
+    "string_too_long": "string_too_long",
+    "string_too_short": "string_too_short",
+    "string_pattern_mismatch": "pattern",
+    "less_than_equal": "above_maximum",
+    "less_than": "above_maximum",
+    "greater_than_equal": "below_minimum",
+    "greater_than": "below_minimum",
+    "model_type": "object_type",
+    "model_attributes_type": "object_type",
+    "dict_type": "object_type",
+    "json_invalid": "not_json",
+    "json_type": "not_json",
+    "value_error": "invalid_value",
+    "assertion_error": "invalid_value",
+}
+
+_TYPE_WORDS: Final[dict[str, str]] = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "none_required": "null",
+}
+
+
+def describe(value: Any) -> str:
+    """A short, human description of a JSON value, for 'not X' clauses."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return repr(text)
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def openai_param(ptr: str) -> str:
+    """`/items/3/content/0/type` -> `items[3].content[0].type` (OpenAI's `param` style)."""
+    if not ptr:
+        return ""
+    out = ""
+    for raw in ptr[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if token.isdigit():
+            out += f"[{token}]"
+        else:
+            out += f".{token}" if out else token
+    return out
+
+
+@dataclass
+class _Resolved:
+    tokens: list[str | int]
+    # (loc prefix, tag, whether the data there could be of the tag's type)
+    tags: list[tuple[Loc, str, bool]] = field(default_factory=list)
+
+
+_NOT_FOUND = object()
+
+
+def _child(data: Any, key: str | int) -> Any:
+    if isinstance(data, dict) and isinstance(key, str):
+        return data.get(key, _NOT_FOUND)
+    if isinstance(data, list) and isinstance(key, int) and not isinstance(key, bool):
+        return data[key] if 0 <= key < len(data) else _NOT_FOUND
+    return _NOT_FOUND
+
+
+def _tag_fits(tag: str, data: Any) -> bool:
+    """Whether a smart-union branch named `tag` could be the one meant for `data`."""
+    base = tag.split("[", 1)[0]
+    if base == "str":
+        return isinstance(data, str)
+    if base in ("int", "constrained-int"):
+        return isinstance(data, int) and not isinstance(data, bool)
+    if base in ("float", "constrained-float"):
+        return isinstance(data, (int, float)) and not isinstance(data, bool)
+    if base == "bool":
+        return isinstance(data, bool)
+    if base == "none":
+        return data is None
+    if base in ("list", "tuple", "set"):
+        return isinstance(data, list)
+    if base in ("literal",):
+        return not isinstance(data, (dict, list))
+    # dict[...], typed-dict, a model's class name, a discriminated-union tag
+    return isinstance(data, dict)
+
+
+def resolve_loc(data: Any, loc: Loc, missing_last: bool) -> _Resolved | None:
+    """Split `loc` into real pointer tokens and skipped union tags, guided by `data`."""
+
+    # Iterative with explicit backtracking points: a key that exists is taken as a key
+    # first; if the rest then fails to resolve, it is retried as a tag.
+    def walk(node: Any, i: int) -> _Resolved | None:
+        if i == len(loc):
+            return _Resolved([])
+        elem = loc[i]
+        child = _child(node, elem)
+        if child is not _NOT_FOUND:
+            rest = walk(child, i + 1)
+            if rest is not None:
+                rest.tokens.insert(0, elem)
+                return rest
+        if i == len(loc) - 1 and missing_last and isinstance(node, dict):
+            return _Resolved([elem])
+        if isinstance(elem, str):
+            rest = walk(node, i + 1)
+            if rest is not None:
+                rest.tags.insert(0, (loc[:i], elem, _tag_fits(elem, node)))
+                return rest
+        return None
+
+    return walk(data, 0)
+
+
+@dataclass
+class _Problem:
+    error: ErrorDetails
+    tokens: list[str | int]
+    tags: list[tuple[Loc, str, bool]]
+
+
+def _select_branches(problems: list[_Problem], data: Any) -> list[_Problem]:
+    """Keep, at every smart union, only the errors of the branch the data was meant for."""
+    points = sorted({prefix for p in problems for prefix, _tag, _fits in p.tags}, key=len)
+    for prefix in points:
+        # tag -> (does the data's JSON type fit the branch, the branch's errors)
+        branches: dict[str, tuple[bool, list[_Problem]]] = {}
+        for p in problems:
+            for pre, tag, fits in p.tags:
+                if pre == prefix:
+                    branches.setdefault(tag, (fits, []))[1].append(p)
+                    break
+        if len(branches) < 2:
+            continue
+        ranked = sorted(branches.values(), key=lambda b: (not b[0], len(b[1])))
+        best_fits, best_group = ranked[0]
+        losers = {id(p) for _fits, group in ranked[1:] for p in group}
+        if best_fits:
+            problems = [p for p in problems if id(p) not in losers]
+            continue
+        # No branch fits the data's JSON type: one finding at the union itself.
+        first = best_group[0]
+        tokens = first.tokens[: _token_count(first, prefix)]
+        merged = _Problem(
+            error={
+                "type": "union_type",
+                "loc": prefix,
+                "msg": "",
+                "input": _lookup(data, tokens),
+                "ctx": {"expected": list(dict.fromkeys(_branch_word(tag) for tag in branches))},
+            },
+            tokens=tokens,
+            tags=[t for t in first.tags if len(t[0]) < len(prefix)],
+        )
+        gone = losers | {id(p) for p in best_group}
+        problems = [p for p in problems if id(p) not in gone] + [merged]
+    return problems
+
+
+def _token_count(problem: _Problem, prefix: Loc) -> int:
+    """How many pointer tokens `prefix` (a loc prefix) contributes."""
+    skipped = sum(1 for pre, _t, _f in problem.tags if len(pre) < len(prefix))
+    return len(prefix) - skipped
+
+
+def _branch_word(tag: str) -> str:
+    base = tag.split("[", 1)[0]
+    return {
+        "str": "a string",
+        "int": "an integer",
+        "float": "a number",
+        "bool": "true or false",
+        "none": "null",
+        "list": "a list",
+        "tuple": "a list",
+    }.get(base, "an object")
+
+
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def _expected_values(ctx: dict[str, Any] | None) -> str:
+    expected = str((ctx or {}).get("expected", ""))
+    values = _QUOTED.findall(expected)
+    return ", ".join(values) if values else expected
+
+
+def _known_types(ctx: dict[str, Any] | None) -> str:
+    tags = _QUOTED.findall(str((ctx or {}).get("expected_tags", "")))
+    seen: dict[str, None] = {}
+    for tag in tags:
+        seen.setdefault(tag.split(".", 1)[0], None)
+    return ", ".join(seen)
+
+
+def message_for(error: ErrorDetails, name: str, given: Any, direction: Direction) -> str:
+    """One sentence naming the field, what is allowed and what was given."""
+    kind = error["type"]
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    field_name = name or "the body"
+    if kind == "missing":
+        return f"{field_name} is required but missing."
+    if kind == "extra_forbidden":
+        if direction == "response":
+            return (
+                f"{field_name} is not a field the models know; the API may have added it "
+                "(update the models if it is here to stay)."
+            )
+        return f"{field_name} is not a known parameter; remove it (the API rejects it)."
+    if kind in ("literal_error", "enum"):
+        return f"{field_name} must be one of {_expected_values(ctx)}, not {describe(given)}."
+    if kind == "union_tag_invalid":
+        return (
+            f"{field_name} {describe(ctx.get('tag', given))} is not a known type; "
+            f"expected one of {_known_types(ctx)}."
+        )
+    if kind == "union_tag_not_found":
+        return f"{field_name} is required: it says which kind of object this is."
+    if kind == "union_type":
+        return f"{field_name} must be {' or '.join(ctx['expected'])}, not {describe(given)}."
+    if kind in ("too_long", "too_short"):
+        limit = ctx.get("max_length" if kind == "too_long" else "min_length")
+        bound = "at most" if kind == "too_long" else "at least"
+        count = len(given) if isinstance(given, (list, dict, str)) else ctx.get("actual_length")
+        return f"{field_name} has {count} entries; {bound} {limit} are allowed."
+    if kind in ("string_too_long", "string_too_short"):
+        limit = ctx.get("max_length" if kind == "string_too_long" else "min_length")
+        bound = "at most" if kind == "string_too_long" else "at least"
+        length = len(given) if isinstance(given, str) else "?"
+        return f"{field_name} is {length} characters long; {bound} {limit} are allowed."
+    if kind == "string_pattern_mismatch":
+        return f"{field_name} must match {ctx.get('pattern')}, not {describe(given)}."
+    if kind in ("less_than_equal", "less_than", "greater_than_equal", "greater_than"):
+        words, key = {
+            "less_than_equal": ("at most", "le"),
+            "less_than": ("less than", "lt"),
+            "greater_than_equal": ("at least", "ge"),
+            "greater_than": ("more than", "gt"),
+        }[kind]
+        return f"{field_name} must be {words} {ctx.get(key)}, not {describe(given)}."
+    if kind in _TYPE_WORDS:
+        return f"{field_name} must be {_TYPE_WORDS[kind]}, not {describe(given)}."
+    if kind in ("json_invalid", "json_type"):
+        return f"the body is not valid JSON ({ctx.get('error', error['msg'])})."
+    detail = error["msg"].rstrip(".")
+    return f"{field_name}: {detail} (got {describe(given)})."
+
+
+def findings_from_errors(
+    errors: Sequence[ErrorDetails],
+    data: Any,
+    *,
+    endpoint: Endpoint,
+    direction: Direction,
+    part: Part,
+    drift_rules: Iterable[str] = (),
+    source: dict[str, Any] | None = None,
+) -> list[Finding]:
+    """pydantic errors on `data` -> findings; errors in `drift_rules` become `drift`."""
+    drift = set(drift_rules)
+    problems: list[_Problem] = []
+    for err in errors:
+        loc = tuple(err["loc"])
+        resolved = resolve_loc(data, loc, missing_last=err["type"] == "missing")
+        if resolved is None:
+            # The data does not contain this path (cannot happen with pydantic's own
+            # errors on the same data); fall back to the elements as they are.
+            resolved = _Resolved(list(loc))
+        problems.append(_Problem(err, resolved.tokens, resolved.tags))
+    problems = _select_branches(problems, data)
+
+    findings: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for p in problems:
+        kind = p.error["type"]
+        tokens = list(p.tokens)
+        given = p.error.get("input")
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            node = _lookup(data, tokens)
+            if not isinstance(node, dict):
+                kind = "model_type"
+                given = node
+            elif kind == "union_tag_not_found" or "type" in node:
+                tokens.append("type")
+                given = node.get("type")
+        rule = RULES.get(kind, kind)
+        if kind == "union_tag_not_found" and isinstance(_lookup(data, p.tokens), dict):
+            rule = "missing"
+        if kind == "union_type":
+            rule = "invalid_type"
+        severity: Severity = "drift" if rule in drift else "error"
+        if rule == "unknown_type" and direction == "response":
+            # A new item or part type in a response is the API growing, not a broken reply.
+            severity = "drift"
+        ptr = pointer(*tokens)
+        key = (ptr, rule)
+        if key in seen:
+            continue
+        seen.add(key)
+        error = dict(p.error)
+        error["type"] = kind
+        name = openai_param(ptr) if part != "query" else ".".join(str(t) for t in tokens)
+        message = message_for(error, name, given, direction)  # type: ignore[arg-type]
+        findings.append(Finding(severity, endpoint, direction, part, ptr, rule, message, source))
+    return findings
+
+
+def _lookup(data: Any, tokens: Sequence[str | int]) -> Any:
+    node = data
+    for tok in tokens:
+        node = _child(node, tok)
+        if node is _NOT_FOUND:
+            return None
+    return node
