@@ -1,0 +1,449 @@
+"""Validate, record and replay OpenAI Conversations items traffic in mitmproxy.
+
+Run it in reverse mode in front of the API (what `convitems proxy` does):
+
+    mitmdump -s proxy_addon/addon.py --mode reverse:https://api.openai.com \\
+        --listen-host 127.0.0.1 --listen-port 8080 \\
+        --set convitems_mode=record --set convitems_cassette_dir=cassettes \\
+        --set convitems_report=findings.jsonl --set convitems_block_invalid=true
+
+and point the client at it (`OpenAI(base_url="http://127.0.0.1:8080/v1")`). In regular
+(forward) mode drop `--mode reverse:...`, set `HTTPS_PROXY=http://127.0.0.1:8080` in the
+client and make it trust mitmproxy's CA (`~/.mitmproxy/mitmproxy-ca-cert.pem`, created on
+first run: `SSL_CERT_FILE` for Python, `NODE_EXTRA_CA_CERTS` for Node).
+
+Modes (`convitems_mode`):
+- observe: every request and response of the four items endpoints is validated; one log
+  line per finding, the findings as JSON lines in `convitems_report`, and the count in an
+  `x-convitems-findings` response header on items responses (the only change the proxy
+  makes; `convitems_findings_header=false` turns it off). Other paths pass untouched.
+- record: observe, and every exchange (conversation calls too) goes into cassettes under
+  `convitems_cassette_dir`: one per conversation (`<conversation id>.yaml`; the create call
+  goes with the conversation it made) or one per run (`convitems_cassette_per=run`). URIs
+  are the upstream's, so the pytest plugin replays them against the client's real base URL.
+- replay: answers from the cassettes in `convitems_cassette_dir`; no upstream is contacted.
+  A request with no recording gets a 404 in the OpenAI error shape naming the closest
+  recorded request and how it differs. 404, not 599: OpenAI SDKs (Python, Node, ...) retry
+  5xx, so a 599 would be sent three times and surface late as a generic server error; a 404
+  fails at once as `NotFoundError`. The `x-convitems-replay: miss` header tells it apart
+  from an API 404.
+`convitems_block_invalid=true` (any mode): a request with error findings is answered by the
+proxy with the API's 400 (`param` names the field) and never reaches the upstream.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from mitmproxy import ctx, exceptions, http
+from mitmproxy.addonmanager import Loader
+
+try:
+    from proxy_addon import flows
+    from proxy_addon.recorder import CassetteWriter, cassette_files, safe_name
+except ImportError:  # run as `mitmdump -s path/to/addon.py` from a checkout not installed
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from proxy_addon import flows
+    from proxy_addon.recorder import CassetteWriter, cassette_files, safe_name
+
+from pytest_convitems.exchange import Exchange, Request, json_or_none
+from pytest_convitems.findings import Finding
+from pytest_convitems.routes import RouteMatch, match_route
+
+logger = logging.getLogger("convitems")
+
+MODES = ("observe", "record", "replay")
+PER = ("conversation", "run")
+FINDINGS_HEADER = "x-convitems-findings"
+REPLAY_HEADER = "x-convitems-replay"
+STREAM_LIMIT = 64 * 1024 * 1024
+"""A streamed body larger than this passes through but is not recorded (memory bound)."""
+
+_META = "convitems"
+_CONVERSATION_IN_PATH = "/conversations/"
+
+
+class _FlowState:
+    """What the addon knows about one flow (a plain class: mitmdump loads this file as a
+    script outside `sys.modules`, where `@dataclass` cannot resolve its annotations)."""
+
+    __slots__ = ("answered_by_proxy", "chunks", "findings", "route", "stream_overflow", "streamed")
+
+    def __init__(self, route: RouteMatch | None) -> None:
+        self.route = route
+        self.findings: list[Finding] = []
+        self.answered_by_proxy = False
+        self.chunks: list[bytes] | None = None
+        self.streamed = 0
+        self.stream_overflow = False
+
+
+def _refuse(message: str) -> exceptions.OptionsError:
+    """mitmproxy's OptionsError (untyped upstream), for an option value we cannot use."""
+    return exceptions.OptionsError(message)  # type: ignore[no-untyped-call]
+
+
+def _state(flow: http.HTTPFlow) -> _FlowState:
+    state = flow.metadata.get(_META)
+    if not isinstance(state, _FlowState):
+        state = _FlowState(route=_route(flow))
+        flow.metadata[_META] = state
+    return state
+
+
+def _route(flow: http.HTTPFlow) -> RouteMatch | None:
+    return match_route(flow.request.method, urlsplit(flow.request.path).path)
+
+
+def _conversation_id(exchange: Exchange) -> str | None:
+    """The conversation an exchange belongs to: from its path, or the one it created."""
+    path = exchange.request.path
+    at = path.find(_CONVERSATION_IN_PATH)
+    if at >= 0:
+        rest = path[at + len(_CONVERSATION_IN_PATH) :]
+        ident = rest.split("/", 1)[0]
+        if ident:
+            return ident
+    if exchange.request.method == "POST" and path.rstrip("/").endswith("/conversations"):
+        body = json_or_none(exchange.response.body) if exchange.response else None
+        created = body.get("id") if isinstance(body, dict) else None
+        if isinstance(created, str):
+            return created
+    return None
+
+
+class ConvItems:
+    """The convitems addon: validation on every items call, plus recording or replay."""
+
+    def __init__(self) -> None:
+        self.writer: CassetteWriter | None = None
+        self.index: Any = None  # pytest_convitems.matching.ReplayIndex in replay mode
+        self.report: IO[str] | None = None
+        self.run_name = "run-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
+        self.counts = {"exchanges": 0, "findings": 0, "blocked": 0, "replayed": 0, "missed": 0}
+
+    # --- options -------------------------------------------------------------------
+
+    def load(self, loader: Loader) -> None:
+        loader.add_option(
+            "convitems_mode", str, "observe", "observe, record or replay.", choices=MODES
+        )
+        loader.add_option(
+            "convitems_cassette_dir",
+            str,
+            "cassettes",
+            "Folder cassettes are written to (record) and read from (replay).",
+        )
+        loader.add_option(
+            "convitems_cassette_per",
+            str,
+            "conversation",
+            "One cassette per conversation, or one per run.",
+            choices=PER,
+        )
+        loader.add_option(
+            "convitems_block_invalid",
+            bool,
+            False,
+            "Answer a request with error findings with a 400 instead of forwarding it.",
+        )
+        loader.add_option(
+            "convitems_report", str, "", "Append every finding to this file, as JSON lines."
+        )
+        loader.add_option(
+            "convitems_findings_header",
+            bool,
+            True,
+            f"Add `{FINDINGS_HEADER}: <count>` to responses of the items endpoints.",
+        )
+        loader.add_option(
+            "convitems_flush_every", int, 200, "Write cassettes after this many exchanges..."
+        )
+        loader.add_option("convitems_flush_ms", int, 250, "...or after this many milliseconds.")
+        loader.add_option(
+            "convitems_cassette_max_interactions",
+            int,
+            1000,
+            "Start a new part (<name>.part002.yaml) when a cassette reaches this many.",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        opts = ctx.options
+        if not any(o.startswith("convitems_") for o in updated):
+            return
+        if opts.convitems_mode not in MODES:
+            raise _refuse(
+                f"convitems_mode must be one of {', '.join(MODES)}, not {opts.convitems_mode!r}"
+            )
+        if opts.convitems_cassette_per not in PER:
+            raise _refuse(
+                f"convitems_cassette_per must be conversation or run, not {opts.convitems_cassette_per!r}"
+            )
+        for name in (
+            "convitems_flush_every",
+            "convitems_flush_ms",
+            "convitems_cassette_max_interactions",
+        ):
+            if getattr(opts, name) < 1:
+                raise _refuse(f"{name} must be at least 1, not {getattr(opts, name)}")
+        if "convitems_report" in updated:
+            self._open_report(opts.convitems_report)
+        directory = Path(opts.convitems_cassette_dir)
+        if opts.convitems_mode == "replay":
+            self._close_writer()
+            self.index = self._load_index(directory)
+        else:
+            self.index = None
+        if opts.convitems_mode == "record":
+            self._start_writer(directory)
+        else:
+            self._close_writer()
+
+    def _open_report(self, path: str) -> None:
+        if self.report is not None:
+            self.report.close()
+            self.report = None
+        if not path:
+            return
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.report = open(path, "a", encoding="utf-8")  # noqa: SIM115 (open for the run)
+        except OSError as exc:
+            raise _refuse(
+                f"convitems_report: cannot open {path} for writing ({exc.strerror}); "
+                "choose a writable path"
+            ) from exc
+
+    def _load_index(self, directory: Path) -> Any:
+        from pytest_convitems.cassette import load_cassette
+        from pytest_convitems.errors import CassetteError
+        from pytest_convitems.matching import ReplayIndex
+
+        if not directory.is_dir():
+            raise _refuse(
+                f"convitems_cassette_dir: {directory} is not a folder; record into it first "
+                "(convitems_mode=record) or point at the folder that holds the cassettes"
+            )
+        exchanges: list[Exchange] = []
+        files = cassette_files(directory)
+        for path in files:
+            try:
+                exchanges.extend(load_cassette(path))
+            except CassetteError as exc:
+                raise _refuse(f"convitems replay: {exc}") from exc
+        if not exchanges:
+            logger.warning(
+                "convitems: no recorded interactions under %s; every request will get a 404",
+                directory,
+            )
+        logger.info(
+            "convitems: replaying %d interaction(s) from %d cassette(s) in %s",
+            len(exchanges),
+            len(files),
+            directory,
+        )
+        return ReplayIndex(exchanges)
+
+    def _start_writer(self, directory: Path) -> None:
+        opts = ctx.options
+        self._close_writer()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _refuse(
+                f"convitems_cassette_dir: cannot create {directory} ({exc.strerror})"
+            ) from exc
+        self.writer = CassetteWriter(
+            directory,
+            flush_every=opts.convitems_flush_every,
+            flush_seconds=opts.convitems_flush_ms / 1000,
+            max_per_file=opts.convitems_cassette_max_interactions,
+        )
+
+    def _close_writer(self) -> None:
+        if self.writer is None:
+            return
+        writer, self.writer = self.writer, None
+        stats = writer.close()
+        for failure in stats.failures:
+            logger.error("convitems: %s", failure)
+        logger.info(
+            "convitems: wrote %d exchange(s) to %s in %d flush(es)",
+            stats.written,
+            writer.directory,
+            stats.flushes,
+        )
+
+    def done(self) -> None:
+        self._close_writer()
+        if self.report is not None:
+            self.report.close()
+            self.report = None
+
+    # --- hooks ---------------------------------------------------------------------
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        state = _state(flow)
+        if state.route is not None:
+            state.findings = self._validate(flow, flows.request_of(flow), None, "request")
+            errors = [f for f in state.findings if f.severity == "error"]
+            if errors and ctx.options.convitems_block_invalid:
+                self._block(flow, state, errors)
+                return
+        if self.index is not None:
+            self._replay(flow, state)
+
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        resp = flow.response
+        if resp is None or _state(flow).answered_by_proxy:
+            return
+        media = resp.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != "text/event-stream":
+            return
+        state = _state(flow)
+        state.chunks = []
+
+        def tee(chunk: bytes) -> bytes:
+            # Forward at once; keep a copy (up to a limit) so the cassette gets the whole body.
+            if not state.stream_overflow:
+                state.streamed += len(chunk)
+                if state.streamed > STREAM_LIMIT:
+                    state.stream_overflow = True
+                    state.chunks = None
+                elif state.chunks is not None:
+                    state.chunks.append(chunk)
+            return chunk
+
+        resp.stream = tee
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        state = _state(flow)
+        if state.answered_by_proxy or flow.response is None:
+            return
+        streamed = b"".join(state.chunks) if state.chunks is not None else None
+        if flow.response.stream and state.stream_overflow:
+            logger.warning(
+                "convitems: %s %s: streamed body over %d bytes, passed through, not recorded",
+                flow.request.method,
+                flow.request.path,
+                STREAM_LIMIT,
+            )
+            return
+        exchange = flows.exchange_of(flow, streamed)
+        self.counts["exchanges"] += 1
+        if state.route is not None:
+            state.findings += self._validate(flow, exchange.request, exchange, "response")
+            if ctx.options.convitems_findings_header and not flow.response.stream:
+                flow.response.headers[FINDINGS_HEADER] = str(len(state.findings))
+        if self.writer is not None:
+            self._record(exchange)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        message = flow.error.msg if flow.error else "unknown error"
+        logger.warning(
+            "convitems: %s %s: no response (%s); nothing recorded for this request",
+            flow.request.method,
+            flow.request.url,
+            message,
+        )
+
+    # --- the work ------------------------------------------------------------------
+
+    def _validate(
+        self, flow: http.HTTPFlow, request: Request, exchange: Exchange | None, direction: str
+    ) -> list[Finding]:
+        from pytest_convitems.validation import validate_exchange
+
+        try:
+            found = validate_exchange(exchange or Exchange(request=request, response=None))
+        except Exception as exc:  # a validator bug must not take traffic down with it
+            logger.error(
+                "convitems: validating %s %s raised %r (a bug: please report it); traffic passed",
+                flow.request.method,
+                flow.request.path,
+                exc,
+            )
+            return []
+        found = [f for f in found if f.direction == direction]
+        for finding in found:
+            self._emit(flow, finding)
+        return found
+
+    def _emit(self, flow: http.HTTPFlow, finding: Finding) -> None:
+        self.counts["findings"] += 1
+        log = logger.warning if finding.severity == "error" else logger.info
+        log(
+            "convitems: %s %s %s %s:%s %s [%s]",
+            finding.severity,
+            flow.request.method,
+            urlsplit(flow.request.path).path,
+            finding.direction,
+            finding.pointer or "/",
+            finding.message,
+            finding.rule,
+        )
+        if self.report is not None:
+            where = {"method": flow.request.method, "url": flow.request.url}
+            line = dataclasses.replace(finding, source=where).to_dict()
+            self.report.write(json.dumps(line) + "\n")
+            self.report.flush()
+
+    def _block(self, flow: http.HTTPFlow, state: _FlowState, errors: list[Finding]) -> None:
+        from pytest_convitems.validation import error_body
+
+        self.counts["blocked"] += 1
+        state.answered_by_proxy = True
+        extra = {"x-convitems-blocked": "true"}
+        if ctx.options.convitems_findings_header:
+            extra[FINDINGS_HEADER] = str(len(state.findings))
+        flow.response = flows.openai_error(400, error_body(errors), extra)
+
+    def _replay(self, flow: http.HTTPFlow, state: _FlowState) -> None:
+        state.answered_by_proxy = True
+        request = flows.request_of(flow)
+        found = self.index.take(request)
+        extra: dict[str, str] = {}
+        if state.route is not None and ctx.options.convitems_findings_header:
+            extra[FINDINGS_HEADER] = str(len(state.findings))
+        if found is not None and found.response is not None:
+            self.counts["replayed"] += 1
+            flow.response = flows.replayed_response(found.response)
+            flow.response.headers.update({**extra, REPLAY_HEADER: "hit"})
+            return
+        self.counts["missed"] += 1
+        closest = self.index.closest(request)
+        where = closest.describe() if closest is not None else "the cassettes hold no requests"
+        message = (
+            f"convitems replay: no recorded interaction matches {request.method} {request.path}"
+            f"{'?' + request.query_string if request.query_string else ''}. {where}\n"
+            "Record it (convitems proxy --mode record) or fix the request."
+        )
+        logger.warning("%s", message)
+        body = {
+            "error": {
+                "message": message,
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "convitems_replay_miss",
+            }
+        }
+        flow.response = flows.openai_error(404, body, {**extra, REPLAY_HEADER: "miss"})
+
+    def _record(self, exchange: Exchange) -> None:
+        assert self.writer is not None
+        if ctx.options.convitems_cassette_per == "run":
+            name = self.run_name
+        else:
+            name = safe_name(_conversation_id(exchange) or self.run_name)
+        self.writer.put(name, exchange)
+
+
+addons = [ConvItems()]

@@ -1,0 +1,106 @@
+"""mitmproxy flows <-> neutral `Exchange`s, and the responses the proxy makes itself.
+
+The only place that knows both mitmproxy's message types and the library's: everything
+downstream (validation, cassettes, replay matching) sees an `Exchange`.
+
+Bodies are stored decoded (mitmproxy's `get_content` undoes gzip/br/zstd/deflate), so the
+`content-encoding` header goes and `content-length` is set to the decoded length: a cassette
+must describe the body it holds, or vcrpy replays a body its headers contradict.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from mitmproxy import http
+from mitmproxy.net import encoding
+
+from pytest_convitems.exchange import Exchange, Headers, Request, Response
+
+_DROP_ON_DECODE = frozenset({"content-encoding", "content-length"})
+_NOT_REPLAYED = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
+
+
+def _headers(message: http.Message, *, decoded: bool, body: bytes) -> Headers:
+    out: Headers = {}
+    for raw_name, raw_value in message.headers.fields:
+        name = raw_name.decode("latin-1")
+        value = raw_value.decode("latin-1")
+        if decoded and name.lower() in _DROP_ON_DECODE:
+            continue
+        out.setdefault(name, []).append(value)
+    if decoded and "content-length" in message.headers:
+        out["content-length"] = [str(len(body))]
+    return out
+
+
+def _decoded(message: http.Message, raw: bytes | None = None) -> tuple[bytes, bool]:
+    """The body with its content-encoding undone, and whether anything was undone.
+
+    A body that claims an encoding it does not have stays raw: the validator then reports
+    what it sees (not JSON) instead of the proxy failing.
+    """
+    ce = message.headers.get("content-encoding", "").strip().lower()
+    if raw is None:
+        raw = message.raw_content or b""
+    if not ce or ce == "identity" or not raw:
+        return raw, False
+    try:
+        decoded = encoding.decode(raw, ce)
+    except ValueError:
+        return raw, False
+    return (decoded if isinstance(decoded, bytes) else raw), True
+
+
+def request_of(flow: http.HTTPFlow) -> Request:
+    """The flow's request as the upstream sees it (reverse mode: the upstream's URL)."""
+    req = flow.request
+    body, decoded = _decoded(req)
+    return Request(
+        method=req.method,
+        url=req.url,
+        headers=_headers(req, decoded=decoded, body=body),
+        body=body,
+    )
+
+
+def response_of(flow: http.HTTPFlow, streamed_body: bytes | None = None) -> Response | None:
+    """The flow's response; `streamed_body` is what a stream callable saw go past."""
+    resp = flow.response
+    if resp is None:
+        return None
+    body, decoded = _decoded(resp, streamed_body)
+    return Response(
+        status=resp.status_code,
+        reason=resp.reason,
+        headers=_headers(resp, decoded=decoded, body=body),
+        body=body,
+    )
+
+
+def exchange_of(flow: http.HTTPFlow, streamed_body: bytes | None = None) -> Exchange:
+    return Exchange(request=request_of(flow), response=response_of(flow, streamed_body))
+
+
+def _header_pairs(headers: Headers) -> Iterable[tuple[bytes, bytes]]:
+    for name, values in headers.items():
+        if name.lower() in _NOT_REPLAYED:
+            continue
+        for value in values:
+            yield name.encode("latin-1", "replace"), value.encode("latin-1", "replace")
+
+
+def replayed_response(recorded: Response) -> http.Response:
+    """A recorded response, ready to send: the body as stored, headers that fit it."""
+    made = http.Response.make(recorded.status, recorded.body, list(_header_pairs(recorded.headers)))
+    if recorded.reason:
+        made.reason = recorded.reason
+    return made
+
+
+def openai_error(status: int, body: dict[str, Any], extra: dict[str, str]) -> http.Response:
+    """A JSON error response in the OpenAI shape, marked as made by the proxy."""
+    headers = {"content-type": "application/json", **extra}
+    return http.Response.make(status, json.dumps(body, indent=2).encode(), headers)

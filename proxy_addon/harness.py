@@ -1,0 +1,289 @@
+"""Real processes for the proxy's tests and benchmark: a mitmdump and a fast canned upstream.
+
+`running_mitmdump(...)` starts a real `mitmdump` on a free loopback port (port 0; the port
+is read from mitmdump's own "listening at" line, so there is no race for a free port),
+waits for it with a bounded loop and stops it by PID on exit. `running_upstream()` starts
+`python -m proxy_addon.harness` as a loopback HTTP/1.1 server in its own process (so it does
+not compete with the client for the GIL) that answers from precomputed bodies: the proxy,
+not the upstream, must be the bottleneck in a benchmark. Conversation ids ask it for bad
+traffic (see `BAD`).
+
+No mitmproxy import here: only subprocesses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from proxy_addon.launch import ADDON_PATH
+
+_LISTENING = re.compile(rb"listening at \S*?:(\d+)")
+
+BAD = {
+    "conv_notjson": "a body that is not JSON",
+    "conv_truncated": "JSON cut off halfway",
+    "conv_wrongtype": "valid JSON sent as text/plain",
+    "conv_badutf8": "bytes that are not UTF-8",
+    "conv_big": "a 20 MB body",
+    "conv_drop": "the connection closed with no response",
+    "conv_gzip": "a valid list, gzip-compressed",
+    "conv_sse": "a text/event-stream in three delayed chunks",
+}
+
+
+@dataclass
+class Process:
+    popen: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text("utf-8", "replace") if self.log.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.popen.pid, sig)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(5)
+        return self.popen.returncode
+
+
+def _wait_for_port(
+    popen: subprocess.Popen[bytes], log: Path, pattern: re.Pattern[bytes], timeout: float
+) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data = log.read_bytes() if log.exists() else b""
+        m = pattern.search(data)
+        if m is not None:
+            return int(m.group(1))
+        if popen.poll() is not None:
+            break
+        time.sleep(0.05)
+    text = log.read_text("utf-8", "replace") if log.exists() else ""
+    with contextlib.suppress(ProcessLookupError):
+        popen.kill()
+    popen.wait(5)
+    raise RuntimeError(f"process {popen.args!r} did not start listening within {timeout}s:\n{text}")
+
+
+def mitmdump_path() -> str:
+    beside = Path(sys.executable).parent / "mitmdump"
+    return str(beside) if beside.exists() else "mitmdump"
+
+
+@contextlib.contextmanager
+def running_mitmdump(
+    upstream: str,
+    log_dir: Path,
+    *,
+    addon: bool = True,
+    options: dict[str, str] | None = None,
+    name: str = "mitmdump",
+    timeout: float = 30.0,
+) -> Iterator[Process]:
+    """mitmdump in reverse mode to `upstream`, with (or without) the convitems addon."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{name}.log"
+    argv = [
+        mitmdump_path(),
+        "--mode",
+        f"reverse:{upstream}",
+        "--listen-host",
+        "127.0.0.1",
+        "--listen-port",
+        "0",
+        "--set",
+        "connection_strategy=lazy",
+    ]
+    if addon:
+        argv += ["-s", str(ADDON_PATH)]
+    for key, value in (options or {}).items():
+        argv += ["--set", f"{key}={value}"]
+    with open(log, "wb") as out:
+        popen = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+    proc: Process | None = None
+    try:
+        proc = Process(popen, _wait_for_port(popen, log, _LISTENING, timeout), log)
+        yield proc
+    finally:
+        if proc is not None:
+            proc.stop()
+        elif popen.poll() is None:
+            popen.kill()
+            popen.wait(5)
+
+
+@contextlib.contextmanager
+def running_upstream(log_dir: Path, timeout: float = 20.0) -> Iterator[Process]:
+    """The canned upstream (`serve_canned`) in its own process on a free loopback port."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / "upstream.log"
+    with open(log, "wb") as out:
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "proxy_addon.harness"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=str(Path(__file__).resolve().parent.parent),
+        )
+    proc: Process | None = None
+    try:
+        proc = Process(
+            popen, _wait_for_port(popen, log, re.compile(rb"upstream port (\d+)"), timeout), log
+        )
+        yield proc
+    finally:
+        if proc is not None:
+            proc.stop()
+        elif popen.poll() is None:
+            popen.kill()
+            popen.wait(5)
+
+
+# --- the canned upstream ---------------------------------------------------------------
+
+
+def item(i: int) -> dict[str, object]:
+    return {
+        "type": "message",
+        "id": f"msg_{i:06d}",
+        "status": "completed",
+        "role": "user" if i % 2 else "assistant",
+        "content": [
+            {
+                "type": "input_text" if i % 2 else "output_text",
+                **({"text": f"message {i}: " + "lorem ipsum dolor sit amet " * 4}),
+                **({} if i % 2 else {"annotations": [], "logprobs": []}),
+            }
+        ],
+    }
+
+
+def list_body(n: int, conversation: str = "conv_bench") -> bytes:
+    items = [item(i) for i in range(n)]
+    return json.dumps(
+        {
+            "object": "list",
+            "data": items,
+            "first_id": items[0]["id"] if items else None,
+            "last_id": items[-1]["id"] if items else None,
+            "has_more": False,
+        }
+    ).encode()
+
+
+def _response(
+    status: int, body: bytes, content_type: str = "application/json", extra: str = ""
+) -> bytes:
+    head = (
+        f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
+        f"content-type: {content_type}\r\ncontent-length: {len(body)}\r\n{extra}\r\n"
+    )
+    return head.encode() + body
+
+
+class _Canned:
+    def __init__(self) -> None:
+        self.bodies = {n: list_body(n) for n in (1, 20, 100)}
+        self.big = b'{"object": "list", "data": [], "pad": "' + b"x" * (20 * 1024 * 1024) + b'"}'
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (h.partition(":") for h in lines[1:] if h)
+                }
+                length = int(headers.get("content-length", "0") or 0)
+                if length:
+                    await reader.readexactly(length)
+                if not await self.answer(method, target, writer):
+                    break
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    async def answer(self, method: str, target: str, writer: asyncio.StreamWriter) -> bool:
+        url = urlsplit(target)
+        m = re.search(r"/conversations/([^/]+)", url.path)
+        conv = m.group(1) if m else ""
+        query = parse_qs(url.query)
+        if conv == "conv_drop":
+            return False
+        if conv == "conv_notjson":
+            writer.write(_response(200, b"<html>upstream error page</html>"))
+        elif conv == "conv_truncated":
+            writer.write(_response(200, self.bodies[20][:100]))
+        elif conv == "conv_wrongtype":
+            writer.write(_response(200, self.bodies[1], "text/plain"))
+        elif conv == "conv_badutf8":
+            writer.write(_response(200, b'{"object": "list", "data": ["\xff\xfe"]}'))
+        elif conv == "conv_big":
+            writer.write(_response(200, self.big))
+        elif conv == "conv_gzip":
+            writer.write(
+                _response(200, gzip.compress(self.bodies[20]), extra="content-encoding: gzip\r\n")
+            )
+        elif conv == "conv_sse":
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+            )
+            for i in range(3):
+                event = f'data: {{"n": {i}}}\n\n'.encode()
+                writer.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")
+                await writer.drain()
+                await asyncio.sleep(0.3)
+            writer.write(b"0\r\n\r\n")
+        else:
+            n = int(query.get("limit", ["20"])[0])
+            body = self.bodies.get(n) or list_body(n)
+            writer.write(_response(200, body))
+        return True
+
+
+async def _serve() -> None:
+    canned = _Canned()
+    server = await asyncio.start_server(canned.handle, "127.0.0.1", 0, backlog=512)
+    port = server.sockets[0].getsockname()[1]
+    print(f"upstream port {port}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve())

@@ -1,0 +1,107 @@
+"""How `convitems proxy` starts mitmdump with the addon; imports nothing from mitmproxy.
+
+mitmdump runs as its own process (exec'd, so Ctrl-C and SIGTERM reach it directly and the
+addon's `done()` flushes the cassettes), in reverse mode to the upstream, on loopback by
+default: the proxy sees API keys in transit and must not listen on every interface unasked.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ADDON_PATH = Path(__file__).resolve().parent / "addon.py"
+DEFAULT_UPSTREAM = "https://api.openai.com"
+DEFAULT_LISTEN = "127.0.0.1:8080"
+
+INSTALL_HINT = (
+    "mitmproxy is not installed in this environment. Install the proxy extra: "
+    "pip install 'pytest-convitems[proxy]' (with pipx: pipx inject pytest-convitems mitmproxy; "
+    "or, if mitmproxy itself came from pipx: pipx inject mitmproxy pytest-convitems)"
+)
+
+
+class LaunchError(ValueError):
+    """An option `convitems proxy` cannot run with; the message says what to pass."""
+
+
+@dataclass(frozen=True)
+class ProxyOptions:
+    upstream: str = DEFAULT_UPSTREAM
+    listen: str = DEFAULT_LISTEN
+    mode: str = "observe"
+    cassette_dir: str = "cassettes"
+    cassette_per: str = "conversation"
+    block_invalid: bool = False
+    report: str = ""
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise LaunchError(f"--listen wants HOST:PORT such as {DEFAULT_LISTEN}, not {value!r}")
+    return host.strip("[]"), int(port)
+
+
+def mitmproxy_available() -> bool:
+    return importlib.util.find_spec("mitmproxy") is not None
+
+
+def mitmdump_executable() -> str:
+    """mitmdump from this Python's environment first, then from PATH."""
+    beside = Path(sys.executable).parent / "mitmdump"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("mitmdump")
+    if found is None:
+        raise LaunchError(INSTALL_HINT)
+    return found
+
+
+def mitmdump_argv(options: ProxyOptions, executable: str = "mitmdump") -> list[str]:
+    if not options.upstream.startswith(("http://", "https://")):
+        raise LaunchError(
+            f"--upstream wants an http:// or https:// URL such as {DEFAULT_UPSTREAM}, "
+            f"not {options.upstream!r}"
+        )
+    host, port = parse_listen(options.listen)
+    argv = [
+        executable,
+        "--mode",
+        f"reverse:{options.upstream}",
+        "--listen-host",
+        host,
+        "--listen-port",
+        str(port),
+        "-s",
+        str(ADDON_PATH),
+        "--set",
+        f"convitems_mode={options.mode}",
+        "--set",
+        f"convitems_cassette_dir={options.cassette_dir}",
+        "--set",
+        f"convitems_cassette_per={options.cassette_per}",
+        "--set",
+        f"convitems_block_invalid={'true' if options.block_invalid else 'false'}",
+    ]
+    if options.report:
+        argv += ["--set", f"convitems_report={options.report}"]
+    return argv
+
+
+def exec_mitmdump(options: ProxyOptions) -> int:
+    """Replace this process with mitmdump (POSIX); elsewhere run it and wait."""
+    if not mitmproxy_available():
+        raise LaunchError(INSTALL_HINT)
+    argv = mitmdump_argv(options, mitmdump_executable())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(argv[0], argv)
+    import subprocess
+
+    return subprocess.call(argv)
