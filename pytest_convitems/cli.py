@@ -67,19 +67,72 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    raise InputError("convitems serve is not implemented yet")
+    from .server import serve_forever
+
+    return serve_forever(args.host, args.port, args.profile)
 
 
 # --- convitems proxy ---------------------------------------------------------------
 
 
+_PROXY_EPILOG = """\
+Reverse mode (what this runs): point the client at the proxy, e.g.
+  convitems proxy --mode record --cassette-dir cassettes --report findings.jsonl
+  OpenAI(base_url="http://127.0.0.1:8080/v1")
+Regular (forward) mode, for clients you cannot re-point: run mitmdump yourself,
+  mitmdump -s "$(python -c 'import proxy_addon.launch as l; print(l.ADDON_PATH)')" \\
+      --listen-host 127.0.0.1 --set convitems_mode=observe
+then set HTTPS_PROXY=http://127.0.0.1:8080 in the client and make it trust mitmproxy's CA,
+~/.mitmproxy/mitmproxy-ca-cert.pem (SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for Node).
+Needs mitmproxy: pip install 'pytest-convitems[proxy]'."""
+
+
 def _add_proxy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("proxy", help="run mitmproxy with the convitems addon")
+    from proxy_addon.launch import DEFAULT_LISTEN, DEFAULT_UPSTREAM
+
+    p = sub.add_parser(
+        "proxy",
+        help="run mitmproxy with the convitems addon",
+        epilog=_PROXY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--upstream", default=DEFAULT_UPSTREAM, help="the API (default %(default)s)")
+    p.add_argument(
+        "--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT", help="default %(default)s"
+    )
+    p.add_argument("--mode", choices=("observe", "record", "replay"), default="observe")
+    p.add_argument("--cassette-dir", default="cassettes", help="default %(default)s")
+    p.add_argument(
+        "--cassette-per",
+        choices=("conversation", "run"),
+        default="conversation",
+        help="one cassette per conversation (default) or per run",
+    )
+    p.add_argument(
+        "--block-invalid",
+        action="store_true",
+        help="answer invalid requests with the API's 400 instead of forwarding them",
+    )
+    p.add_argument("--report", default="", metavar="FILE", help="append findings as JSON lines")
     p.set_defaults(handler=_run_proxy)
 
 
 def _run_proxy(args: argparse.Namespace) -> int:
-    raise InputError("convitems proxy is not implemented yet")
+    from proxy_addon.launch import LaunchError, ProxyOptions, exec_mitmdump
+
+    options = ProxyOptions(
+        upstream=args.upstream,
+        listen=args.listen,
+        mode=args.mode,
+        cassette_dir=args.cassette_dir,
+        cassette_per=args.cassette_per,
+        block_invalid=args.block_invalid,
+        report=args.report,
+    )
+    try:
+        return exec_mitmdump(options)
+    except LaunchError as exc:
+        raise InputError(str(exc)) from exc
 
 
 # --- convitems drift ---------------------------------------------------------------
