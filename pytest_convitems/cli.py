@@ -25,20 +25,50 @@ def _add_format(p: argparse.ArgumentParser, *extra: str) -> None:
 
 
 def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("check", help="validate one request or response body (and query)")
+    p = sub.add_parser(
+        "check",
+        help="validate one request or response body (and query)",
+        description=(
+            "Validate one body (and query) against the models. Text output: one line per "
+            "finding, pointer first. JSON output: "
+            '{"findings": [finding, ...], "summary": {"endpoint", "direction", "errors", '
+            '"drift", "ok"}}. Exit 0: no error findings (drift alone passes); 1: error '
+            "findings; 2: bad input (missing/unreadable/empty file, not JSON, a body for "
+            "an endpoint that takes none)."
+        ),
+    )
     p.add_argument("--endpoint", required=True, choices=("create", "list", "retrieve", "delete"))
     p.add_argument("--direction", required=True, choices=("request", "response"))
-    p.add_argument("--status", type=int, default=200, help="response status (default 200)")
+    p.add_argument("--status", type=int, default=None, help="response status (default 200)")
     p.add_argument(
         "--query", action="append", default=[], metavar="K=V", help="a query parameter (repeat)"
     )
-    p.add_argument("file", nargs="?", default="-", help="JSON body file, or - for stdin")
+    p.add_argument(
+        "file",
+        nargs="?",
+        default=None,
+        help="JSON body file, or - for stdin (leave out for list/retrieve/delete requests)",
+    )
     _add_format(p)
     p.set_defaults(handler=_run_check)
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    raise InputError("convitems check is not implemented yet")
+    from .check import check, read_input, render
+
+    if args.status is not None and args.direction != "response":
+        raise InputError("--status applies to responses only; use --direction response.")
+    body, name = read_input(args.file, sys.stdin.buffer)
+    result = check(
+        args.endpoint,
+        args.direction,
+        body,
+        name=name,
+        status=200 if args.status is None else args.status,
+        query=args.query,
+    )
+    print(render(result, args.format))
+    return result.exit_code
 
 
 # --- convitems validate ------------------------------------------------------------
@@ -139,15 +169,45 @@ def _run_proxy(args: argparse.Namespace) -> int:
 
 
 def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("drift", help="compare two cassettes or folders of cassettes")
-    p.add_argument("old")
-    p.add_argument("new")
+    p = sub.add_parser(
+        "drift",
+        help="compare two cassettes or folders of cassettes",
+        description=(
+            "Compare the shapes (fields, types, enum values, item variants) of OLD and NEW "
+            "traffic, per endpoint; folders are pooled. Exit 0: nothing at or above --fail-on; "
+            "1: changes that fail; 2: unreadable input."
+        ),
+    )
+    p.add_argument("old", metavar="OLD", help="cassette file or folder (the baseline)")
+    p.add_argument("new", metavar="NEW", help="cassette file or folder (the candidate)")
+    p.add_argument(
+        "--ignore",
+        metavar="FILE",
+        help="YAML/JSON list of {fingerprint, reason}: accepted changes that no longer fail",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("breaking", "warning", "info", "never"),
+        default="breaking",
+        help="lowest severity that makes the exit code 1 (default breaking)",
+    )
+    p.add_argument(
+        "--models",
+        action="store_true",
+        help="also report fields and item variants in NEW that the models lack",
+    )
     _add_format(p, "markdown")
     p.set_defaults(handler=_run_drift)
 
 
 def _run_drift(args: argparse.Namespace) -> int:
-    raise InputError("convitems drift is not implemented yet")
+    from .drift import check_fail_on, drift_between_paths, load_ignore, render
+
+    fail_on = check_fail_on(args.fail_on)
+    ignore = load_ignore(args.ignore) if args.ignore else None
+    report = drift_between_paths(args.old, args.new, ignore=ignore, models=args.models)
+    sys.stdout.write(render(report, args.format))
+    return report.exit_code(fail_on)
 
 
 # --- convitems demo ----------------------------------------------------------------

@@ -64,8 +64,14 @@ _TYPE_WORDS: Final[dict[str, str]] = {
 }
 
 
+class _Text(str):
+    """A value shown as it was typed (query strings), not quoted."""
+
+
 def describe(value: Any) -> str:
     """A short, human description of a JSON value, for 'not X' clauses."""
+    if isinstance(value, _Text):
+        return str(value) if value else "empty"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -350,6 +356,8 @@ def findings_from_errors(
         error = dict(p.error)
         error["type"] = kind
         name = openai_param(ptr) if part != "query" else ".".join(str(t) for t in tokens)
+        if part == "query" and isinstance(given, str):
+            given = _Text(given)  # query values are text by nature: show them unquoted
         message = message_for(error, name, given, direction)  # type: ignore[arg-type]
         findings.append(Finding(severity, endpoint, direction, part, ptr, rule, message, source))
     return findings
