@@ -1,0 +1,236 @@
+"""Compare two shapes with DeepDiff and classify what changed by what it breaks.
+
+Responses (what clients read):
+  breaking  field_removed, became_optional (no longer always present), type_changed (a new
+            JSON type), became_nullable, enum_value_removed, variant_removed
+  warning   variant_added, enum_value_added (exhaustive client code breaks)
+  info      field_added, became_required, type_changed that only narrows
+Requests (what our own client sends; the API, not a reader, sees them):
+  warning   type_changed (the API may refuse the new type)
+  info      everything else (e.g. a new variant sent)
+
+A context (endpoint, direction, status class) seen on one side only, and objects that exist
+only under a new field or variant, are not compared: the field or variant change covers them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from .changes import Change, Severity, fingerprint
+from .shapes import Shape, plain_path
+
+_RESPONSE_SEVERITY: dict[str, Severity] = {
+    "field_removed": "breaking",
+    "became_optional": "breaking",
+    "type_changed": "breaking",
+    "became_nullable": "breaking",
+    "enum_value_removed": "breaking",
+    "variant_removed": "breaking",
+    "variant_added": "warning",
+    "enum_value_added": "warning",
+    "field_added": "info",
+    "became_required": "info",
+}
+
+
+def classify(change: str, direction: str, *, narrowing: bool = False) -> Severity:
+    if direction == "request":
+        return "warning" if change == "type_changed" and not narrowing else "info"
+    if narrowing:
+        return "info"
+    return _RESPONSE_SEVERITY.get(change, "info")
+
+
+@dataclass
+class Comparison:
+    changes: list[Change] = field(default_factory=list)
+    compared: list[str] = field(default_factory=list)
+    only_old: list[str] = field(default_factory=list)
+    only_new: list[str] = field(default_factory=list)
+
+
+def compare_shapes(old: Shape, new: Shape) -> Comparison:
+    result = Comparison(
+        compared=sorted(set(old) & set(new)),
+        only_old=sorted(set(old) - set(new)),
+        only_new=sorted(set(new) - set(old)),
+    )
+    diff = DeepDiff(old, new, view="tree", verbose_level=2)
+    emitter = _Emitter(old, new, result.changes)
+    type_fields: set[tuple[str, str, str, str]] = set()
+    for report_type, levels in diff.items():
+        for level in levels:
+            path = level.path(output_format="list")
+            if len(path) < 2:
+                continue
+            context, variant = path[0], path[1]
+            if len(path) == 2:
+                if variant:
+                    added = report_type == "dictionary_item_added"
+                    emitter.variant(context, variant, added)
+            elif len(path) == 3:
+                emitter.kind(context, variant, path[2], report_type == "dictionary_item_added")
+            elif len(path) == 4:
+                if "/" in path[3]:
+                    continue  # element types of an array first seen non-empty: coverage
+                emitter.field(context, variant, path[2], path[3], report_type)
+            elif path[4] == "types":
+                type_fields.add((context, variant, path[2], path[3]))
+            elif path[4] == "presence":
+                emitter.presence(context, variant, path[2], path[3], level.t1, level.t2)
+            elif path[4] == "nullable":
+                if level.t2 is True:
+                    emitter.emit(context, variant, path[2], path[3], "became_nullable", False, True)
+            elif path[4] == "values":
+                if report_type == "set_item_added":
+                    emitter.emit(
+                        context, variant, path[2], path[3], "enum_value_added", None, level.t2
+                    )
+                elif report_type == "set_item_removed":
+                    emitter.emit(
+                        context, variant, path[2], path[3], "enum_value_removed", level.t1, None
+                    )
+    for context, variant, kind, name in sorted(type_fields):
+        emitter.types(context, variant, kind, name)
+    result.changes.sort(key=Change.sort_key)
+    return result
+
+
+def _types_text(types: Any) -> str:
+    return "|".join(sorted(types)) if types else "null"
+
+
+def _parts(kind: str) -> list[str]:
+    """The `<type>` markers on the way to an object kind: the sub-variants it sits in."""
+    out: list[str] = []
+    rest = kind
+    while "<" in rest:
+        start = rest.index("<")
+        end = rest.index(">", start)
+        out.append(rest[start + 1 : end])
+        rest = rest[end + 1 :]
+    return out
+
+
+class _Emitter:
+    def __init__(self, old: Shape, new: Shape, out: list[Change]) -> None:
+        self.old = old
+        self.new = new
+        self.out = out
+
+    def emit(
+        self,
+        context: str,
+        variant: str,
+        kind: str,
+        name: str | None,
+        change: str,
+        old: Any,
+        new: Any,
+        *,
+        narrowing: bool = False,
+        detail: str = "",
+    ) -> None:
+        endpoint, direction, *rest = context.split(" ")
+        status = rest[0] if rest else None
+        where = kind if name is None else f"{kind}/{name}"
+        path = plain_path(where)
+        severity = classify(change, direction, narrowing=narrowing)
+        who = f"`{variant}` items" if variant else "the body"
+        parts = _parts(kind)
+        inside = f" (in `{'` > `'.join(parts)}` objects)" if parts else ""
+        text = change.replace("_", " ")
+        olds = "" if old is None else f" old: {_fmt(old)}"
+        news = "" if new is None else f" new: {_fmt(new)}"
+        message = (
+            f"{endpoint} {direction}{' ' + status if status else ''}: {text} at "
+            f"{path or '/'} of {who}{inside}{detail};{olds}{news}".rstrip(";")
+        )
+        self.out.append(
+            Change(
+                severity=severity,
+                change=change,
+                endpoint=endpoint,
+                direction=direction,
+                variant=variant or None,
+                path=path,
+                old=old,
+                new=new,
+                message=message,
+                fingerprint=fingerprint(
+                    endpoint, direction, variant or None, where, change, old, new
+                ),
+                status=status,
+            )
+        )
+
+    def variant(self, context: str, variant: str, added: bool) -> None:
+        if added:
+            self.emit(context, variant, "", None, "variant_added", None, variant)
+        else:
+            self.emit(context, variant, "", None, "variant_removed", variant, None)
+
+    def kind(self, context: str, variant: str, kind: str, added: bool) -> None:
+        """A nested object kind on one side only: a new/gone sub-variant if its siblings exist."""
+        if not kind.endswith(">"):
+            return
+        base = kind[: kind.rindex("<")]
+        other = (self.old if added else self.new).get(context, {}).get(variant, {})
+        siblings = any(
+            k != kind and k.startswith(base + "<") and "/" not in k[len(base) :] for k in other
+        )
+        if not siblings:
+            return
+        objtype = kind[kind.rindex("<") + 1 : -1]
+        if added:
+            self.emit(context, variant, base, None, "variant_added", None, objtype)
+        else:
+            self.emit(context, variant, base, None, "variant_removed", objtype, None)
+
+    def field(self, context: str, variant: str, kind: str, name: str, report_type: str) -> None:
+        if report_type == "dictionary_item_added":
+            f = self.new[context][variant][kind][name]
+            self.emit(context, variant, kind, name, "field_added", None, _types_text(f["types"]))
+        elif report_type == "dictionary_item_removed":
+            f = self.old[context][variant][kind][name]
+            self.emit(context, variant, kind, name, "field_removed", _types_text(f["types"]), None)
+
+    def presence(
+        self, context: str, variant: str, kind: str, name: str, old: Any, new: Any
+    ) -> None:
+        if old == "always" and new == "sometimes":
+            self.emit(context, variant, kind, name, "became_optional", old, new)
+        elif old == "sometimes" and new == "always":
+            self.emit(context, variant, kind, name, "became_required", old, new)
+
+    def types(self, context: str, variant: str, kind: str, name: str) -> None:
+        old: set[str] = self.old[context][variant][kind][name]["types"]
+        new: set[str] = self.new[context][variant][kind][name]["types"]
+        if not old or not new:
+            return  # one side saw only null: nothing to compare
+        added = new - old
+        removed = old - new
+        if "integer" in added and "number" in old:
+            added.discard("integer")  # an int is a number
+        if "integer" in removed and "number" in new:
+            removed.discard("integer")
+        if not added and not removed:
+            return
+        self.emit(
+            context,
+            variant,
+            kind,
+            name,
+            "type_changed",
+            _types_text(old),
+            _types_text(new),
+            narrowing=not added,
+        )
+
+
+def _fmt(value: Any) -> str:
+    return value if isinstance(value, str) else repr(value)

@@ -1,0 +1,169 @@
+"""Traffic vs models: fields and item variants seen in responses that our models lack.
+
+Unknown fields come from validation's `drift` findings (rule `unknown_field`); unknown item
+variants from the `type`s the `ConversationItem` union does not list. Each gap names the
+model class that needs the field (the deepest model the path resolves to).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..exchange import Exchange, json_or_none
+from ..routes import match_route
+from .changes import Change, fingerprint
+from .shapes import ITEM_ARRAYS, item_variant
+
+
+def _members(annotation: Any) -> list[Any]:
+    """Flatten Annotated / Union / list[...] / Optional into the types they can hold."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, list, tuple):
+        return [m for a in typing.get_args(annotation) for m in _members(a)]
+    return [annotation]
+
+
+def _type_literal(model: type[BaseModel]) -> str | None:
+    info = model.model_fields.get("type")
+    if info is None:
+        return None
+    args = typing.get_args(info.annotation)
+    for arg in args:
+        if isinstance(arg, str):
+            return arg
+    for member in _members(info.annotation):
+        lits = typing.get_args(member)
+        if lits and isinstance(lits[0], str):
+            return lits[0]
+    return None
+
+
+def output_item_models() -> dict[str, type[BaseModel]]:
+    """item `type` -> response model class, from the `ConversationItem` union."""
+    from ..models import ConversationItem
+
+    out: dict[str, type[BaseModel]] = {}
+    for member in _members(ConversationItem):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            t = _type_literal(member)
+            if t is not None:
+                out[t] = member
+    return out
+
+
+def _models_in(annotation: Any, data: Any) -> type[BaseModel] | None:
+    candidates = [
+        m for m in _members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)
+    ]
+    if len(candidates) > 1 and isinstance(data, dict):
+        typed = [m for m in candidates if _type_literal(m) == data.get("type")]
+        candidates = typed or candidates
+    return candidates[0] if candidates else None
+
+
+def _owner(model: type[BaseModel], item: Any, tokens: list[str]) -> type[BaseModel]:
+    """The model that declares (or should declare) the last token of `tokens` in `item`."""
+    current: type[BaseModel] = model
+    data = item
+    for token in tokens[:-1]:
+        if isinstance(data, list):
+            data = data[int(token)] if token.isdigit() and int(token) < len(data) else None
+            continue
+        if not isinstance(data, dict):
+            break
+        info = current.model_fields.get(token)
+        data = data.get(token)
+        if info is None:
+            break
+        nested = _models_in(info.annotation, data[0] if isinstance(data, list) and data else data)
+        if nested is None:
+            break
+        current = nested
+    return current
+
+
+def _tokens(pointer: str) -> list[str]:
+    if not pointer:
+        return []
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
+
+
+def _star(tokens: list[str]) -> str:
+    return "".join(
+        "/" + ("*" if t.isdigit() else t.replace("~", "~0").replace("/", "~1")) for t in tokens
+    )
+
+
+def model_gaps(exchanges: Iterable[Exchange]) -> list[Change]:
+    """One change per (endpoint, variant, path) the models lack; severity warning."""
+    from ..validation import validate_response
+
+    known = output_item_models()
+    seen: dict[str, Change] = {}
+
+    def add(
+        endpoint: str, variant: str | None, path: str, change: str, model: str, new: str
+    ) -> None:
+        fp = fingerprint(endpoint, "response", variant, path, change, model, new)
+        if fp in seen:
+            return
+        what = "item variant" if change == "model_variant_missing" else "field"
+        seen[fp] = Change(
+            severity="warning",
+            change=change,
+            endpoint=endpoint,
+            direction="response",
+            variant=variant,
+            path=path,
+            old=model,
+            new=new,
+            message=(
+                f"{endpoint} response: {what} {new if change == 'model_variant_missing' else path}"
+                f" seen in traffic is unknown to the models; add it to {model}"
+            ),
+            fingerprint=fp,
+        )
+
+    for exchange in exchanges:
+        response = exchange.response
+        match = match_route(exchange.request.method, exchange.request.path)
+        if match is None or response is None or not 200 <= response.status < 300:
+            continue
+        body = json_or_none(response.body)
+        if not isinstance(body, dict):
+            continue
+        endpoint = match.endpoint
+        key = ITEM_ARRAYS.get((endpoint, "response"))
+        items = body.get(key) if key else ([body] if endpoint == "retrieve" else None)
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and item_variant(item) not in known:
+                v = item_variant(item)
+                add(endpoint, v, "", "model_variant_missing", "ConversationItem", v)
+        for finding in validate_response(endpoint, response.status, response.body):
+            if finding.severity != "drift" or finding.rule != "unknown_field":
+                continue
+            tokens = _tokens(finding.pointer)
+            if key and tokens[:1] == [key] and len(tokens) > 2 and isinstance(items, list):
+                index = int(tokens[1]) if tokens[1].isdigit() else -1
+                item = items[index] if 0 <= index < len(items) else None
+                rel = tokens[2:]
+            elif endpoint == "retrieve":
+                item, rel = body, tokens
+            else:
+                item, rel = None, tokens
+            if isinstance(item, dict):
+                variant = item_variant(item)
+                model = known.get(variant)
+                owner = _owner(model, item, rel).__name__ if model else "ConversationItem"
+                add(endpoint, variant, _star(rel), "model_field_missing", owner, _star(rel))
+            else:
+                envelope = "Conversation" if endpoint == "delete" else "ConversationItemList"
+                add(endpoint, None, _star(rel), "model_field_missing", envelope, _star(rel))
+    return sorted(seen.values(), key=Change.sort_key)

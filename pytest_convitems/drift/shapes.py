@@ -1,0 +1,367 @@
+"""Shapes, not values: what a set of exchanges says about the structure of the API.
+
+One pass per JSON body, iterative. Every object found is filed under an *object kind*:
+the context (endpoint, direction, status class), the item variant it sits in (the item's
+`type`, or "" for the body itself), and its place inside the item with the `type` of every
+typed object on the way (`/content/*<output_text>`), so fields of different union members
+never mix. Per object kind we keep the distinct (keys, value types) combinations seen and
+the values of enum-like fields; ids, timestamps and text never count.
+
+`ShapeSet.aggregate()` folds that into a small, JSON-able `Shape` dict: the only thing the
+comparison (DeepDiff) ever sees.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, Final
+
+from ..exchange import Exchange, json_or_none
+from ..findings import escape_pointer_token
+from ..routes import match_route
+
+Shape = dict[str, dict[str, dict[str, dict[str, "FieldShape"]]]]
+"""context -> variant ("" = the body) -> object kind ("" = item or body root) -> field -> FieldShape."""
+FieldShape = dict[str, Any]
+"""{"presence": "always"|"sometimes"|"element", "types": set[str], "nullable": bool, "values": set[str]}"""
+
+ENUM_KEYS: Final[frozenset[str]] = frozenset(
+    {
+        "type",
+        "role",
+        "status",
+        "object",
+        "detail",
+        "phase",
+        "execution",
+        "background",
+        "quality",
+        "output_format",
+        "action",
+        "button",
+        "mode",
+        "ttl",
+        "effort",
+        "outcome",
+    }
+)
+"""Fields whose string values are a closed set worth tracking (others are free values)."""
+
+OPAQUE_KEYS: Final[frozenset[str]] = frozenset(
+    {
+        "metadata",
+        "env",
+        "attributes",
+        "parameters",
+        "input_schema",
+        "schema",
+        "arguments",
+        "annotations",
+        "content",
+    }
+)
+"""Keys whose *object* values are user-defined maps: typed as `object`, never descended.
+
+Only objects are opaque: a list under `content` or `annotations` is descended as usual.
+"""
+
+ITEM_ARRAYS: Final[dict[tuple[str, str], str]] = {
+    ("create", "request"): "items",
+    ("create", "response"): "data",
+    ("list", "response"): "data",
+}
+"""Where the items sit in a body, per (endpoint, direction)."""
+
+_TYPE_NAMES: Final[dict[type, str]] = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    dict: "object",
+    list: "array",
+}
+_NONE = type(None)
+_MARKER = re.compile(r"<[^>]*>")
+
+
+def plain_path(kind: str) -> str:
+    """An object kind or field path without its `<type>` markers: `/content/*/annotations`."""
+    return _MARKER.sub("", kind)
+
+
+def item_variant(item: dict[str, Any]) -> str:
+    """The item's `type`; untyped items are messages (role/content) or item references."""
+    t = item.get("type")
+    if isinstance(t, str):
+        return t
+    if "role" in item or "content" in item:
+        return "message"
+    if "id" in item:
+        return "item_reference"
+    return "(untyped)"
+
+
+def status_class(status: int) -> str:
+    return f"{status // 100}xx"
+
+
+class ShapeSet:
+    """Shapes accumulated from any number of exchanges (add more at any time)."""
+
+    def __init__(self) -> None:
+        # object kind id -> (context, variant, kind path with markers)
+        self._kinds: list[tuple[str, str, str]] = []
+        self._roots: dict[tuple[str, str], int] = {}
+        self._children: dict[tuple[int, str, str | None], int] = {}
+        self._seen: set[tuple[int, tuple[str, ...], tuple[type, ...]]] = set()
+        self._enums: set[tuple[int, str, str]] = set()
+        self._elements: set[tuple[int, str, type]] = set()
+        self._plans: dict[
+            tuple[tuple[str, ...], tuple[type, ...]], tuple[tuple[str, ...], tuple[str, ...]]
+        ] = {}
+        self.exchanges = 0
+        self.bodies = 0
+
+    # -- extraction ---------------------------------------------------------------
+
+    def add_exchanges(self, exchanges: Iterable[Exchange]) -> None:
+        for exchange in exchanges:
+            self.add_exchange(exchange)
+
+    def add_exchange(self, exchange: Exchange) -> None:
+        request = exchange.request
+        match = match_route(request.method, request.path)
+        if match is None:
+            return
+        self.exchanges += 1
+        endpoint = match.endpoint
+        if request.body:
+            self.add_body(endpoint, "request", None, json_or_none(request.body))
+        response = exchange.response
+        if response is not None and response.body:
+            self.add_body(endpoint, "response", response.status, json_or_none(response.body))
+
+    def add_body(self, endpoint: str, direction: str, status: int | None, body: Any) -> None:
+        """File one decoded body (non-objects are ignored: they have no shape to compare)."""
+        if not isinstance(body, dict):
+            return
+        self.bodies += 1
+        context = f"{endpoint} {direction}" + ("" if status is None else f" {status_class(status)}")
+        ok = status is None or 200 <= status < 300
+        if endpoint == "retrieve" and direction == "response" and ok:
+            self._walk(self._root(context, item_variant(body)), body)
+            return
+        root = self._root(context, "")
+        items_key = ITEM_ARRAYS.get((endpoint, direction)) if ok else None
+        items = body.get(items_key) if items_key else None
+        if isinstance(items, list):
+            self._record(root, body)
+            for item in items:
+                if isinstance(item, dict):
+                    self._walk(self._root(context, item_variant(item)), item)
+        else:
+            self._walk(root, body)
+
+    def _root(self, context: str, variant: str) -> int:
+        key = (context, variant)
+        kind = self._roots.get(key)
+        if kind is None:
+            kind = self._roots[key] = len(self._kinds)
+            self._kinds.append((context, variant, ""))
+        return kind
+
+    def _child(self, parent: int, segment: str, typ: Any) -> int:
+        objtype = typ if isinstance(typ, str) else None
+        key = (parent, segment, objtype)
+        kind = self._children.get(key)
+        if kind is None:
+            context, variant, path = self._kinds[parent]
+            path = f"{path}/{segment}" + (f"<{objtype}>" if objtype is not None else "")
+            kind = self._children[key] = len(self._kinds)
+            self._kinds.append((context, variant, path))
+        return kind
+
+    def _record(self, kind: int, obj: dict[str, Any]) -> None:
+        """Record one object's keys and types without descending (the item arrays' parent)."""
+        self._seen.add((kind, tuple(obj), tuple(map(type, obj.values()))))
+        for key in ENUM_KEYS.intersection(obj):
+            value = obj[key]
+            if isinstance(value, str):
+                self._enums.add((kind, key, value))
+
+    def _walk(self, kind: int, obj: dict[str, Any]) -> None:
+        # Hot path: one set insertion per object, a cached plan per distinct (keys, types).
+        seen = self._seen
+        enums = self._enums
+        plans = self._plans
+        stack: list[tuple[int, dict[str, Any]]] = [(kind, obj)]
+        pop = stack.pop
+        push = stack.append
+        while stack:
+            kind, obj = pop()
+            keys = tuple(obj)
+            types = tuple(map(type, obj.values()))
+            seen.add((kind, keys, types))
+            plan = plans.get((keys, types))
+            if plan is None:
+                plan = plans[(keys, types)] = _plan(keys, types)
+            enum_keys, child_keys = plan
+            for key in enum_keys:
+                enums.add((kind, key, obj[key]))
+            for key in child_keys:
+                value = obj[key]
+                if type(value) is dict:
+                    push((self._child(kind, escape_pointer_token(key), value.get("type")), value))
+                else:
+                    self._walk_list(kind, escape_pointer_token(key), value, push)
+
+    def _walk_list(self, kind: int, segment: str, values: list[Any], push: Any) -> None:
+        segment = f"{segment}/*"
+        for value in values:
+            t = type(value)
+            if t is dict:
+                push((self._child(kind, segment, value.get("type")), value))
+            elif t is list:
+                self._walk_list(kind, segment, value, push)
+            else:
+                self._elements.add((kind, segment, t))
+
+    # -- aggregation --------------------------------------------------------------
+
+    def aggregate(self) -> Shape:
+        """The small dict DeepDiff compares: presence, types, nullability, enum values."""
+        shape: Shape = {}
+        keysets: dict[int, list[tuple[str, ...]]] = {}
+
+        def field(kind: int, name: str) -> FieldShape:
+            context, variant, path = self._kinds[kind]
+            fields = shape.setdefault(context, {}).setdefault(variant, {}).setdefault(path, {})
+            entry = fields.get(name)
+            if entry is None:
+                entry = fields[name] = {
+                    "presence": "always",
+                    "types": set(),
+                    "nullable": False,
+                    "values": set(),
+                }
+            return entry
+
+        for kind, keys, types in self._seen:
+            keysets.setdefault(kind, []).append(keys)
+            context, variant, path = self._kinds[kind]
+            shape.setdefault(context, {}).setdefault(variant, {}).setdefault(path, {})
+            for key, t in zip(keys, types, strict=True):
+                entry = field(kind, escape_pointer_token(key))
+                if t is _NONE:
+                    entry["nullable"] = True
+                else:
+                    entry["types"].add(_TYPE_NAMES.get(t, t.__name__))
+        for kind, sets in keysets.items():
+            if len(sets) < 2:
+                continue
+            common = set(sets[0]).intersection(*sets[1:])
+            context, variant, path = self._kinds[kind]
+            for name, entry in shape[context][variant][path].items():
+                if "/" not in name and _unescape(name) not in common:
+                    entry["presence"] = "sometimes"
+        for kind, key, value in self._enums:
+            field(kind, escape_pointer_token(key))["values"].add(value)
+        for kind, segment, t in self._elements:
+            entry = field(kind, segment)
+            entry["presence"] = "element"
+            if t is _NONE:
+                entry["nullable"] = True
+            else:
+                entry["types"].add(_TYPE_NAMES.get(t, t.__name__))
+        return shape
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _plan(
+    keys: tuple[str, ...], types: tuple[type, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    enum_keys = tuple(k for k, t in zip(keys, types, strict=True) if t is str and k in ENUM_KEYS)
+    child_keys = tuple(
+        k
+        for k, t in zip(keys, types, strict=True)
+        if t is list or (t is dict and k not in OPAQUE_KEYS)
+    )
+    return enum_keys, child_keys
+
+
+def merge_shapes(a: Shape, b: Shape) -> Shape:
+    """Union of two shapes (e.g. from several pytest workers): `always` only if always in both."""
+    out: Shape = shape_from_json(shape_to_json(a))
+    for context, variants in b.items():
+        for variant, kinds in variants.items():
+            for kind, fields in kinds.items():
+                target = out.setdefault(context, {}).setdefault(variant, {})
+                existing = target.get(kind)
+                if existing is None:
+                    target[kind] = {
+                        n: {**f, "types": set(f["types"]), "values": set(f["values"])}
+                        for n, f in fields.items()
+                    }
+                    continue
+                for name, f in fields.items():
+                    mine = existing.get(name)
+                    if mine is None:
+                        existing[name] = {
+                            **f,
+                            "presence": "sometimes" if f["presence"] == "always" else f["presence"],
+                            "types": set(f["types"]),
+                            "values": set(f["values"]),
+                        }
+                        continue
+                    if mine["presence"] == "always" and f["presence"] != "always":
+                        mine["presence"] = f["presence"]
+                    mine["types"] |= f["types"]
+                    mine["values"] |= f["values"]
+                    mine["nullable"] = mine["nullable"] or f["nullable"]
+                for name, mine in existing.items():
+                    if name not in fields and mine["presence"] == "always":
+                        mine["presence"] = "sometimes"
+    return out
+
+
+def shape_to_json(shape: Shape) -> dict[str, Any]:
+    """A JSON-serialisable copy (sets become sorted lists)."""
+    return {
+        c: {
+            v: {
+                k: {
+                    n: {**f, "types": sorted(f["types"]), "values": sorted(f["values"])}
+                    for n, f in fields.items()
+                }
+                for k, fields in kinds.items()
+            }
+            for v, kinds in variants.items()
+        }
+        for c, variants in shape.items()
+    }
+
+
+def shape_from_json(data: dict[str, Any]) -> Shape:
+    return {
+        c: {
+            v: {
+                k: {
+                    n: {**f, "types": set(f["types"]), "values": set(f["values"])}
+                    for n, f in fields.items()
+                }
+                for k, fields in kinds.items()
+            }
+            for v, kinds in variants.items()
+        }
+        for c, variants in data.items()
+    }
+
+
+def shape_of(exchanges: Iterable[Exchange]) -> Shape:
+    shapes = ShapeSet()
+    shapes.add_exchanges(exchanges)
+    return shapes.aggregate()
