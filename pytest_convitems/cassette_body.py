@@ -1,0 +1,253 @@
+"""One interaction <-> one `Exchange`: bodies decoded, JSON pretty, lengths true.
+
+Both directions normalise the same way, so a cassette vcrpy wrote (gzip bodies and all)
+loads into the same `Exchange` our writer would store, and what we store loads back
+unchanged: the body is identity-encoded, `Content-Encoding` is gone once decoded, and
+`Content-Length` (when the message has one) is the length of the body as stored.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from .errors import CassetteError
+from .exchange import Exchange, Headers, Request, Response, header, is_json_content_type
+from .redact import Redactor
+
+
+class InteractionError(CassetteError):
+    """One interaction is malformed; the loader adds the file and line."""
+
+
+def _deflate(body: bytes) -> bytes:
+    try:
+        return zlib.decompress(body)
+    except zlib.error:
+        return zlib.decompress(body, -zlib.MAX_WBITS)
+
+
+def _br(body: bytes) -> bytes:
+    import brotli
+
+    result: bytes = brotli.decompress(body)
+    return result
+
+
+def _zstd(body: bytes) -> bytes:
+    import zstandard
+
+    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(body), read_across_frames=True)
+    result: bytes = reader.read()
+    return result
+
+
+DECODERS: Final[dict[str, Callable[[bytes], bytes]]] = {
+    "gzip": gzip.decompress,
+    "x-gzip": gzip.decompress,
+    "deflate": _deflate,
+    "br": _br,
+    "zstd": _zstd,
+}
+
+
+def _names(headers: Headers, name: str) -> list[str]:
+    lowered = name.lower()
+    return [k for k in headers if k.lower() == lowered]
+
+
+def _set_length(headers: Headers, length: int, *, add: bool) -> None:
+    names = _names(headers, "Content-Length")
+    for n in names[1:]:
+        del headers[n]
+    if names:
+        headers[names[0]] = [str(length)]
+    elif add:
+        headers["Content-Length"] = [str(length)]
+
+
+def decode_content(headers: Headers, body: bytes) -> tuple[Headers, bytes]:
+    """The body without its content codings (last applied, first undone).
+
+    An unknown coding, or a body that does not decode, is left exactly as it was: a
+    recording keeps what arrived rather than guess.
+    """
+    names = _names(headers, "Content-Encoding")
+    if not names or not body:
+        return headers, body
+    codings = [
+        c.strip().lower() for n in names for v in headers[n] for c in v.split(",") if c.strip()
+    ]
+    decoded = body
+    try:
+        for coding in reversed(codings):
+            if coding == "identity":
+                continue
+            decoder = DECODERS.get(coding)
+            if decoder is None:
+                return headers, body
+            decoded = decoder(decoded)
+    except Exception:
+        return headers, body
+    out = {k: v for k, v in headers.items() if k not in names}
+    _set_length(out, len(decoded), add=False)
+    return out, decoded
+
+
+def _text_or_bytes(body: bytes) -> str | bytes:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+
+
+def normalise_for_storage(
+    headers: Headers,
+    body: bytes,
+    redactor: Redactor | None,
+    *,
+    response: tuple[str, int] | None,
+) -> tuple[Headers, str | bytes]:
+    """Headers and body as a cassette stores them. `response` is (method, status) or None."""
+    hdrs: Headers = {str(k): [str(v) for v in vs] for k, vs in headers.items()}
+    hdrs, body = decode_content(hdrs, body)
+    if response is not None:
+        for n in _names(hdrs, "Transfer-Encoding"):
+            del hdrs[n]  # the stored body is whole; framing is the replayer's business
+    encoded = bool(_names(hdrs, "Content-Encoding"))
+    stored: str | bytes
+    if not encoded and body.strip() and is_json_content_type(header(hdrs, "Content-Type")):
+        try:
+            parsed = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            what = "response" if response is not None else "request"
+            raise CassetteError(
+                f"the {what} body claims JSON (Content-Type: {header(hdrs, 'Content-Type')}) "
+                f"but is not JSON ({exc}); a cassette holding it would not load. Fix the "
+                "sender, or record this exchange with a non-JSON Content-Type"
+            ) from exc
+        if redactor is not None and redactor.has_pointers:
+            parsed = redactor.json_value(parsed)
+        stored = json.dumps(parsed, indent=2, sort_keys=True, ensure_ascii=False)
+    else:
+        stored = _text_or_bytes(body)
+    if redactor is not None:
+        if isinstance(stored, str):
+            stored = redactor.body_text(stored)
+        hdrs = redactor.headers(
+            hdrs,
+            redactor.response_header_names
+            if response is not None
+            else redactor.request_header_names,
+        )
+    length = len(stored.encode("utf-8")) if isinstance(stored, str) else len(stored)
+    add = False
+    if response is not None:
+        method, status = response
+        add = method.upper() != "HEAD" and status >= 200 and status not in (204, 304)
+    _set_length(hdrs, length, add=add)
+    return hdrs, stored
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InteractionError(f"`{where}` is missing or not a mapping")
+    return value
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise InteractionError(f"`{where}` is missing or not a string")
+    return value
+
+
+def _headers(value: Any, where: str) -> Headers:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InteractionError(f"`{where}` must map header names to lists of values")
+    out: Headers = {}
+    for name, values in value.items():
+        if isinstance(values, list | tuple):
+            out[str(name)] = [str(v) for v in values]
+        elif values is None:
+            out[str(name)] = []
+        else:
+            out[str(name)] = [str(values)]
+    return out
+
+
+def _body(value: Any, where: str) -> bytes:
+    if value is None:
+        return b""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, io.BytesIO):
+        return value.getvalue()
+    if isinstance(value, list) and all(isinstance(v, bytes) for v in value):
+        return b"".join(value)
+    raise InteractionError(
+        f"`{where}` must be a string, binary or null, not {type(value).__name__}"
+    )
+
+
+def _check_json(headers: Headers, body: bytes, where: str) -> None:
+    if not body.strip() or _names(headers, "Content-Encoding"):
+        return
+    content_type = header(headers, "Content-Type")
+    if not is_json_content_type(content_type):
+        return
+    try:
+        json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InteractionError(
+            f"`{where}` claims JSON (Content-Type: {content_type}) but is not JSON ({exc}); "
+            "fix the body or its Content-Type, or delete the cassette and record it again"
+        ) from exc
+
+
+def interaction_to_exchange(
+    interaction: Mapping[str, Any], *, source: str | None = None, index: int | None = None
+) -> Exchange:
+    """A vcrpy v1 interaction dict (ours or vcrpy's) as an `Exchange`; bodies decoded.
+
+    Raises `InteractionError` (a `CassetteError`) naming the key that is wrong.
+    """
+    item = _mapping(interaction, "interaction")
+    req = _mapping(item.get("request"), "request")
+    resp = _mapping(item.get("response"), "response")
+    method = _str(req.get("method"), "request.method")
+    uri = _str(req.get("uri"), "request.uri")
+    if "body" not in req:
+        raise InteractionError("`request.body` is missing (use `body: null` for none)")
+    req_headers, req_body = decode_content(
+        _headers(req.get("headers"), "request.headers"), _body(req["body"], "request.body")
+    )
+    _check_json(req_headers, req_body, "request.body")
+    status = _mapping(resp.get("status"), "response.status")
+    code = status.get("code")
+    if isinstance(code, bool) or not isinstance(code, int):
+        raise InteractionError("`response.status.code` is missing or not an integer")
+    message = status.get("message")
+    body = _mapping(resp.get("body"), "response.body")
+    if "string" not in body:
+        raise InteractionError("`response.body.string` is missing")
+    resp_headers, resp_body = decode_content(
+        _headers(resp.get("headers"), "response.headers"),
+        _body(body["string"], "response.body.string"),
+    )
+    _check_json(resp_headers, resp_body, "response.body.string")
+    return Exchange(
+        request=Request(method, uri, req_headers, req_body),
+        response=Response(code, "" if message is None else str(message), resp_headers, resp_body),
+        source=None if source is None else {"cassette": source, "interaction": index},
+    )

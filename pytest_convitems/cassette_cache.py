@@ -1,0 +1,144 @@
+"""A parse cache for cassettes, keyed by the sha256 of the cassette's bytes.
+
+Parsing YAML costs about as much as vcrpy's whole load; hashing the bytes and decoding a
+JSON form of the same interactions costs a fraction of it. The YAML stays the truth: an
+entry is found only by the hash of the exact bytes on disk, so an edited cassette misses
+the cache and is parsed again; an entry that does not decode, or does not have our shape,
+is ignored. Entries are written atomically and hold only what the cassette already holds
+(redacted at write time), so the cache never has a secret the cassette does not.
+
+Where: `$CONVITEMS_CACHE_DIR` if set (`0`/`off`/empty disables the cache), else
+`$XDG_CACHE_HOME/pytest-convitems`, else `~/.cache/pytest-convitems`. Content-addressed,
+so one cache serves every project on the machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from .exchange import Exchange, Request, Response
+
+FORMAT: Final = "pytest-convitems-cassette-cache"
+VERSION: Final = 1
+_DISABLED: Final = frozenset({"", "0", "off", "false", "no"})
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class CassetteCache:
+    """One cache folder. Every failure to read or write an entry is a miss, never an error."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+
+    def __repr__(self) -> str:
+        return f"CassetteCache({str(self.directory)!r})"
+
+    def _entry(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def get(self, key: str, source: str) -> list[Exchange] | None:
+        try:
+            raw = self._entry(key).read_bytes()
+            data = json.loads(raw)
+            if data.get("format") != FORMAT or data.get("v") != VERSION or data.get("key") != key:
+                return None
+            return [_exchange(row, source, i) for i, row in enumerate(data["interactions"])]
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return None
+
+    def put(self, key: str, exchanges: Sequence[Exchange]) -> None:
+        payload = {
+            "format": FORMAT,
+            "v": VERSION,
+            "key": key,
+            "interactions": [_row(e) for e in exchanges],
+        }
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        tmp = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{key[:16]}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, self._entry(key))
+            tmp = None
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+    def discard(self, key: str) -> None:
+        with contextlib.suppress(OSError):
+            self._entry(key).unlink()
+
+
+def default_cache() -> CassetteCache | None:
+    """The cache the environment asks for (read at call time, so tests can point it away)."""
+    configured = os.environ.get("CONVITEMS_CACHE_DIR")
+    if configured is not None:
+        if configured.strip().lower() in _DISABLED:
+            return None
+        return CassetteCache(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return CassetteCache(os.path.join(base, "pytest-convitems"))
+
+
+def _encode_body(body: bytes) -> Any:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"b64": base64.b64encode(body).decode("ascii")}
+
+
+def _decode_body(value: Any) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return base64.b64decode(value["b64"], validate=True)
+
+
+def _row(e: Exchange) -> list[Any]:
+    req, resp = e.request, e.response
+    assert resp is not None  # cassettes hold complete exchanges only
+    return [
+        req.method,
+        req.url,
+        req.headers,
+        _encode_body(req.body),
+        resp.status,
+        resp.reason,
+        resp.headers,
+        _encode_body(resp.body),
+    ]
+
+
+def _headers(value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise TypeError("headers")
+    for v in value.values():
+        if not isinstance(v, list):
+            raise TypeError("header values")
+    return value
+
+
+def _exchange(row: list[Any], source: str, index: int) -> Exchange:
+    method, uri, req_headers, req_body, status, reason, resp_headers, resp_body = row
+    if not (isinstance(method, str) and isinstance(uri, str) and isinstance(status, int)):
+        raise TypeError("row")
+    return Exchange(
+        request=Request(method, uri, _headers(req_headers), _decode_body(req_body)),
+        response=Response(status, str(reason), _headers(resp_headers), _decode_body(resp_body)),
+        source={"cassette": source, "interaction": index},
+    )

@@ -1,0 +1,259 @@
+"""What never reaches disk: secrets are replaced by fixed placeholders at write time.
+
+vcrpy's `filter_headers` covers request headers only; a recorded `Set-Cookie`, a key in a
+query string or an `sk-...` echoed inside a JSON body still leaks. A `Redactor` covers
+all of them. Placeholders are fixed strings (`REDACTED`, `Bearer REDACTED`,
+`sk-REDACTED`), so a redacted cassette replays the same way every time, and redacting
+twice changes nothing.
+
+Token-shaped strings are found with one compiled regex pass per text (built-in shapes and
+the user's patterns joined into a single alternation), so redaction stays cheap on
+megabyte cassettes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+from .exchange import Exchange, Headers, Request, Response
+
+PLACEHOLDER: Final = "REDACTED"
+BEARER_PLACEHOLDER: Final = "Bearer REDACTED"
+SK_PLACEHOLDER: Final = "sk-REDACTED"
+
+DEFAULT_REQUEST_HEADERS: Final[tuple[str, ...]] = (
+    "Authorization",
+    "api-key",
+    "OpenAI-Organization",
+    "OpenAI-Project",
+    "Cookie",
+    "Proxy-Authorization",
+)
+DEFAULT_RESPONSE_HEADERS: Final[tuple[str, ...]] = ("Set-Cookie",)
+DEFAULT_QUERY_PARAMS: Final[tuple[str, ...]] = ("api_key", "key", "token")
+
+# `sk-` and `sk-proj-` keys (and any other `sk-` prefixed secret of realistic length);
+# the placeholder `sk-REDACTED` is too short to match again.
+# Preceded by a non-word character, or by a JSON escape such as `\n` inside a body string.
+_SK: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf]))sk-[A-Za-z0-9_\-]{16,}"
+# `Bearer <token>`, except the placeholder itself.
+_BEARER: Final = r"\bBearer[ \t]+(?!REDACTED(?![A-Za-z0-9._~+/=\-]))[A-Za-z0-9._~+/=\-]{8,}"
+
+SECRET_PATTERN: Final[re.Pattern[str]] = re.compile(f"(?P<sk>{_SK})|(?P<bearer>{_BEARER})")
+"""The built-in token shapes: what `convitems validate` reports as a secret on disk."""
+
+
+@dataclass(frozen=True)
+class RedactionRules:
+    """What to redact, beyond the built-in token shapes (which are always on).
+
+    Header and query names match case-insensitively. `json_pointers` are RFC 6901
+    pointers into JSON request and response bodies; a `*` token matches every key or
+    array index at that level (`/data/*/content/*/text`). `patterns` are regular
+    expressions; each match becomes `REDACTED` (use non-capturing groups only: the
+    patterns are joined into one alternation, so numbered back-references do not work).
+    """
+
+    request_headers: tuple[str, ...] = DEFAULT_REQUEST_HEADERS
+    response_headers: tuple[str, ...] = DEFAULT_RESPONSE_HEADERS
+    query_params: tuple[str, ...] = DEFAULT_QUERY_PARAMS
+    json_pointers: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+    def extended(
+        self,
+        *,
+        request_headers: Iterable[str] = (),
+        response_headers: Iterable[str] = (),
+        query_params: Iterable[str] = (),
+        json_pointers: Iterable[str] = (),
+        patterns: Iterable[str] = (),
+    ) -> RedactionRules:
+        """These rules plus the user's: what configuration adds to the defaults."""
+        return RedactionRules(
+            request_headers=(*self.request_headers, *request_headers),
+            response_headers=(*self.response_headers, *response_headers),
+            query_params=(*self.query_params, *query_params),
+            json_pointers=(*self.json_pointers, *json_pointers),
+            patterns=(*self.patterns, *patterns),
+        )
+
+
+def _split_pointer(pointer: str) -> list[str]:
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError(f"JSON pointer {pointer!r} must start with '/' (RFC 6901)")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+@dataclass
+class Redactor:
+    """Applies `RedactionRules` to exchanges, texts and URIs. Stateless after construction."""
+
+    rules: RedactionRules = field(default_factory=RedactionRules)
+
+    def __post_init__(self) -> None:
+        user = "|".join(f"(?:{p})" for p in self.rules.patterns)
+        source = SECRET_PATTERN.pattern + (f"|(?P<user>{user})" if user else "")
+        try:
+            self._pattern = re.compile(source)
+        except re.error as exc:
+            raise ValueError(f"a redaction pattern does not compile: {exc}") from exc
+        self._request_headers = frozenset(h.lower() for h in self.rules.request_headers)
+        self._response_headers = frozenset(h.lower() for h in self.rules.response_headers)
+        self._query_params = frozenset(q.lower() for q in self.rules.query_params)
+        self._pointers = [_split_pointer(p) for p in self.rules.json_pointers]
+
+    # --- texts ------------------------------------------------------------------------
+
+    def text(self, value: str) -> str:
+        """`value` with every token-shaped string (and user pattern match) replaced."""
+        return self._pattern.sub(_replacement, value)
+
+    def uri(self, uri: str) -> str:
+        """The URI with secret query parameters and token-shaped strings replaced."""
+        head, sep, query = uri.partition("?")
+        if sep and self._query_params:
+            fragment = ""
+            if "#" in query:
+                query, _, frag = query.partition("#")
+                fragment = "#" + frag
+            parts = []
+            for part in query.split("&"):
+                name, eq, _value = part.partition("=")
+                if eq and _unquote(name).lower() in self._query_params:
+                    part = f"{name}={PLACEHOLDER}"
+                parts.append(part)
+            uri = head + "?" + "&".join(parts) + fragment
+        return self.text(uri)
+
+    def headers(self, headers: Headers, names: frozenset[str]) -> Headers:
+        out: Headers = {}
+        for name, values in headers.items():
+            if name.lower() in names:
+                out[name] = [_header_placeholder(v) for v in values]
+            else:
+                out[name] = [self.text(v) for v in values]
+        return out
+
+    # --- bodies -----------------------------------------------------------------------
+
+    def json_value(self, value: Any) -> Any:
+        """A parsed JSON body with user pointers replaced (token shapes are done on text)."""
+        for tokens in self._pointers:
+            value = _redact_pointer(value, tokens)
+        return value
+
+    @property
+    def request_header_names(self) -> frozenset[str]:
+        return self._request_headers
+
+    @property
+    def response_header_names(self) -> frozenset[str]:
+        return self._response_headers
+
+    @property
+    def has_pointers(self) -> bool:
+        return bool(self._pointers)
+
+    def body_text(self, text: str) -> str:
+        return self.text(text)
+
+    # --- exchanges --------------------------------------------------------------------
+
+    def request(self, request: Request) -> Request:
+        return replace(
+            request,
+            url=self.uri(request.url),
+            headers=self.headers(request.headers, self._request_headers),
+            body=self._body(request.body),
+        )
+
+    def response(self, response: Response) -> Response:
+        return replace(
+            response,
+            headers=self.headers(response.headers, self._response_headers),
+            body=self._body(response.body),
+        )
+
+    def exchange(self, exchange: Exchange) -> Exchange:
+        return Exchange(
+            request=self.request(exchange.request),
+            response=None if exchange.response is None else self.response(exchange.response),
+            source=exchange.source,
+        )
+
+    def _body(self, body: bytes) -> bytes:
+        """Raw-bytes redaction, for callers that do not go through the cassette writer."""
+        if not body:
+            return body
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body
+        if self._pointers:
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                pass
+            else:
+                text = json.dumps(self.json_value(parsed), ensure_ascii=False)
+        redacted = self.text(text)
+        return body if redacted == text else redacted.encode("utf-8")
+
+
+def _replacement(match: re.Match[str]) -> str:
+    group = match.lastgroup
+    if group == "sk":
+        return SK_PLACEHOLDER
+    if group == "bearer":
+        return BEARER_PLACEHOLDER
+    return PLACEHOLDER
+
+
+def _header_placeholder(value: str) -> str:
+    scheme, sep, _rest = value.partition(" ")
+    if sep and scheme.lower() in ("bearer", "basic", "token"):
+        return f"{scheme} {PLACEHOLDER}"
+    return PLACEHOLDER
+
+
+def _unquote(name: str) -> str:
+    from urllib.parse import unquote_plus
+
+    return unquote_plus(name)
+
+
+def _redact_pointer(value: Any, tokens: list[str]) -> Any:
+    if not tokens:
+        return PLACEHOLDER
+    head, rest = tokens[0], tokens[1:]
+    if isinstance(value, dict):
+        keys = list(value) if head == "*" else [head] if head in value else []
+        if not keys:
+            return value
+        value = dict(value)
+        for key in keys:
+            value[key] = _redact_pointer(value[key], rest)
+        return value
+    if isinstance(value, list):
+        if head == "*":
+            indices = range(len(value))
+        elif head.isdigit() and int(head) < len(value):
+            indices = range(int(head), int(head) + 1)
+        else:
+            return value
+        value = list(value)
+        for i in indices:
+            value[i] = _redact_pointer(value[i], rest)
+        return value
+    return value
+
+
+DEFAULT_REDACTOR: Final[Redactor] = Redactor()
+"""The redactor every writer uses unless told otherwise."""
