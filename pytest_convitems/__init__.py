@@ -7,10 +7,21 @@ from .exchange import Exchange, Request, Response
 from .findings import Finding
 from .routes import match_route, parse_query
 
+
+def __getattr__(name: str) -> object:
+    # The fixture class pulls in vcrpy: imported on first use, not with the package.
+    if name == "ConvItemsCassette":
+        from .recording import ConvItemsCassette
+
+        return ConvItemsCassette
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __version__ = _version("pytest-convitems")
 
 __all__ = [
     "CassetteError",
+    "ConvItemsCassette",
     "ConvItemsError",
     "Exchange",
     "Finding",

@@ -1,3 +1,342 @@
-"""pytest wiring for pytest-convitems (options, marker, fixture, hooks); the work lives elsewhere."""
+"""pytest wiring for pytest-convitems (options, marker, fixture, hooks); the work lives elsewhere.
+
+Interception (`recording`), validation (`validation`), the summary (`report`) and drift
+(`drift`) are plain modules; this file only reads settings and calls them.
+
+Settings and their precedence (highest first):
+
+    record mode    --convitems-replay (= none) > --convitems-record-mode
+                   > ini convitems_replay (= none) > marker record_mode
+                   > ini convitems_record_mode > default "once"
+    cassette dir   --convitems-cassette-dir > ini convitems_cassette_dir
+                   > default: `cassettes/` beside the test file
+    cassette path  marker cassette= (relative to <cassette dir>/<test module>/)
+                   > default <cassette dir>/<test module>/<test name>.yaml
+    drift, report  --convitems-drift / --convitems-report > ini > default (report / none)
+
+In short CLI > marker > ini, except that the ini replay switch beats a marker: when the
+project says "replay", a marker cannot open the network. `once` (vcrpy's own default)
+records a cassette that does not exist yet and replays an existing one without touching
+the network; `--convitems-replay` additionally fails a test whose cassette is missing.
+"""
 
 from __future__ import annotations
+
+import uuid
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+
+if TYPE_CHECKING:
+    from .recording import CassetteRecorder, ConvItemsCassette, Switchboard
+    from .report import RunReport
+
+RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
+DRIFT_MODES: Final = ("off", "report", "fail")
+MARKER_KWARGS: Final = ("cassette", "record_mode", "match_on")
+_UNSAFE_NAME_CHARS: Final = "<>?%*:|\"'/\\ "
+
+
+class _State:
+    """Run-wide state, kept in `config.stash`."""
+
+    def __init__(self, config: pytest.Config, run_id: str) -> None:
+        from .report import RunReport
+
+        self.config = config
+        self.run_id = run_id
+        self.cli_replay: bool = config.getoption("convitems_replay")
+        self.cli_mode: str | None = config.getoption("convitems_record_mode")
+        self.ini_replay = bool(config.getini("convitems_replay"))
+        self.ini_mode: str | None = config.getini("convitems_record_mode") or None
+        self.cassette_dir = _option_path(config, "convitems_cassette_dir")
+        drift = config.getoption("convitems_drift") or config.getini("convitems_drift") or "report"
+        if drift not in DRIFT_MODES:
+            raise pytest.UsageError(
+                f"convitems_drift = {drift!r}: choose one of {', '.join(DRIFT_MODES)}"
+            )
+        self.report_path = _option_path(config, "convitems_report")
+        self.report: RunReport = RunReport(
+            drift_mode=drift, report_path=str(self.report_path) if self.report_path else None
+        )
+        self._switchboard: Switchboard | None = None
+        self._validate: Any = None
+        # Checked here so a bad setting stops the run at startup, not in the first test;
+        # without importing vcrpy, which waits until a test asks for a cassette.
+        if self.cli_replay and self.cli_mode not in (None, "none"):
+            raise pytest.UsageError(
+                f"--convitems-replay replays only, but --convitems-record-mode={self.cli_mode} "
+                "asks to record: drop one of them"
+            )
+        if self.ini_mode is not None and self.ini_mode not in RECORD_MODES:
+            raise pytest.UsageError(
+                f"convitems_record_mode = {self.ini_mode!r}: choose one of {', '.join(RECORD_MODES)}"
+            )
+
+    @property
+    def switchboard(self) -> Switchboard:
+        if self._switchboard is None:
+            from .recording import Switchboard
+
+            self._switchboard = Switchboard()
+        return self._switchboard
+
+    @property
+    def validate(self) -> Any:
+        if self._validate is None:
+            from .validation import validate_exchange
+
+            self._validate = validate_exchange
+        return self._validate
+
+
+_STATE: Final = pytest.StashKey[_State]()
+_RECORDER: Final = pytest.StashKey["CassetteRecorder"]()
+
+
+def _option_path(config: pytest.Config, name: str) -> Path | None:
+    value = config.getoption(name) or config.getini(name)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else config.rootpath / path
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("convitems", "OpenAI Conversations items: record, replay, validate")
+    group.addoption(
+        "--convitems-replay",
+        action="store_true",
+        default=False,
+        dest="convitems_replay",
+        help="Replay only: no request leaves the machine; an unrecorded request fails its test.",
+    )
+    group.addoption(
+        "--convitems-record-mode",
+        choices=RECORD_MODES,
+        default=None,
+        dest="convitems_record_mode",
+        help='Cassette record mode (default "once": record missing cassettes, replay existing).',
+    )
+    group.addoption(
+        "--convitems-cassette-dir",
+        default=None,
+        dest="convitems_cassette_dir",
+        help="Folder of cassettes (default: cassettes/ beside each test file).",
+    )
+    group.addoption(
+        "--convitems-drift",
+        choices=DRIFT_MODES,
+        default=None,
+        dest="convitems_drift",
+        help='Drift findings: "off", "report" (default) or "fail" the run.',
+    )
+    group.addoption(
+        "--convitems-report",
+        default=None,
+        dest="convitems_report",
+        help="Write the run's cassettes and findings as one JSON document to this file.",
+    )
+    parser.addini(
+        "convitems_replay", "Replay only (like --convitems-replay).", type="bool", default=False
+    )
+    parser.addini("convitems_record_mode", "Default record mode.", default="")
+    parser.addini("convitems_cassette_dir", "Folder of cassettes.", default="")
+    parser.addini("convitems_drift", "off, report or fail.", default="")
+    parser.addini("convitems_report", "Report file.", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "convitems(cassette=None, record_mode=None, match_on=None): record and replay this "
+        "test's OpenAI Conversations items traffic and validate it.",
+    )
+    workerinput = getattr(config, "workerinput", None)
+    run_id = workerinput.get("convitems_run_id", "") if workerinput else uuid.uuid4().hex
+    config.stash[_STATE] = _State(config, run_id)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "convitems-xdist")
+
+
+class _XdistHooks:
+    """Workers send their part of the report back; the controller merges the parts."""
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["convitems_run_id"] = node.config.stash[_STATE].run_id
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        part = getattr(node, "workeroutput", {}).get("convitems")
+        if part:
+            node.config.stash[_STATE].report.merge(part)
+
+
+def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
+    """The convitems marker's arguments, the nearest marker winning (test > class > module)."""
+    merged: dict[str, Any] = {}
+    for marker in reversed(list(item.iter_markers("convitems"))):
+        unknown = sorted(set(marker.kwargs) - set(MARKER_KWARGS))
+        if unknown or len(marker.args) > 1:
+            raise pytest.UsageError(
+                f"{item.nodeid}: @pytest.mark.convitems accepts only the keyword arguments "
+                f"{', '.join(MARKER_KWARGS)} (or the cassette as one positional argument); "
+                f"got args {marker.args!r}, kwargs {marker.kwargs!r}"
+            )
+        if marker.args:
+            merged["cassette"] = marker.args[0]
+        merged.update(marker.kwargs)
+    return merged
+
+
+def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> Path:
+    base = state.cassette_dir or item.path.parent / "cassettes"
+    folder = base / item.path.stem
+    if name:
+        path = Path(name).expanduser()
+        path = path if path.is_absolute() else folder / path
+        return path if path.suffix else path.with_suffix(".yaml")
+    test_name = item.name
+    cls = getattr(item, "cls", None)
+    if cls is not None:
+        test_name = f"{cls.__name__}.{test_name}"
+    for ch in _UNSAFE_NAME_CHARS:
+        test_name = test_name.replace(ch, "-")
+    return folder / f"{test_name}.yaml"
+
+
+def _label(state: _State, path: Path) -> str:
+    try:
+        return str(path.relative_to(state.config.rootpath))
+    except ValueError:
+        return str(path)
+
+
+def _recorder(state: _State, item: pytest.Item) -> CassetteRecorder:
+    from .errors import InputError
+    from .recording import CassetteRecorder, resolve_record_mode
+
+    kwargs = _marker_kwargs(item)
+    try:
+        mode = resolve_record_mode(
+            cli_replay=state.cli_replay,
+            cli_mode=state.cli_mode,
+            ini_replay=state.ini_replay,
+            marker_mode=kwargs.get("record_mode"),
+            ini_mode=state.ini_mode,
+        )
+        path = _cassette_path(state, item, kwargs.get("cassette"))
+        return CassetteRecorder(
+            path=path,
+            label=_label(state, path),
+            record_mode=mode,
+            nodeid=item.nodeid,
+            validate=state.validate,
+            match_on=kwargs.get("match_on"),
+            run_id=state.run_id,
+        )
+    except InputError as err:
+        pytest.fail(f"convitems: {err}", pytrace=False)
+
+
+@pytest.fixture
+def convitems(request: pytest.FixtureRequest) -> Iterator[ConvItemsCassette]:
+    """This test's cassette: HTTP is replayed from / recorded into it while the test runs."""
+    from .recording import ConvItemsCassette
+
+    state = request.config.stash[_STATE]
+    item = request.node
+    recorder = _recorder(state, item)
+    item.stash[_RECORDER] = recorder
+    try:
+        with state.switchboard.activate(recorder):
+            yield ConvItemsCassette(recorder)
+    finally:
+        try:
+            recorder.save()
+        finally:
+            _account(state, recorder)
+
+
+def _account(state: _State, recorder: CassetteRecorder) -> None:
+    loaded = len(recorder.loaded) if recorder.record_mode != "all" else len(recorder.recorded)
+    unused = {id(ex) for ex in recorder.unused()}
+    played = [i for i, ex in enumerate(recorder.loaded) if id(ex) not in unused]
+    state.report.add_test(
+        nodeid=recorder.nodeid,
+        cassette=recorder.label,
+        record_mode=recorder.record_mode,
+        interactions=loaded,
+        played=played if recorder.record_mode != "all" else range(loaded),
+        replayed=recorder.replayed,
+        recorded=len(recorder.recorded),
+        findings=recorder.findings,
+        needs_rerecord=bool(recorder.unmatched),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _convitems_marked(request: pytest.FixtureRequest) -> None:
+    """Tests carrying the convitems marker are intercepted even without asking for the fixture."""
+    if request.node.get_closest_marker("convitems") is not None:
+        request.getfixturevalue("convitems")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Fail a test whose traffic breaks the models, or that swallowed an unmatched request."""
+    try:
+        result = yield
+    except BaseException as exc:
+        recorder = item.stash.get(_RECORDER, None)
+        if recorder is None:
+            raise
+        if any(exc is err for err in recorder.unmatched):
+            # Our own message says all there is; the stack through httpx would bury it.
+            raise pytest.fail.Exception(str(exc), pytrace=False) from None
+        if recorder.errors():
+            exc.add_note(_errors_text(recorder))
+        raise
+    recorder = item.stash.get(_RECORDER, None)
+    if recorder is not None:
+        if recorder.unmatched:
+            pytest.fail(str(recorder.unmatched[0]), pytrace=False)
+        if recorder.errors():
+            pytest.fail(_errors_text(recorder), pytrace=False)
+    return result
+
+
+def _errors_text(recorder: CassetteRecorder) -> str:
+    errors = recorder.errors()
+    lines = [f"convitems: {len(errors)} validation error(s) in this test's items traffic:"]
+    lines += [f"  {f.text()}" for f in errors]
+    return "\n".join(lines)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["convitems"] = state.report.to_dict()
+        return
+    if state.report_path is not None:
+        state.report.write(state.report_path)
+    if state.report.drift_fails and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None or getattr(config, "workerinput", None) is not None:
+        return
+    if not state.report.cassettes and state.report_path is None:
+        return
+    terminalreporter.write_sep("-", "convitems")
+    for line in state.report.lines:
+        terminalreporter.write_line(line)

@@ -1,0 +1,472 @@
+"""vcrpy glue: intercept HTTP in a test, replay from or record into one cassette, validate.
+
+vcrpy patches every HTTP library it knows (httpx2 for the openai client, httpx, requests,
+urllib3, aiohttp, ...); its stubs ask a *cassette object* whether to play a response, and
+hand it what they recorded. We give them one long-lived `Switchboard` (a vcrpy `Cassette`
+subclass) and build vcrpy's patch list once per process. Per test we only swap the
+attributes in and out and point the switchboard at that test's `CassetteRecorder`: the
+expensive part (imports, patch construction) is paid once, not per test.
+
+Lookups go through `matching.ReplayIndex`, a dictionary hit, instead of vcrpy's scan of every
+recorded request with every matcher. Cassettes are read and written by
+`pytest_convitems.cassette` (redaction, pretty bodies, atomic writes).
+
+No pytest here: the plugin turns what this module reports into test outcomes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shlex
+import tempfile
+import threading
+import zlib
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Final
+
+from vcr.cassette import Cassette as _VcrCassette
+
+from .cassette import append_to_cassette, load_cassette, write_cassette
+from .errors import InputError, UnmatchedRequestError
+from .exchange import Exchange, Headers, Request, Response
+from .findings import Finding
+from .matching import Mismatch, ReplayIndex, request_key
+
+RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
+DEFAULT_RECORD_MODE: Final = "once"
+MATCH_PARTS: Final = ("method", "path", "query", "body")
+"""What `match_on` may name: the parts of `matching.request_key`, in its order."""
+
+Validator = Callable[[Exchange], list[Finding]]
+
+
+def resolve_record_mode(
+    *,
+    cli_replay: bool,
+    cli_mode: str | None,
+    ini_replay: bool,
+    marker_mode: str | None,
+    ini_mode: str | None,
+) -> str:
+    """The record mode of one test.
+
+    Precedence: CLI over marker over ini over the default `once`. `--convitems-replay`
+    means record mode `none`; it is a safety switch for CI, so in the ini file too it
+    beats a marker (a marker cannot open the network when the project says replay), while
+    an explicit `--convitems-record-mode` on the command line still beats the ini switch
+    (that is how one test is re-recorded).
+    """
+    if cli_replay:
+        if cli_mode not in (None, "none"):
+            raise InputError(
+                f"--convitems-replay replays only, but --convitems-record-mode={cli_mode} asks "
+                "to record: drop one of them"
+            )
+        return "none"
+    for mode in (cli_mode, "none" if ini_replay else None, marker_mode, ini_mode):
+        if mode is not None:
+            return check_record_mode(mode)
+    return DEFAULT_RECORD_MODE
+
+
+def check_record_mode(mode: str) -> str:
+    if mode not in RECORD_MODES:
+        raise InputError(
+            f"record mode {mode!r} is not one of {', '.join(RECORD_MODES)} "
+            "(set it with --convitems-record-mode, the convitems marker or convitems_record_mode)"
+        )
+    return mode
+
+
+def key_for(match_on: Sequence[str] | None) -> Callable[[Request], Hashable]:
+    """A request key using only the parts named in `match_on` (all of them by default)."""
+    if match_on is None or tuple(match_on) == MATCH_PARTS:
+        return request_key
+    if isinstance(match_on, str):
+        match_on = (match_on,)
+    unknown = [p for p in match_on if p not in MATCH_PARTS]
+    if unknown or not match_on:
+        raise InputError(
+            f"match_on={list(match_on)!r}: each part must be one of {', '.join(MATCH_PARTS)}"
+        )
+    picks = tuple(MATCH_PARTS.index(p) for p in match_on)
+
+    def key(request: Request) -> Hashable:
+        full = request_key(request)
+        assert isinstance(full, tuple)
+        return tuple(full[i] for i in picks)
+
+    return key
+
+
+def rerecord_command(nodeid: str) -> str:
+    return f"pytest {shlex.quote(nodeid)} --convitems-record-mode=all"
+
+
+# -- bodies and headers --------------------------------------------------------------
+
+
+def _decode(encoding: str, body: bytes) -> bytes:
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        try:
+            return zlib.decompress(body)
+        except zlib.error:
+            return zlib.decompress(body, -zlib.MAX_WBITS)
+    if encoding == "br":
+        import brotli
+
+        return bytes(brotli.decompress(body))
+    if encoding == "zstd":
+        import zstandard
+
+        return bytes(zstandard.ZstdDecompressor().decompressobj().decompress(body))
+    raise ValueError(encoding)
+
+
+def decoded_response(status: int, reason: str, headers: Headers, body: bytes) -> Response:
+    """The response as a reader sees it: body decoded, so validation and cassettes see JSON."""
+    encoding = next((v[0] for k, v in headers.items() if k.lower() == "content-encoding"), None)
+    if encoding and body:
+        try:
+            for enc in reversed([e.strip().lower() for e in encoding.split(",")]):
+                if enc and enc != "identity":
+                    body = _decode(enc, body)
+        except (ValueError, zlib.error, OSError):
+            return Response(status, reason, headers, body)
+        headers = {
+            k: v
+            for k, v in headers.items()
+            if k.lower() not in ("content-encoding", "content-length")
+        }
+        headers["Content-Length"] = [str(len(body))]
+    return Response(status, reason, headers, body)
+
+
+_HOP_HEADERS: Final = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _vcr_response(response: Response) -> dict[str, Any]:
+    """A recorded response in the dict shape vcrpy's stubs build real responses from."""
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
+    headers["Content-Length"] = [str(len(response.body))]
+    return {
+        "status": {"code": response.status, "message": response.reason},
+        "headers": headers,
+        "body": {"string": response.body},
+    }
+
+
+def _request_from_vcr(vcr_request: Any) -> Request:
+    body = vcr_request.body
+    if body is None:
+        body = b""
+    elif isinstance(body, str):
+        body = body.encode("utf-8")
+    elif not isinstance(body, bytes):
+        body = getattr(vcr_request, "body_bytes", b"") or b""
+    headers: Headers = {}
+    for name, value in vcr_request.headers.items():
+        headers.setdefault(name, []).append(value if isinstance(value, str) else str(value))
+    return Request(vcr_request.method, vcr_request.uri, headers, body)
+
+
+def _response_from_vcr(data: dict[str, Any]) -> Response:
+    status = data.get("status") or {}
+    raw_headers = data.get("headers") or {}
+    headers: Headers = {
+        str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
+        for k, v in raw_headers.items()
+    }
+    body = (data.get("body") or {}).get("string") or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    return decoded_response(
+        int(status.get("code", 0)), str(status.get("message") or ""), headers, body
+    )
+
+
+# -- one test's cassette --------------------------------------------------------------
+
+
+@dataclass
+class CassetteRecorder:
+    """The cassette of one test: what it replays, what it records, what validation found."""
+
+    path: Path
+    record_mode: str
+    nodeid: str
+    validate: Validator | None = None
+    match_on: Sequence[str] | None = None
+    run_id: str = ""
+    """Identifies this pytest run across xdist workers: `all` overwrites once per run."""
+    label: str = ""
+    """How messages name the cassette (e.g. relative to the rootdir); defaults to `path`."""
+
+    loaded: list[Exchange] = field(default_factory=list)
+    recorded: list[Exchange] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    unmatched: list[UnmatchedRequestError] = field(default_factory=list)
+    replayed: int = 0
+    existed: bool = False
+
+    def __post_init__(self) -> None:
+        check_record_mode(self.record_mode)
+        self.label = self.label or str(self.path)
+        self.existed = self.path.is_file() and self.path.stat().st_size > 0
+        if self.existed:
+            self.loaded = load_cassette(self.path)
+        # Under `all` nothing replays: the index stays empty so every request is recorded.
+        self._index = ReplayIndex(
+            self.loaded if self.record_mode != "all" else [], key=key_for(self.match_on)
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def network_allowed(self) -> bool:
+        if self.record_mode == "once":
+            return not self.existed
+        return self.record_mode in ("new_episodes", "all")
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        return self.loaded + self.recorded if self.record_mode != "all" else self.recorded
+
+    def unused(self) -> list[Exchange]:
+        """Recorded interactions of the cassette this test never asked for."""
+        if self.record_mode == "all":
+            return []
+        return [ex for ex in self._index.unused() if ex.source is not None]
+
+    def take(self, request: Request) -> Exchange | None:
+        with self._lock:
+            found = self._index.take(request)
+            if found is not None:
+                self.replayed += 1
+                self._check(Exchange(request, found.response, found.source))
+            return found
+
+    def refuse(self, request: Request) -> UnmatchedRequestError:
+        """The error for a request nothing answers and the record mode keeps off the network."""
+        with self._lock:
+            error = UnmatchedRequestError(
+                self._unmatched_message(request, self._index.closest(request))
+            )
+            self.unmatched.append(error)
+            return error
+
+    def record(self, request: Request, response: Response) -> None:
+        with self._lock:
+            position = len(self.exchanges)
+            source = {"cassette": str(self.path), "interaction": position}
+            exchange = Exchange(request, response, source)
+            self.recorded.append(exchange)
+            self._check(exchange)
+
+    def _check(self, exchange: Exchange) -> None:
+        if self.validate is None:
+            return
+        source = dict(exchange.source or {})
+        source["test"] = self.nodeid
+        self.findings += [replace(f, source=source) for f in self.validate(exchange)]
+
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    def _unmatched_message(self, request: Request, closest: Mismatch | None) -> str:
+        lines = [
+            f"convitems: no recorded interaction matches {request.method} {request.path}"
+            + (f"?{request.query_string}" if request.query_string else ""),
+            f"  cassette: {self.label} (record mode {self.record_mode}, "
+            f"{len(self.loaded)} recorded interaction(s), {self.replayed} replayed)",
+        ]
+        if not self.existed:
+            lines.append("  the cassette does not exist yet")
+        elif closest is not None:
+            lines += ["  " + line for line in closest.describe().splitlines()]
+        else:
+            lines.append("  the cassette holds no interactions")
+        lines.append(f"  re-record this test: {rerecord_command(self.nodeid)}")
+        return "\n".join(lines)
+
+    def save(self) -> None:
+        """Write what this test recorded; never touches the file when nothing was recorded."""
+        if not self.recorded or self.record_mode == "none":
+            return
+        with _cassette_lock(self.path) as lock:
+            overwrite = (
+                lock.first_write_in_run(self.run_id)
+                if self.record_mode == "all"
+                else self.record_mode == "once" and not self.path.exists()
+            )
+            if overwrite:
+                write_cassette(self.path, self.recorded)
+            else:
+                # new_episodes, a second test sharing an `all`/`once` cassette in this run,
+                # or another worker that wrote it first: keep what is there.
+                append_to_cassette(self.path, self.recorded)
+
+
+class _CassetteLock:
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+
+    def first_write_in_run(self, run_id: str) -> bool:
+        """True once per run and cassette; remembers the run in the lock file."""
+        self._handle.seek(0)
+        seen = self._handle.read().strip()
+        if run_id and seen == run_id:
+            return False
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(run_id)
+        self._handle.flush()
+        return True
+
+
+@contextmanager
+def _cassette_lock(path: Path) -> Iterator[_CassetteLock]:
+    """An exclusive lock per cassette, shared by xdist workers (a file outside the project)."""
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / f"convitems-locks-{os.getuid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{digest}.lock", "a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield _CassetteLock(handle)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# -- the vcrpy side -------------------------------------------------------------------
+
+
+class Switchboard(_VcrCassette):  # type: ignore[misc]
+    """The one cassette object vcrpy's stubs talk to; forwards to the active recorder.
+
+    With no recorder active (between tests) the patches are not installed at all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(path="<convitems>")
+        self.active: CassetteRecorder | None = None
+        self._pending: dict[int, tuple[Any, Exchange]] = {}
+        self._patches: list[tuple[Any, str, Any]] | None = None
+
+    # vcrpy's stubs: can_play_response_for -> play_response, else write_protected ->
+    # filter_request (raise), else real request -> append.
+    def can_play_response_for(self, vcr_request: Any) -> bool:
+        recorder = self.active
+        if recorder is None:
+            return False
+        if id(vcr_request) in self._pending:
+            return True
+        found = recorder.take(_request_from_vcr(vcr_request))
+        if found is None:
+            return False
+        self._pending[id(vcr_request)] = (vcr_request, found)
+        return True
+
+    def play_response(self, vcr_request: Any) -> dict[str, Any]:
+        _, found = self._pending.pop(id(vcr_request))
+        assert found.response is not None
+        return _vcr_response(found.response)
+
+    @property
+    def write_protected(self) -> bool:
+        return self.active is not None and not self.active.network_allowed
+
+    def filter_request(self, vcr_request: Any) -> Any:
+        recorder = self.active
+        if recorder is not None and not recorder.network_allowed:
+            raise recorder.refuse(_request_from_vcr(vcr_request))
+        return vcr_request
+
+    def append(self, vcr_request: Any, response: dict[str, Any]) -> None:
+        if self.active is not None:
+            self.active.record(_request_from_vcr(vcr_request), _response_from_vcr(response))
+
+    def _patch_triples(self) -> list[tuple[Any, str, Any]]:
+        if self._patches is None:
+            from vcr.patch import CassettePatcherBuilder
+
+            self._patches = [
+                (p.getter(), p.attribute, p.new) for p in CassettePatcherBuilder(self).build()
+            ]
+        return self._patches
+
+    @contextmanager
+    def activate(self, recorder: CassetteRecorder) -> Iterator[CassetteRecorder]:
+        """Route this process's HTTP through `recorder` for the duration of the block."""
+        if self.active is not None:
+            raise InputError(
+                f"a convitems cassette is already active ({self.active.path}); "
+                "one cassette per test"
+            )
+        saved: list[tuple[Any, str, bool, Any]] = []
+        try:
+            for target, name, new in self._patch_triples():
+                local = name in vars(target)
+                saved.append((target, name, local, vars(target).get(name)))
+                setattr(target, name, new)
+            self.active = recorder
+            yield recorder
+        finally:
+            self.active = None
+            self._pending.clear()
+            for target, name, local, original in reversed(saved):
+                if local:
+                    setattr(target, name, original)
+                else:
+                    delattr(target, name)
+
+
+class ConvItemsCassette:
+    """What the `convitems` fixture gives a test: its cassette, exchanges and findings."""
+
+    def __init__(self, recorder: CassetteRecorder) -> None:
+        self._recorder = recorder
+
+    @property
+    def path(self) -> Path:
+        return self._recorder.path
+
+    @property
+    def record_mode(self) -> str:
+        return self._recorder.record_mode
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """The cassette as it stands: interactions read from the file, then those recorded now."""
+        return self._recorder.exchanges
+
+    @property
+    def recorded(self) -> list[Exchange]:
+        """What this test recorded (written to the cassette when the test ends)."""
+        return list(self._recorder.recorded)
+
+    @property
+    def replayed(self) -> int:
+        return self._recorder.replayed
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Validation of every request sent and response received so far, errors and drift."""
+        return list(self._recorder.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return self._recorder.errors()
+
+    def clear_findings(self) -> None:
+        """Forget the findings so far: for a test that sends an invalid request on purpose."""
+        self._recorder.findings.clear()
+
+    def __repr__(self) -> str:
+        return f"<ConvItemsCassette {self.path} mode={self.record_mode}>"

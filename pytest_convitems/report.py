@@ -1,0 +1,238 @@
+"""The run's report: what each cassette did and what validation found, as data and as lines.
+
+Pure: the plugin feeds it one test at a time (and, under xdist, the parts each worker sends
+back), `pytest_terminal_summary` prints `lines`, and `write()` stores `to_dict()`.
+
+The report file (`--convitems-report=FILE`) is one JSON document:
+`{"version": 1, "summary": {...}, "cassettes": [...], "findings": [...], "rerecord": [...],
+"drift": {...} | null}`; each finding has the DESIGN §2 shape with
+`source = {"cassette", "interaction", "test"}`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from .findings import Finding
+
+REPORT_VERSION: Final = 1
+MAX_FINDING_LINES: Final = 10
+
+
+@dataclass
+class CassetteUse:
+    """One cassette across every test that used it in this run."""
+
+    path: str
+    record_mode: str
+    interactions: int = 0
+    """How many interactions the cassette held when the run read it."""
+    played: set[int] = field(default_factory=set)
+    replayed: int = 0
+    recorded: int = 0
+    tests: list[str] = field(default_factory=list)
+
+    @property
+    def unused(self) -> list[int]:
+        if self.record_mode == "all":
+            return []
+        return [i for i in range(self.interactions) if i not in self.played]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "record_mode": self.record_mode,
+            "interactions": self.interactions,
+            "played": sorted(self.played),
+            "replayed": self.replayed,
+            "recorded": self.recorded,
+            "unused": self.unused,
+            "tests": self.tests,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CassetteUse:
+        return cls(
+            path=data["path"],
+            record_mode=data["record_mode"],
+            interactions=data["interactions"],
+            played=set(data["played"]),
+            replayed=data["replayed"],
+            recorded=data["recorded"],
+            tests=list(data["tests"]),
+        )
+
+    def merge(self, other: CassetteUse) -> None:
+        self.interactions = max(self.interactions, other.interactions)
+        self.played |= other.played
+        self.replayed += other.replayed
+        self.recorded += other.recorded
+        self.tests += [t for t in other.tests if t not in self.tests]
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+@dataclass
+class RunReport:
+    drift_mode: str = "report"
+    report_path: str | None = None
+    cassettes: dict[str, CassetteUse] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    rerecord: list[str] = field(default_factory=list)
+    """Tests that met a request their cassette does not hold."""
+    drift: dict[str, Any] | None = None
+    """The drift report of cassettes re-recorded in this run, when drift is on."""
+    notes: list[str] = field(default_factory=list)
+
+    def add_test(
+        self,
+        *,
+        nodeid: str,
+        cassette: str,
+        record_mode: str,
+        interactions: int,
+        played: Iterable[int],
+        replayed: int,
+        recorded: int,
+        findings: Iterable[Finding],
+        needs_rerecord: bool,
+    ) -> None:
+        use = CassetteUse(
+            cassette, record_mode, interactions, set(played), replayed, recorded, [nodeid]
+        )
+        if cassette in self.cassettes:
+            self.cassettes[cassette].merge(use)
+        else:
+            self.cassettes[cassette] = use
+        self.findings += [f for f in findings if f.severity == "error" or self.drift_mode != "off"]
+        if needs_rerecord and nodeid not in self.rerecord:
+            self.rerecord.append(nodeid)
+
+    # -- data ----------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        by_severity = Counter(f.severity for f in self.findings)
+        return {
+            "cassettes": len(self.cassettes),
+            "replayed": sum(c.replayed for c in self.cassettes.values()),
+            "recorded": sum(c.recorded for c in self.cassettes.values()),
+            "unused": sum(len(c.unused) for c in self.cassettes.values()),
+            "errors": by_severity["error"],
+            "drift": by_severity["drift"],
+            "rerecord": len(self.rerecord),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": REPORT_VERSION,
+            "summary": self.counts(),
+            "cassettes": [self.cassettes[k].to_dict() for k in sorted(self.cassettes)],
+            "findings": [f.to_dict() for f in self.findings],
+            "rerecord": self.rerecord,
+            "drift": self.drift,
+            "notes": self.notes,
+        }
+
+    def merge(self, data: dict[str, Any]) -> None:
+        """Fold in another process's `to_dict()` (an xdist worker's part)."""
+        for raw in data.get("cassettes", []):
+            use = CassetteUse.from_dict(raw)
+            if use.path in self.cassettes:
+                self.cassettes[use.path].merge(use)
+            else:
+                self.cassettes[use.path] = use
+        self.findings += [Finding.from_dict(f) for f in data.get("findings", [])]
+        self.rerecord += [t for t in data.get("rerecord", []) if t not in self.rerecord]
+        self.notes += [n for n in data.get("notes", []) if n not in self.notes]
+
+    def write(self, path: Path) -> None:
+        """Atomically: a reader never sees half a report."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self.to_dict(), handle, indent=2, sort_keys=True)
+                handle.write("\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    # -- text ----------------------------------------------------------------------
+
+    @property
+    def drift_fails(self) -> bool:
+        if self.drift_mode != "fail":
+            return False
+        breaking = (self.drift or {}).get("summary", {}).get("breaking", 0)
+        return bool(self.counts()["drift"] or breaking)
+
+    @property
+    def lines(self) -> list[str]:
+        c = self.counts()
+        out = [
+            f"{_plural(c['cassettes'], 'cassette')} used: "
+            f"{_plural(c['replayed'], 'interaction')} replayed, {c['recorded']} recorded, "
+            f"{c['unused']} recorded but unused"
+        ]
+        for path in sorted(self.cassettes):
+            unused = self.cassettes[path].unused
+            if unused:
+                shown = ", ".join(str(i) for i in unused[:10]) + (
+                    " ..." if len(unused) > 10 else ""
+                )
+                out.append(f"  unused in {path}: interaction(s) {shown}")
+        out.append(
+            f"findings: {_plural(c['errors'], 'error')}, {c['drift']} drift"
+            + (" (drift off)" if self.drift_mode == "off" else "")
+        )
+        for f in self.findings[:MAX_FINDING_LINES]:
+            test = (f.source or {}).get("test")
+            out.append(f"  {f.severity}: {f.text()}" + (f" [{test}]" if test else ""))
+        if len(self.findings) > MAX_FINDING_LINES:
+            more = len(self.findings) - MAX_FINDING_LINES
+            out.append(
+                f"  ... and {more} more" + (f" in {self.report_path}" if self.report_path else "")
+            )
+        if self.drift is not None:
+            s = self.drift.get("summary", {})
+            out.append(
+                "drift against the previous recordings: "
+                + ", ".join(f"{s.get(k, 0)} {k}" for k in ("breaking", "warning", "info"))
+            )
+        out += self.notes
+        out += self._next_steps(c)
+        if self.report_path:
+            out.append(f"report written to {self.report_path}")
+        return out
+
+    def _next_steps(self, c: dict[str, int]) -> list[str]:
+        if self.rerecord:
+            tests = " ".join(shlex.quote(t) for t in self.rerecord)
+            return [
+                f"next: {_plural(len(self.rerecord), 'test')} met requests their cassettes do "
+                f"not hold; re-record: pytest {tests} --convitems-record-mode=all"
+            ]
+        if c["errors"]:
+            return [
+                "next: fix the requests at the pointers above (or, if the API changed, "
+                "re-record the tests with --convitems-record-mode=all)"
+            ]
+        if c["unused"]:
+            stale = sorted({t for u in self.cassettes.values() if u.unused for t in u.tests})
+            return [
+                "next: drop unused interactions by re-recording: pytest "
+                + " ".join(shlex.quote(t) for t in stale)
+                + " --convitems-record-mode=all"
+            ]
+        return []
