@@ -26,17 +26,32 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vcr.persisters.filesystem import FilesystemPersister  # noqa: E402
-from vcr.request import Request as VcrRequest  # noqa: E402
-from vcr.serializers import yamlserializer  # noqa: E402
+from vcr.persisters.filesystem import FilesystemPersister
+from vcr.request import Request as VcrRequest
+from vcr.serializers import yamlserializer
 
-from pytest_convitems.cassette import CassetteCache, load_cassette, write_cassette  # noqa: E402
-from pytest_convitems.exchange import Exchange, Request, Response  # noqa: E402
+from pytest_convitems.cassette import CassetteCache, load_cassette, write_cassette
+from pytest_convitems.exchange import Exchange, Request, Response
 
 LOAD_TARGET = 0.3
 WRITE_TARGET = 1.0
 BASE = "https://api.openai.com/v1/conversations"
-WORDS = "the quick brown fox jumps over a lazy dog while conversations hold many items".split()
+WORDS = [
+    "the",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "a",
+    "lazy",
+    "dog",
+    "while",
+    "conversations",
+    "hold",
+    "many",
+    "items",
+]
 
 
 def _text(rng: random.Random, n: int) -> str:
