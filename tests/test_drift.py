@@ -1,0 +1,490 @@
+"""Drift on small hand-made cassettes: each class of change, ignore file, formats, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_convitems.cassette import write_cassette
+from pytest_convitems.cli import main
+from pytest_convitems.drift import (
+    Change,
+    DriftCollector,
+    compare_exchanges,
+    load_ignore,
+    render,
+)
+from pytest_convitems.errors import InputError
+from pytest_convitems.exchange import Exchange, Request, Response
+
+BASE = "http://127.0.0.1:9/v1/conversations/conv_1/items"
+JSON = {"Content-Type": ["application/json"]}
+
+
+def listing(items: list[dict[str, Any]], status: int = 200) -> Exchange:
+    body = {"object": "list", "data": items, "first_id": "a", "last_id": "b", "has_more": False}
+    return Exchange(
+        Request("GET", BASE + "?limit=20", {}),
+        Response(status, "OK", dict(JSON), json.dumps(body).encode()),
+    )
+
+
+def create(items: list[dict[str, Any]], out: list[dict[str, Any]]) -> Exchange:
+    body = {"object": "list", "data": out, "first_id": "a", "last_id": "b", "has_more": False}
+    return Exchange(
+        Request("POST", BASE, dict(JSON), json.dumps({"items": items}).encode()),
+        Response(200, "OK", dict(JSON), json.dumps(body).encode()),
+    )
+
+
+def msg(text: str, *, id: str = "msg_1", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": id,
+        "type": "message",
+        "role": "user",
+        "status": "completed",
+        "content": [{"type": "input_text", "text": text}],
+        **extra,
+    }
+
+
+def mcp(error: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "mcp_1",
+        "type": "mcp_call",
+        "name": "lookup",
+        "arguments": "{}",
+        "server_label": "srv",
+        "error": error,
+        **extra,
+    }
+
+
+def changes_of(old: list[Exchange], new: list[Exchange]) -> list[Change]:
+    return compare_exchanges(old, new).changes
+
+
+def only(old: list[Exchange], new: list[Exchange]) -> Change:
+    found = changes_of(old, new)
+    assert len(found) == 1, [c.to_dict() for c in found]
+    return found[0]
+
+
+# --- no change --------------------------------------------------------------------
+
+
+def test_values_do_not_count_only_shapes() -> None:
+    old = [listing([msg("hello", id="msg_a"), mcp("boom")])]
+    new = [listing([msg("a different text", id="msg_zzz"), mcp("other error text")])]
+    assert changes_of(old, new) == []
+
+
+def test_order_and_count_of_items_do_not_count() -> None:
+    old = [listing([msg("a"), mcp(None)])]
+    new = [listing([mcp(None), msg("b"), msg("c"), mcp(None)]), listing([msg("d")])]
+    assert changes_of(old, new) == []
+
+
+# --- each class of change ---------------------------------------------------------
+
+
+def test_field_removed_is_breaking() -> None:
+    c = only([listing([msg("a", phase="final_answer")])], [listing([msg("a")])])
+    assert (c.change, c.severity, c.variant, c.path) == (
+        "field_removed",
+        "breaking",
+        "message",
+        "/phase",
+    )
+    assert c.old == "string" and c.new is None
+
+
+def test_field_added_is_info_and_union_aware() -> None:
+    c = only([listing([msg("a"), mcp(None)])], [listing([msg("a"), mcp(None, server_id="x")])])
+    assert (c.change, c.severity, c.variant, c.path) == (
+        "field_added",
+        "info",
+        "mcp_call",
+        "/server_id",
+    )
+    assert c.endpoint == "list" and c.direction == "response"
+
+
+def test_type_changed_is_breaking() -> None:
+    c = only(
+        [listing([mcp("boom")])],
+        [listing([mcp({"type": "http_error", "code": 500, "message": "x"})])],
+    )
+    assert (c.change, c.severity, c.variant, c.path, c.old, c.new) == (
+        "type_changed",
+        "breaking",
+        "mcp_call",
+        "/error",
+        "string",
+        "object",
+    )
+
+
+def test_no_longer_always_present_is_breaking() -> None:
+    c = only(
+        [listing([msg("a", phase="commentary"), msg("b", phase="commentary")])],
+        [listing([msg("a", phase="commentary"), msg("b")])],
+    )
+    assert (c.change, c.severity, c.path, c.old, c.new) == (
+        "became_optional",
+        "breaking",
+        "/phase",
+        "always",
+        "sometimes",
+    )
+
+
+def test_became_required_is_info() -> None:
+    c = only(
+        [listing([msg("a", phase="commentary"), msg("b")])],
+        [listing([msg("a", phase="commentary")])],
+    )
+    assert (c.change, c.severity) == ("became_required", "info")
+
+
+def test_became_nullable_is_breaking() -> None:
+    c = only([listing([mcp("x")])], [listing([mcp("x"), mcp(None)])])
+    assert (c.change, c.severity, c.path) == ("became_nullable", "breaking", "/error")
+
+
+def test_enum_value_added_is_warning_and_removed_is_breaking() -> None:
+    old = [listing([msg("a", phase="commentary")])]
+    new = [listing([msg("a", phase="commentary"), msg("b", phase="final_answer")])]
+    c = only(old, new)
+    assert (c.change, c.severity, c.path, c.new) == (
+        "enum_value_added",
+        "warning",
+        "/phase",
+        "final_answer",
+    )
+    c = only(new, old)
+    assert (c.change, c.severity, c.old) == ("enum_value_removed", "breaking", "final_answer")
+
+
+def test_free_text_values_are_not_enums() -> None:
+    assert changes_of([listing([msg("one")])], [listing([msg("two")])]) == []
+
+
+def test_variant_added_is_warning_and_removed_is_breaking() -> None:
+    c = only([listing([msg("a")])], [listing([msg("a"), mcp(None)])])
+    assert (c.change, c.severity, c.variant, c.path, c.new) == (
+        "variant_added",
+        "warning",
+        "mcp_call",
+        "",
+        "mcp_call",
+    )
+    c = only([listing([msg("a"), mcp(None)])], [listing([msg("a")])])
+    assert (c.change, c.severity, c.variant) == ("variant_removed", "breaking", "mcp_call")
+
+
+def test_content_part_variant_and_fields_are_per_part_type() -> None:
+    part_text = {"type": "input_text", "text": "x"}
+    part_image = {"type": "input_image", "detail": "auto", "image_url": "https://e/x.png"}
+    old = [listing([msg("a", content=[part_text])])]
+    new = [listing([msg("a", content=[part_text, part_image])])]
+    c = only(old, new)
+    assert (c.change, c.severity, c.variant, c.path, c.new) == (
+        "variant_added",
+        "warning",
+        "message",
+        "/content/*",
+        "input_image",
+    )
+    # A field only image parts carry is not "sometimes present" on text parts.
+    assert changes_of(new, [*new, listing([msg("b", content=[part_image])])]) == []
+    added = {**part_text, "prompt_cache_breakpoint": {"mode": "explicit"}}
+    c = only(new, [listing([msg("a", content=[added, part_image])])])
+    assert (c.change, c.path) == ("field_added", "/content/*/prompt_cache_breakpoint")
+    assert "input_text" in c.message
+
+
+def test_nested_fields_under_a_new_type_are_covered_by_the_type_change() -> None:
+    new_error = {"type": "http_error", "code": 500, "message": "x"}
+    found = changes_of([listing([mcp("boom")])], [listing([mcp(new_error)])])
+    assert [c.change for c in found] == ["type_changed"]
+
+
+def test_request_direction_is_classified_for_the_sender() -> None:
+    fc = {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"}
+    easy = {"role": "user", "content": "hi"}
+    old = [create([easy], [msg("hi")])]
+    new = [create([easy, fc], [msg("hi")])]
+    c = only(old, new)
+    assert (c.direction, c.change, c.severity, c.variant) == (
+        "request",
+        "variant_added",
+        "info",
+        "function_call",
+    )
+    old = [create([{"role": "user", "content": "hi"}], [msg("hi")])]
+    new = [
+        create([{"role": "user", "content": [{"type": "input_text", "text": "hi"}]}], [msg("hi")])
+    ]
+    c = only(old, new)
+    assert (c.direction, c.change, c.severity, c.path) == (
+        "request",
+        "type_changed",
+        "warning",
+        "/content",
+    )
+
+
+def test_error_responses_are_compared_as_their_own_context() -> None:
+    err = {"error": {"message": "m", "type": "invalid_request_error", "param": None, "code": None}}
+    bad = Exchange(
+        Request("GET", BASE, {}), Response(404, "Not Found", dict(JSON), json.dumps(err).encode())
+    )
+    report = compare_exchanges([listing([msg("a")])], [listing([msg("a")]), bad])
+    assert report.changes == []
+    assert report.only_new == ["list response 4xx"]
+
+
+def test_fingerprint_is_stable_and_ignores_message_and_values() -> None:
+    a = only([listing([msg("a")])], [listing([msg("a"), mcp(None)])])
+    b = only([listing([msg("zz", id="x")])], [listing([mcp("e"), msg("q")])])
+    assert a.fingerprint == b.fingerprint
+    other = only([listing([msg("a")])], [listing([msg("a"), mcp(None)])]).fingerprint
+    assert other == a.fingerprint
+
+
+# --- live collector ---------------------------------------------------------------
+
+
+def test_collector_pools_tests_and_merges_workers() -> None:
+    one = DriftCollector()
+    one.add([listing([msg("a")])], [listing([msg("a")])], test_id="t::one")
+    two = DriftCollector()
+    two.add(
+        [listing([mcp("x")])], [listing([mcp({"type": "http_error", "code": 1, "message": "m"})])]
+    )
+    one.merge_json(json.loads(json.dumps(two.to_json())))
+    report = one.report()
+    assert [(c.change, c.variant) for c in report.changes] == [("type_changed", "mcp_call")]
+    assert one.tests == ["t::one"]
+
+
+# --- ignore file ------------------------------------------------------------------
+
+
+def _ignore_file(tmp_path: Path, text: str, name: str = "ignore.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_ignore_file_accepts_a_change(tmp_path: Path) -> None:
+    old, new = [listing([mcp("boom")])], [listing([mcp({"type": "x", "message": "m"})])]
+    fp = only(old, new).fingerprint
+    ignore = load_ignore(
+        _ignore_file(tmp_path, f"- fingerprint: {fp}\n  reason: handled since v2\n")
+    )
+    report = compare_exchanges(old, new, ignore=ignore)
+    assert report.changes == [] and report.exit_code("info") == 0
+    assert [(c.fingerprint, r) for c, r in report.ignored] == [(fp, "handled since v2")]
+    as_json = load_ignore(
+        _ignore_file(
+            tmp_path, json.dumps({"ignore": [{"fingerprint": fp, "reason": "ok"}]}), "i.json"
+        )
+    )
+    assert compare_exchanges(old, new, ignore=as_json).changes == []
+
+
+def test_ignore_file_reports_stale_entries(tmp_path: Path) -> None:
+    ignore = load_ignore(_ignore_file(tmp_path, "- {fingerprint: deadbeefdeadbeef, reason: old}\n"))
+    report = compare_exchanges([listing([msg("a")])], [listing([msg("a")])], ignore=ignore)
+    assert report.stale_ignores == ["deadbeefdeadbeef"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- fingerprint: abc\n", "entry 0 (fingerprint abc): `reason` is required"),
+        ("- {fingerprint: abc, reason: ok}\n- {reason: x}\n", "entry 1: `fingerprint`"),
+        ("- just-a-string\n", "entry 0: is str"),
+        ("- {fingerprint: a, reason: b, why: c}\n", "unknown key(s) why"),
+        ("fingerprint: abc\n", "top level is dict"),
+        ("- [unclosed\n", "not valid YAML/JSON"),
+    ],
+)
+def test_malformed_ignore_file_names_file_and_entry(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    p = _ignore_file(tmp_path, text)
+    with pytest.raises(InputError) as err:
+        load_ignore(p)
+    assert str(p) in str(err.value) and expected in str(err.value)
+
+
+# --- output formats ---------------------------------------------------------------
+
+
+def _mixed_report() -> Any:
+    old = [listing([msg("a"), mcp("boom")])]
+    new = [
+        listing(
+            [
+                msg("a", phase="final_answer"),
+                mcp({"type": "http_error", "code": 1, "message": "m"}),
+                mcp(None),
+                {"id": "ts", "type": "tool_search_call", "arguments": {}, "status": "completed"},
+            ]
+        )
+    ]
+    return compare_exchanges(old, new)
+
+
+def test_text_is_grouped_by_endpoint_and_variant() -> None:
+    text = render(_mixed_report(), "text")
+    lines = text.splitlines()
+    assert lines[0].startswith("convitems drift: 2 breaking, 1 warning, 1 info")
+    assert "list response" in lines
+    for variant in ("  mcp_call", "  message", "  tool_search_call"):
+        assert variant in lines
+    assert lines.index("  mcp_call") < lines.index("  message")
+    assert "BREAKING" in text and "--ignore FILE" in text
+
+
+def test_json_has_changes_and_summary() -> None:
+    data = json.loads(render(_mixed_report(), "json"))
+    assert set(data) == {"changes", "summary"}
+    assert data["summary"]["breaking"] == 2 and data["summary"]["total"] == 4
+    assert set(data["changes"][0]) == {
+        "severity",
+        "change",
+        "endpoint",
+        "direction",
+        "variant",
+        "path",
+        "old",
+        "new",
+        "message",
+        "fingerprint",
+    }
+
+
+def test_markdown_renders_as_a_table() -> None:
+    report = _mixed_report()
+    md = render(report, "markdown").splitlines()
+    assert md[0].startswith("### convitems drift:")
+    header = md.index(
+        "| Severity | Change | Endpoint | Direction | Variant | Path | Old | New | Fingerprint |"
+    )
+    assert md[header + 1] == "|---|---|---|---|---|---|---|---|---|"
+    rows = md[header + 2 : header + 2 + len(report.changes)]
+    assert len(rows) == 4
+    # every row has exactly the header's 9 cells (escaped pipes do not split cells)
+    for row in rows:
+        assert row.startswith("| ") and row.endswith(" |")
+        assert len(row.replace("\\|", "").split("|")) == 11
+
+
+def test_markdown_escapes_pipes_in_cells() -> None:
+    old = [listing([mcp("x")])]
+    new = [listing([mcp("x"), mcp({"type": "t", "message": "m"})])]
+    md = render(compare_exchanges(old, new), "markdown")
+    assert "object\\|string" in md
+
+
+def test_no_drift_renders_plainly() -> None:
+    report = compare_exchanges([listing([msg("a")])], [listing([msg("b")])])
+    assert "no drift" in render(report, "text")
+    assert "no drift" in render(report, "markdown")
+    assert json.loads(render(report, "json"))["changes"] == []
+
+
+# --- the CLI ----------------------------------------------------------------------
+
+
+def _cassettes(tmp_path: Path, old: list[Exchange], new: list[Exchange]) -> tuple[str, str]:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new" / "sub").mkdir(parents=True)
+    write_cassette(tmp_path / "old" / "a.yaml", old)
+    # NEW split over two files in nested folders: pooled per endpoint.
+    write_cassette(tmp_path / "new" / "a.yaml", new[:1])
+    write_cassette(tmp_path / "new" / "sub" / "b.yaml", new[1:])
+    return str(tmp_path / "old"), str(tmp_path / "new")
+
+
+def test_cli_exit_zero_when_nothing_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = _cassettes(
+        tmp_path, [listing([msg("a"), mcp("e")])], [listing([msg("b")]), listing([mcp("f")])]
+    )
+    assert main(["drift", old, new]) == 0
+    assert "no drift" in capsys.readouterr().out
+
+
+def test_cli_exit_codes_follow_fail_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = _cassettes(
+        tmp_path, [listing([msg("a")])], [listing([msg("a")]), listing([mcp(None)])]
+    )  # one warning (variant added)
+    assert main(["drift", old, new]) == 0
+    assert main(["drift", old, new, "--fail-on", "warning"]) == 1
+    assert main(["drift", old, new, "--fail-on", "info"]) == 1
+    assert main(["drift", new, old]) == 1  # the reverse: variant removed, breaking
+    assert main(["drift", new, old, "--fail-on", "never"]) == 0
+    capsys.readouterr()
+    assert main(["drift", old, new, "--format", "json", "--fail-on", "warning"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    fp = data["changes"][0]["fingerprint"]
+    ignore = _ignore_file(tmp_path, f"- fingerprint: {fp}\n  reason: reviewed\n")
+    assert main(["drift", old, new, "--fail-on", "info", "--ignore", str(ignore)]) == 0
+    assert main(["drift", old, new, "--format", "markdown"]) == 0
+    assert "| warning |" in capsys.readouterr().out
+
+
+def test_cli_input_errors_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = _cassettes(
+        tmp_path, [listing([msg("a")])], [listing([msg("a")]), listing([msg("b")])]
+    )
+    assert main(["drift", old, str(tmp_path / "missing")]) == 2
+    assert "missing: no such file or folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["drift", old, str(tmp_path / "empty")]) == 2
+    assert "no cassettes" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("interactions: [\n", encoding="utf-8")
+    before = bad.read_bytes()
+    assert main(["drift", old, str(bad)]) == 2
+    assert "bad.yaml" in capsys.readouterr().err
+    assert bad.read_bytes() == before
+    broken_ignore = _ignore_file(tmp_path, "- fingerprint: abc\n")
+    assert main(["drift", old, new, "--ignore", str(broken_ignore)]) == 2
+    err = capsys.readouterr().err
+    assert "ignore.yaml" in err and "entry 0" in err
+
+
+# --- traffic vs models ------------------------------------------------------------
+
+
+def test_model_gaps_name_the_model_that_needs_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pytest_convitems.drift.model_gaps import model_gaps
+
+    gaps = model_gaps(
+        [listing([msg("a", brand_new_field=1), {"id": "x", "type": "hologram_call"}])]
+    )
+    by_change = {(c.change, c.variant, c.path): c for c in gaps}
+    field = by_change[("model_field_missing", "message", "/brand_new_field")]
+    assert field.old == "Message" and field.severity == "warning"
+    variant = by_change[("model_variant_missing", "hologram_call", "")]
+    assert variant.old == "ConversationItem"
+    old, new = _cassettes(
+        tmp_path,
+        [listing([msg("a")])],
+        [listing([msg("a", brand_new_field=1)]), listing([msg("b")])],
+    )
+    assert main(["drift", old, new, "--models", "--format", "json", "--fail-on", "warning"]) == 1
+    changes = json.loads(capsys.readouterr().out)["changes"]
+    assert {c["change"] for c in changes} == {"field_added", "model_field_missing"}
