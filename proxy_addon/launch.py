@@ -77,6 +77,9 @@ def mitmdump_argv(options: ProxyOptions, executable: str = "mitmdump") -> list[s
         host,
         "--listen-port",
         str(port),
+        # connect upstream only when a request needs it: replay never does
+        "--set",
+        "connection_strategy=lazy",
         "-s",
         str(ADDON_PATH),
         "--set",

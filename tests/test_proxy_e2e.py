@@ -1,0 +1,378 @@
+"""The proxy end to end: a real mitmdump, the embedded API as upstream, the real openai client.
+
+One module-scoped recording feeds the replay tests (plain vcrpy, the proxy's replay mode
+with the upstream gone, curl through `convitems proxy`, the openai Node SDK).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+import uvicorn
+
+from proxy_addon.harness import running_mitmdump
+from proxy_addon.recorder import cassette_files
+from pytest_convitems.cassette import load_cassette
+from pytest_convitems.server import build_app
+from tests.conftest import FAKE_API_KEY
+
+NODE_DIR = Path(__file__).parent / "node"
+
+
+# --- an upstream that counts what reaches it -------------------------------------------
+
+
+@dataclass
+class CountingUpstream:
+    """The embedded API (`build_app`), served by uvicorn, remembering every request path."""
+
+    port: int
+    seen: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.base_url + "/v1", api_key=FAKE_API_KEY, max_retries=0)
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[CountingUpstream]:
+    app = build_app("current")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    counting = CountingUpstream(sock.getsockname()[1])
+
+    async def counted(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            counting.seen.append((scope["method"], scope["path"]))
+        await app(scope, receive, send)
+
+    server = uvicorn.Server(uvicorn.Config(counted, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started, "the embedded API did not start"
+    try:
+        yield counting
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def dead_url() -> str:
+    """A loopback URL nothing listens on: a replaying proxy must never need it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def client_for(base_url: str) -> openai.OpenAI:
+    return openai.OpenAI(base_url=base_url + "/v1", api_key=FAKE_API_KEY, max_retries=0)
+
+
+def message(role: str, text: str) -> dict[str, Any]:
+    return {"type": "message", "role": role, "content": [{"type": "input_text", "text": text}]}
+
+
+def run_session(client: openai.OpenAI) -> dict[str, Any]:
+    """The session tests/node/replay.mjs replays: same calls, same bodies, same order."""
+    headers: list[str | None] = []
+    conv = client.conversations.create(items=[message("user", "hello from the session")])  # type: ignore[list-item]
+    raw = client.conversations.items.with_raw_response.create(
+        conv.id,
+        items=[message("user", "first question"), message("assistant", "first answer")],  # type: ignore[list-item]
+    )
+    headers.append(raw.headers.get("x-convitems-findings"))
+    created = raw.parse()
+    raw_list = client.conversations.items.with_raw_response.list(conv.id, limit=10, order="asc")
+    headers.append(raw_list.headers.get("x-convitems-findings"))
+    listed = raw_list.parse()
+    first = created.data[0].id
+    item = client.conversations.items.retrieve(first, conversation_id=conv.id)
+    after = client.conversations.items.delete(first, conversation_id=conv.id)
+    return {
+        "conversation": conv.id,
+        "created": [i.id for i in created.data],
+        "listed": [i.id for i in listed.data],
+        "retrieved": item.id,
+        "deleted_from": after.id,
+        "findings_headers": headers,
+    }
+
+
+@dataclass
+class Recorded:
+    cassette_dir: Path
+    report: Path
+    result: dict[str, Any]
+    log: str
+
+
+@pytest.fixture(scope="module")
+def recorded(upstream: CountingUpstream, tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    root = tmp_path_factory.mktemp("recorded")
+    cassettes, report = root / "cassettes", root / "findings.jsonl"
+    options = {
+        "convitems_mode": "record",
+        "convitems_cassette_dir": str(cassettes),
+        "convitems_report": str(report),
+    }
+    with running_mitmdump(upstream.base_url, root, options=options, name="record") as proxy:
+        result = run_session(client_for(proxy.base_url))
+        # SIGTERM: mitmdump runs the addon's done(), which flushes the cassettes
+        proxy.stop()
+    return Recorded(cassettes, report, result, proxy.output())
+
+
+def session_without_headers(result: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in result.items() if k != "findings_headers"}
+
+
+# --- recording a valid session -------------------------------------------------------
+
+
+def test_valid_session_has_no_findings(recorded: Recorded) -> None:
+    assert recorded.report.read_text() == ""
+    assert recorded.result["findings_headers"] == ["0", "0"]
+    assert "convitems: error" not in recorded.log
+
+
+def test_one_cassette_per_conversation_with_the_create_call(recorded: Recorded) -> None:
+    files = cassette_files(recorded.cassette_dir)
+    assert [f.name for f in files] == [recorded.result["conversation"] + ".yaml"]
+    exchanges = load_cassette(files[0])
+    assert [(e.request.method, e.request.path.rsplit("/v1", 1)[1]) for e in exchanges] == [
+        ("POST", "/conversations"),
+        ("POST", f"/conversations/{recorded.result['conversation']}/items"),
+        ("GET", f"/conversations/{recorded.result['conversation']}/items"),
+        (
+            "GET",
+            f"/conversations/{recorded.result['conversation']}/items/{recorded.result['created'][0]}",
+        ),
+        (
+            "DELETE",
+            f"/conversations/{recorded.result['conversation']}/items/{recorded.result['created'][0]}",
+        ),
+    ]
+    text = files[0].read_text()
+    assert FAKE_API_KEY not in text, "the API key reached the cassette"
+
+
+def test_cassette_stores_the_upstream_url(recorded: Recorded, upstream: CountingUpstream) -> None:
+    exchanges = load_cassette(cassette_files(recorded.cassette_dir)[0])
+    assert all(e.request.url.startswith(upstream.base_url + "/v1/") for e in exchanges)
+
+
+def test_plain_vcrpy_replays_the_cassette(recorded: Recorded, upstream: CountingUpstream) -> None:
+    import vcr
+
+    path = cassette_files(recorded.cassette_dir)[0]
+    before = len(upstream.seen)
+    with vcr.use_cassette(str(path), record_mode="none") as cassette:
+        replayed = run_session(upstream.client())
+        assert cassette.all_played
+    assert len(upstream.seen) == before, "vcrpy let a request through to the upstream"
+    assert session_without_headers(replayed) == session_without_headers(recorded.result)
+
+
+# --- replaying through the proxy -----------------------------------------------------
+
+
+def test_replay_mode_serves_the_session_with_no_upstream(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    options = {"convitems_mode": "replay", "convitems_cassette_dir": str(recorded.cassette_dir)}
+    with running_mitmdump(dead_url(), tmp_path, options=options, name="replay") as proxy:
+        replayed = run_session(client_for(proxy.base_url))
+        # nothing is left to replay: the next identical call names what it matched last
+        with pytest.raises(openai.NotFoundError) as excinfo:
+            client_for(proxy.base_url).conversations.create(
+                items=[message("user", "hello from the session")]
+            )  # type: ignore[list-item]
+    assert session_without_headers(replayed) == session_without_headers(recorded.result)
+    assert replayed["findings_headers"] == ["0", "0"]
+    error = excinfo.value.body
+    assert isinstance(error, dict)
+    assert error["code"] == "convitems_replay_miss"
+    assert "already replayed" in error["message"]
+
+
+def test_replay_miss_names_the_closest_request_and_the_difference(
+    recorded: Recorded, tmp_path: Path
+) -> None:
+    options = {"convitems_mode": "replay", "convitems_cassette_dir": str(recorded.cassette_dir)}
+    conv = recorded.result["conversation"]
+    with running_mitmdump(dead_url(), tmp_path, options=options, name="replay-miss") as proxy:
+        client = client_for(proxy.base_url)
+        with pytest.raises(openai.NotFoundError) as excinfo:
+            client.conversations.items.list(conv, limit=11, order="asc")
+    message_text = excinfo.value.body["message"]  # type: ignore[index]
+    assert f"/v1/conversations/{conv}/items" in message_text
+    assert "query /limit: recorded '10', sent '11'" in message_text
+    assert excinfo.value.response.headers["x-convitems-replay"] == "miss"
+
+
+def test_curl_replays_through_convitems_proxy(recorded: Recorded, tmp_path: Path) -> None:
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.skip("curl is not installed")
+    conv = recorded.result["conversation"]
+    log = tmp_path / "cli.log"
+    argv = [
+        sys.executable, "-m", "pytest_convitems", "proxy", "--mode", "replay",
+        "--listen", "127.0.0.1:0", "--upstream", dead_url(),
+        "--cassette-dir", str(recorded.cassette_dir),
+    ]  # fmt: skip
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        port = None
+        deadline = time.monotonic() + 30
+        while port is None and time.monotonic() < deadline and proc.poll() is None:
+            m = re.search(r"listening at \S*?:(\d+)", log.read_text("utf-8", "replace"))
+            port = int(m.group(1)) if m else None
+            time.sleep(0.05)
+        assert port is not None, log.read_text()
+        # the recorded create first: replay plays each conversation's calls in order
+        body = json.dumps({"items": [message("user", "hello from the session")]})
+        created = subprocess.run(
+            [curl, "-sS", "--max-time", "10", "-H", "Authorization: Bearer sk-fake",
+             "-H", "content-type: application/json", "-d", body,
+             f"http://127.0.0.1:{port}/v1/conversations"],
+            capture_output=True, check=True, timeout=20,
+        )  # fmt: skip
+        listed = subprocess.run(
+            [curl, "-sS", "--max-time", "10", "-i", "-H", "Authorization: Bearer sk-fake",
+             f"http://127.0.0.1:{port}/v1/conversations/{conv}/items?order=asc&limit=10"],
+            capture_output=True, check=True, timeout=20,
+        )  # fmt: skip
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    assert json.loads(created.stdout)["id"] == conv
+    head, _, payload = listed.stdout.decode().partition("\r\n\r\n")
+    assert "x-convitems-replay: hit" in head.lower()
+    assert [i["id"] for i in json.loads(payload)["data"]] == recorded.result["listed"]
+
+
+def node_skip_reason() -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed: install Node.js >= 18 to run the Node SDK replay"
+    if not (NODE_DIR / "node_modules" / "openai").is_dir():
+        return (
+            "the openai Node SDK is missing: run `cd tests/node && npm install` (./dev setup does)"
+        )
+    return None
+
+
+def test_openai_node_sdk_replays_through_the_proxy(recorded: Recorded, tmp_path: Path) -> None:
+    reason = node_skip_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    node = shutil.which("node")
+    assert node is not None
+    options = {"convitems_mode": "replay", "convitems_cassette_dir": str(recorded.cassette_dir)}
+    with running_mitmdump(dead_url(), tmp_path, options=options, name="replay-node") as proxy:
+        done = subprocess.run(
+            [node, str(NODE_DIR / "replay.mjs"), proxy.base_url + "/v1"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=NODE_DIR,
+            env={**os.environ, "OPENAI_LOG": "off"},
+        )
+        log = proxy.output()
+    assert done.returncode == 0, f"{done.stderr}\n--- proxy log ---\n{log[-3000:]}"
+    assert json.loads(done.stdout) == session_without_headers(recorded.result)
+
+
+# --- invalid requests: observed, then blocked -----------------------------------------
+
+
+def read_report(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+INVALID = [
+    pytest.param([message("wizard", "hi")], "/items/0/role", "items[0].role", id="bad-role"),
+    pytest.param([message("user", f"m{i}") for i in range(21)], "/items", "items", id="21-items"),
+]
+
+
+@pytest.mark.parametrize(("items", "pointer", "param"), INVALID)
+def test_observe_reports_an_invalid_create_at_its_pointer(
+    upstream: CountingUpstream,
+    tmp_path: Path,
+    items: list[dict[str, Any]],
+    pointer: str,
+    param: str,
+) -> None:
+    conv = upstream.client().conversations.create()
+    report = tmp_path / "findings.jsonl"
+    options = {"convitems_mode": "observe", "convitems_report": str(report)}
+    with running_mitmdump(upstream.base_url, tmp_path, options=options, name="observe") as proxy:
+        before = len(upstream.seen)
+        with pytest.raises(openai.BadRequestError) as excinfo:  # the API itself refuses it
+            client_for(proxy.base_url).conversations.items.create(conv.id, items=items)  # type: ignore[arg-type]
+        proxy.stop()
+    assert len(upstream.seen) == before + 1, "observe mode must forward the request"
+    assert "x-convitems-blocked" not in excinfo.value.response.headers
+    found = read_report(report)
+    assert [(f["direction"], f["pointer"]) for f in found if f["severity"] == "error"] == [
+        ("request", pointer)
+    ]
+    assert found[0]["source"]["method"] == "POST"
+    line = f"convitems: error POST /v1/conversations/{conv.id}/items request:{pointer} "
+    assert line in proxy.output()
+
+
+@pytest.mark.parametrize(("items", "pointer", "param"), INVALID)
+def test_block_refuses_an_invalid_create_before_the_upstream(
+    upstream: CountingUpstream,
+    tmp_path: Path,
+    items: list[dict[str, Any]],
+    pointer: str,
+    param: str,
+) -> None:
+    conv = upstream.client().conversations.create()
+    options = {"convitems_mode": "observe", "convitems_block_invalid": "true"}
+    with running_mitmdump(upstream.base_url, tmp_path, options=options, name="block") as proxy:
+        before = list(upstream.seen)
+        client = client_for(proxy.base_url)
+        with pytest.raises(openai.BadRequestError) as excinfo:
+            client.conversations.items.create(conv.id, items=items)  # type: ignore[arg-type]
+        assert upstream.seen == before, "a blocked request reached the upstream"
+        # a valid request still goes through
+        ok = client.conversations.items.create(conv.id, items=[message("user", "fine")])  # type: ignore[list-item]
+    assert excinfo.value.status_code == 400
+    assert excinfo.value.response.headers["x-convitems-blocked"] == "true"
+    body = excinfo.value.body
+    assert isinstance(body, dict)
+    assert body["param"] == param
+    assert body["type"] == "invalid_request_error"
+    assert len(ok.data) == 1
+    assert len(upstream.seen) == len(before) + 1
