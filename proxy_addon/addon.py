@@ -273,8 +273,11 @@ class ConvItems:
             return
         writer, self.writer = self.writer, None
         stats = writer.close()
-        for failure in stats.failures:
-            logger.error("convitems: %s", failure)
+        if stats.failures:
+            logger.error(
+                "convitems: %d exchange(s) could not be recorded (each logged above)",
+                len(stats.failures),
+            )
         logger.info(
             "convitems: wrote %d exchange(s) to %s in %d flush(es)",
             stats.written,

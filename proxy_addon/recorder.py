@@ -159,14 +159,25 @@ class CassetteWriter:
             for path, chunk in self._placement(name, exchanges):
                 try:
                     self._append(path, chunk)
-                except Exception as exc:  # a failed write must be loud, never silent
-                    message = f"could not write {len(chunk)} exchange(s) to {path}: {exc}"
-                    self.stats.failures.append(message)
-                    logger.error("convitems: %s", message)
+                except Exception:
+                    # one exchange the cassette cannot hold must not cost the rest of the batch
+                    for exchange in chunk:
+                        self._append_one(path, exchange)
                 else:
                     self.stats.written += len(chunk)
         if pending:
             self.stats.flushes += 1
+
+    def _append_one(self, path: Path, exchange: Exchange) -> None:
+        try:
+            self._append(path, [exchange])
+        except Exception as exc:  # a failed write must be loud, never silent
+            req = exchange.request
+            message = f"could not record {req.method} {req.url} in {path}: {exc}"
+            self.stats.failures.append(message)
+            logger.error("convitems: %s", message)
+        else:
+            self.stats.written += 1
 
     def _placement(
         self, name: str, exchanges: list[Exchange]

@@ -1,0 +1,207 @@
+"""Bad traffic through a real recording mitmdump: never a crash, always a finding or a log line.
+
+The upstream is the harness's canned server (its own process), which answers a conversation
+id with the bad response that id names; bad requests are sent with raw httpx.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from proxy_addon.harness import Process, list_body, running_mitmdump, running_upstream
+from proxy_addon.recorder import cassette_files
+from pytest_convitems.cassette import load_cassette
+
+AUTH = {"authorization": "Bearer sk-convitems-FAKE-test-key-000000000000"}
+
+
+@dataclass
+class Proxied:
+    proxy: Process
+    report: Path
+    cassettes: Path
+
+    def url(self, path: str) -> str:
+        return self.proxy.base_url + path
+
+    def findings(self, conversation: str) -> list[dict[str, Any]]:
+        lines = self.report.read_text().splitlines()
+        rows = [json.loads(line) for line in lines if line.strip()]
+        return [r for r in rows if f"/conversations/{conversation}/" in r["source"]["url"]]
+
+
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxied]:
+    root = tmp_path_factory.mktemp("bad")
+    report, cassettes = root / "findings.jsonl", root / "cassettes"
+    options = {
+        "convitems_mode": "record",
+        "convitems_cassette_dir": str(cassettes),
+        "convitems_report": str(report),
+        "convitems_flush_ms": "50",
+    }
+    with (
+        running_upstream(root) as upstream,
+        running_mitmdump(upstream.base_url, root, options=options, name="bad") as proxy,
+    ):
+        yield Proxied(proxy, report, cassettes)
+        assert proxy.popen.poll() is None, "the proxy died:\n" + proxy.output()[-3000:]
+        # still serving after everything below
+        ok = httpx.get(proxy.base_url + "/v1/conversations/conv_ok/items", headers=AUTH)
+        assert ok.status_code == 200
+        assert ok.headers["x-convitems-findings"] == "0"
+
+
+def rules(found: list[dict[str, Any]], direction: str) -> list[str]:
+    return [f["rule"] for f in found if f["direction"] == direction]
+
+
+# --- bad responses -------------------------------------------------------------------
+
+BAD_RESPONSES = [
+    pytest.param("conv_notjson", "not_json", id="not-json"),
+    pytest.param("conv_truncated", "not_json", id="truncated-json"),
+    pytest.param("conv_wrongtype", "content_type", id="wrong-content-type"),
+    pytest.param("conv_badutf8", "invalid_utf8", id="invalid-utf8"),
+    pytest.param("conv_big", "unknown_field", id="20MB-body"),
+]
+
+
+@pytest.mark.parametrize(("conversation", "rule"), BAD_RESPONSES)
+def test_bad_response_is_a_finding_and_passes_unaltered(
+    proxied: Proxied, conversation: str, rule: str
+) -> None:
+    direct_len = None
+    r = httpx.get(proxied.url(f"/v1/conversations/{conversation}/items"), headers=AUTH, timeout=60)
+    assert r.status_code == 200
+    direct_len = len(r.content)
+    assert direct_len > 0
+    found = proxied.findings(conversation)
+    assert rule in rules(found, "response"), found
+    assert r.headers["x-convitems-findings"] == str(len(found))
+
+
+def test_twenty_megabyte_response_passes_whole(proxied: Proxied) -> None:
+    r = httpx.get(proxied.url("/v1/conversations/conv_big/items"), headers=AUTH, timeout=60)
+    assert len(r.content) > 20 * 1024 * 1024
+    assert r.json()["object"] == "list"
+
+
+def test_dropped_upstream_connection_is_a_502_and_a_log_line(proxied: Proxied) -> None:
+    r = httpx.get(proxied.url("/v1/conversations/conv_drop/items"), headers=AUTH, timeout=30)
+    assert r.status_code == 502
+    assert "/conversations/conv_drop/items: no response" in proxied.proxy.output()
+
+
+def test_compressed_response_is_validated_after_decoding(proxied: Proxied) -> None:
+    r = httpx.get(
+        proxied.url("/v1/conversations/conv_gzip/items"),
+        headers={**AUTH, "accept-encoding": "gzip"},
+        timeout=30,
+    )
+    assert r.headers["content-encoding"] == "gzip", "the proxy must not alter the response"
+    assert r.content == list_body(20)
+    assert proxied.findings("conv_gzip") == []
+    assert r.headers["x-convitems-findings"] == "0"
+
+
+def test_event_stream_is_streamed_not_buffered_and_recorded_whole(proxied: Proxied) -> None:
+    chunks = []
+    with httpx.stream(
+        "GET", proxied.url("/v1/conversations/conv_sse/items"), headers=AUTH, timeout=30
+    ) as r:
+        for chunk in r.iter_raw():
+            chunks.append(chunk)
+    # the upstream pauses between its three events; a buffering proxy sends them as one
+    assert len(chunks) >= 3, chunks
+    assert b"".join(chunks).count(b"data: ") == 3
+    # recorded whole once the writer flushed (bounded wait)
+    import time
+
+    deadline = time.monotonic() + 10
+    body = b""
+    while time.monotonic() < deadline:
+        path = proxied.cassettes / "conv_sse.yaml"
+        if path.exists():
+            body = load_cassette(path)[0].response.body  # type: ignore[union-attr]
+            break
+        time.sleep(0.05)
+    assert body.count(b"data: ") == 3
+
+
+# --- bad requests --------------------------------------------------------------------
+
+JSON = {"content-type": "application/json"}
+VALID = json.dumps(
+    {
+        "items": [
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "x"}]}
+        ]
+    }
+).encode()
+
+BAD_REQUESTS = [
+    pytest.param(b"this is not json", JSON, "not_json", id="not-json"),
+    pytest.param(VALID[:20], JSON, "not_json", id="truncated-json"),
+    pytest.param(VALID, {"content-type": "text/plain"}, "content_type", id="wrong-content-type"),
+    pytest.param(b'{"items": ["\xff\xfe"]}', JSON, "invalid_utf8", id="invalid-utf8"),
+    pytest.param(
+        b'{"items": [], "pad": "' + b"x" * (20 * 1024 * 1024) + b'"}',
+        JSON,
+        "unknown_field",
+        id="20MB-body",
+    ),
+    pytest.param(
+        gzip.compress(b"[1, 2"),
+        {**JSON, "content-encoding": "gzip"},
+        "not_json",
+        id="gzip-truncated",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "headers", "rule"), BAD_REQUESTS)
+def test_bad_request_is_a_finding_and_is_forwarded(
+    proxied: Proxied,
+    request: pytest.FixtureRequest,
+    body: bytes,
+    headers: dict[str, str],
+    rule: str,
+) -> None:
+    conversation = "conv_req_" + request.node.callspec.id.replace("-", "_")
+    r = httpx.post(
+        proxied.url(f"/v1/conversations/{conversation}/items"),
+        content=body,
+        headers={**AUTH, **headers},
+        timeout=60,
+    )
+    assert r.status_code == 200, "observe mode forwards invalid requests"
+    found = proxied.findings(conversation)
+    assert rule in rules(found, "request"), found
+
+
+def test_every_cassette_written_during_bad_traffic_loads(proxied: Proxied) -> None:
+    import time
+
+    deadline = time.monotonic() + 10
+    names: set[str] = set()
+    while time.monotonic() < deadline and "conv_req_20MB_body.yaml" not in names:
+        names = {p.name for p in cassette_files(proxied.cassettes)}
+        time.sleep(0.05)
+    for path in cassette_files(proxied.cassettes):
+        load_cassette(path)
+    assert {"conv_big.yaml", "conv_gzip.yaml", "conv_sse.yaml", "conv_wrongtype.yaml"} <= names
+    # a body that claims JSON but is not cannot go into a cassette that must load: said so
+    log = proxied.proxy.output()
+    for conversation in ("conv_notjson", "conv_truncated", "conv_badutf8", "conv_req_not_json"):
+        assert f"could not record GET" in log or f"could not record POST" in log
+        assert f"/conversations/{conversation}/items" in log
+        assert f"{conversation}.yaml" not in names
