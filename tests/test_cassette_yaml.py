@@ -1,0 +1,117 @@
+"""Our YAML emitter: every string and body survives libyaml's and PyYAML's safe loaders."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_convitems import cassette_yaml
+
+LOADERS = (yaml.CSafeLoader, yaml.SafeLoader)
+
+texts = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
+    max_size=60,
+)
+tricky = st.sampled_from(
+    [
+        "",
+        "null",
+        "True",
+        "no",
+        "~",
+        "123",
+        "0x1F",
+        "1e5",
+        "-",
+        "- x",
+        "a: b",
+        "a:",
+        "http://h:1/x?y=1&z=%20",
+        "# c",
+        "a #c",
+        " lead",
+        "trail ",
+        "multi\nline",
+        "multi\nline\n",
+        "multi\n\n",
+        "\n",
+        " \nx",
+        "x\n y",
+        "tab\there",
+        "\x85nel",
+        "\u2028",
+        "\ufeffbom",
+        "'q'",
+        '"dq"',
+        "{a}",
+        "[1]",
+        "&anchor",
+        "*alias",
+        "!tag",
+        "|",
+        ">",
+        "%",
+        "@",
+        "`",
+        "Bearer REDACTED",
+        "x\r\ny",
+        "emoji 😀",
+    ]
+)
+
+
+def _load(text: str, loader: Any) -> Any:
+    return yaml.load(text.encode("utf-8"), Loader=loader)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(texts, tricky), st.one_of(texts, tricky))
+def test_flow_and_block_scalars_round_trip(a: str, b: str) -> None:
+    doc = f"k: {cassette_yaml.flow(a)}\nb:{cassette_yaml.block(b, '  ')}\nz: 1\n"
+    for loader in LOADERS:
+        assert _load(doc, loader) == {"k": a, "b": b, "z": 1}, doc
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | texts,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
+        max_leaves=12,
+    ),
+    st.dictionaries(texts.filter(bool), st.lists(st.one_of(texts, tricky), max_size=2), max_size=3),
+    st.binary(max_size=80),
+)
+def test_interactions_round_trip(value: Any, headers: dict[str, list[str]], blob: bytes) -> None:
+    pretty = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    item = {
+        "request": {"body": blob, "headers": headers, "method": "POST", "uri": "http://h/x?a=b"},
+        "response": {
+            "body": {"string": pretty},
+            "headers": headers,
+            "status": {"code": 200, "message": "OK"},
+        },
+    }
+    doc = cassette_yaml.document([item, item])
+    for loader in LOADERS:
+        assert _load(doc, loader) == {"interactions": [item, item], "version": 1}
+
+
+def test_pretty_json_is_a_literal_block() -> None:
+    body = json.dumps({"b": [1, 2], "a": "x"}, indent=2, sort_keys=True)
+    assert cassette_yaml.block(body, "    ") == ' |-\n    {\n      "a": "x",\n' + (
+        '      "b": [\n        1,\n        2\n      ]\n    }'
+    )
+
+
+def test_plain_only_when_unambiguous() -> None:
+    assert cassette_yaml.flow("application/json") == "application/json"
+    assert cassette_yaml.flow("http://127.0.0.1:8/v1/x?a=1") == "http://127.0.0.1:8/v1/x?a=1"
+    assert cassette_yaml.flow("17") == '"17"'
+    assert cassette_yaml.flow("yes") == '"yes"'
+    assert cassette_yaml.flow("a: b") == '"a: b"'
