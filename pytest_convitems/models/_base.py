@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field
 
 REQUEST_CONFIG: Final = ConfigDict(extra="forbid", strict=True)
 RESPONSE_CONFIG: Final = ConfigDict(extra="allow", strict=True)
@@ -65,3 +65,20 @@ ResponseIncludable = Literal[
     "reasoning.encrypted_content",
     "message.output_text.logprobs",
 ]
+
+
+def _text_or_list_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "text"
+    return "list" if isinstance(value, list) else None
+
+
+TEXT_OR_LIST: Final = Discriminator(
+    _text_or_list_tag,
+    custom_error_type="string_or_list_type",
+    custom_error_message="Input should be a string or a list of content parts",
+)
+"""Discriminator for `str | list[...]` fields, written as
+`Annotated[Annotated[str, Tag("text")] | Annotated[list[X], Tag("list")], TEXT_OR_LIST]`:
+a bad value gets one error from the branch its JSON type picks (located at
+`.../text` or `.../list/...`), not one per branch."""

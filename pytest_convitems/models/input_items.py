@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Tag
 
-from ._base import EasyRole, InputRole, Phase, RequestModel, Status3, Text10M, omitted
+from ._base import TEXT_OR_LIST, EasyRole, InputRole, Phase, RequestModel, Status3, Text10M, omitted
 from .actions import ComputerActionParam
 from .calls import (
     CallerParam,
@@ -73,6 +73,14 @@ from .item_fields import (
 )
 from .tools import ToolParam
 
+InputContentOrTextParam = Annotated[
+    Annotated[str, Tag("text")] | Annotated[list[InputContentParam], Tag("list")], TEXT_OR_LIST
+]
+FunctionOutputParam = Annotated[
+    Annotated[Text10M, Tag("text")] | Annotated[list[FunctionOutputContentParam], Tag("list")],
+    TEXT_OR_LIST,
+]
+
 # --- the three message shapes ------------------------------------------------------------
 
 
@@ -80,7 +88,7 @@ class EasyInputMessageParam(RequestModel):
     """The only message form with string content, or role assistant without id/status."""
 
     role: EasyRole
-    content: str | list[InputContentParam]
+    content: InputContentOrTextParam
     type: Literal["message"] = omitted()
     phase: Phase | None = None
 
@@ -134,7 +142,7 @@ class FunctionCallParam(_FunctionCallFields, RequestModel):
 
 
 class FunctionCallOutputParam(_FunctionCallOutputFields, RequestModel):
-    output: Text10M | list[FunctionOutputContentParam]
+    output: FunctionOutputParam
     id: str | None = None
     status: Status3 | None = None
     caller: CallerParam | None = None
@@ -240,7 +248,7 @@ class McpCallParam(_McpCallFields, RequestModel):
 
 
 class CustomToolCallOutputParam(_CustomToolCallOutputFields, RequestModel):
-    output: str | list[InputContentParam]
+    output: InputContentOrTextParam
     caller: CallerParam | None = None
 
 
@@ -298,13 +306,12 @@ def input_item_tag(item: Any) -> str | None:
     if not isinstance(item, dict):
         # An already-built model (validating instances, not JSON) keeps its variant.
         return _TAG_OF_CLASS.get(type(item))
-    if "type" not in item:
+    kind = item.get("type")
+    if kind is None:
+        # No type (or null): a message if it has a message's keys, else a reference.
         if "role" in item or "content" in item:
             return _message_shape(item)
         return "item_reference" if "id" in item else None
-    kind = item["type"]
-    if kind is None:
-        return "item_reference"
     if kind == "message":
         return _message_shape(item)
     return kind if isinstance(kind, str) else repr(kind)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, Tag
 
-from ._base import MessageRole, Phase, ResponseModel, Status3, Text10M, omitted
+from ._base import TEXT_OR_LIST, MessageRole, Phase, ResponseModel, Status3, Text10M, omitted
 from .actions import ComputerAction
 from .calls import (
     Caller,
@@ -68,6 +68,13 @@ from .item_fields import (
 )
 from .tools import Tool
 
+InputContentOrText = Annotated[
+    Annotated[str, Tag("text")] | Annotated[list[InputContent], Tag("list")], TEXT_OR_LIST
+]
+FunctionOutput = Annotated[
+    Annotated[Text10M, Tag("text")] | Annotated[list[InputContent], Tag("list")], TEXT_OR_LIST
+]
+
 
 class Message(ResponseModel):
     id: str
@@ -110,7 +117,7 @@ class FunctionCall(_FunctionCallFields, ResponseModel):
 class FunctionCallOutput(_FunctionCallOutputFields, ResponseModel):
     id: str
     status: Status3
-    output: Text10M | list[InputContent]
+    output: FunctionOutput
     caller: Caller | None = None
     created_by: str = omitted()
 
@@ -221,7 +228,7 @@ class McpCall(_McpCallFields, ResponseModel):
 
 
 class CustomToolCallOutput(_CustomToolCallOutputFields, ResponseModel):
-    output: str | list[InputContent]
+    output: InputContentOrText
     caller: Caller | None = None
 
 
