@@ -101,9 +101,12 @@ def test_sigkill_mid_run_leaves_every_cassette_loadable(upstream: Process, tmp_p
         "convitems_flush_ms": "20",
     }
     stop = threading.Event()
-    with running_mitmdump(upstream.base_url, tmp_path, options=options, name="killed") as proxy:
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            futures = [pool.submit(client_calls, proxy.base_url, c, 10_000, stop) for c in range(8)]
+    with (
+        running_mitmdump(upstream.base_url, tmp_path, options=options, name="killed") as proxy,
+        ThreadPoolExecutor(max_workers=8) as pool,
+    ):
+        futures = [pool.submit(client_calls, proxy.base_url, c, 10_000, stop) for c in range(8)]
+        try:
             # kill while the writer is busy: once a few flushes have landed
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
@@ -112,8 +115,9 @@ def test_sigkill_mid_run_leaves_every_cassette_loadable(upstream: Process, tmp_p
                     break
                 time.sleep(0.01)
             proxy.stop(signal.SIGKILL)
-            stop.set()
-            made = sum(f.result() for f in futures)
+        finally:
+            stop.set()  # the clients stop however the block ends
+        made = sum(f.result() for f in futures)
     files = cassette_files(cassettes)
     assert files, "nothing was recorded before the kill"
     recorded = load_all(cassettes)  # raises CassetteError if any cassette is torn
