@@ -1,0 +1,208 @@
+"""Redaction: a distinct secret in every place a secret goes, recorded, found nowhere on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx2
+import openai
+import pytest
+
+from pytest_convitems.cassette import load_cassette, write_cassette
+from pytest_convitems.exchange import Exchange, Request, Response
+from pytest_convitems.redact import (
+    DEFAULT_REDACTOR,
+    SECRET_PATTERN,
+    RedactionRules,
+    Redactor,
+)
+from pytest_convitems.server import RunningServer
+from tests.test_cassette import Recorder
+
+# Each secret carries a marker no placeholder or other text contains.
+SECRETS = {
+    "api_key_sk": "sk-proj-AAAAmarker01AAAAAAAAAAAAAAAAAAAAAAAAAA",
+    "organization": "org-marker02BBBBBBBB",
+    "project": "proj_marker03CCCCCCCC",
+    "api_key_header": "marker04DDDDDDDD",
+    "cookie": "session=marker05EEEE",
+    "proxy_auth": "Basic marker06FFFFFFFF",
+    "set_cookie": "sid=marker07GGGG; HttpOnly",
+    "query_api_key": "marker08HHHH",
+    "query_key": "marker09IIII",
+    "query_token": "marker10JJJJ",
+    "header_token": "sk-marker11KKKKKKKKKKKKKKKKKK",
+    "body_sk": "sk-marker12LLLLLLLLLLLLLLLLLL",
+    "body_bearer": "Bearer marker13MMMMMMMMMM",
+    "text_body": "sk-marker14NNNNNNNNNNNNNNNNNN",
+    "path_sk": "sk-marker15OOOOOOOOOOOOOOOOOO",
+    "user_header": "marker16PPPP",
+    "user_query": "marker17QQQQ",
+    "user_pointer": "marker18RRRR",
+    "user_regex": "ghp_marker19SSSSSSSSSS",
+}
+MARKERS = [v.split("marker", 1)[1][:2] for v in SECRETS.values()]
+
+USER_RULES = RedactionRules().extended(
+    request_headers=["X-Custom-Secret"],
+    query_params=["sig"],
+    json_pointers=["/data/*/secret"],
+    patterns=[r"ghp_[A-Za-z0-9]{10,}"],
+)
+
+
+def _all_bytes(root: Path) -> bytes:
+    return b"\n".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file())
+
+
+def test_no_planted_secret_reaches_disk(
+    server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CONVITEMS_CACHE_DIR", str(cache))
+    recorder = Recorder()
+    client = openai.OpenAI(
+        base_url=server.api_base,
+        api_key=SECRETS["api_key_sk"],
+        organization=SECRETS["organization"],
+        project=SECRETS["project"],
+        default_headers={
+            "api-key": SECRETS["api_key_header"],
+            "Cookie": SECRETS["cookie"],
+            "Proxy-Authorization": SECRETS["proxy_auth"],
+            "X-Debug-Token": SECRETS["header_token"],
+            "X-Custom-Secret": SECRETS["user_header"],
+        },
+        http_client=httpx2.Client(event_hooks={"response": [recorder.hook]}),
+        max_retries=0,
+    )
+    conv = client.conversations.create()
+    text = f"my keys: {SECRETS['body_sk']} and {SECRETS['body_bearer']} and {SECRETS['user_regex']}"
+    client.conversations.items.create(
+        conv.id,
+        items=[
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+        ],
+    )
+    with pytest.raises(openai.APIStatusError):  # the server refuses unknown query parameters
+        client.conversations.items.list(
+            conv.id,
+            extra_query={
+                "api_key": SECRETS["query_api_key"],
+                "key": SECRETS["query_key"],
+                "token": SECRETS["query_token"],
+                "sig": SECRETS["user_query"],
+            },
+        )
+    recorded = recorder.exchanges
+    # what the embedded server does not send: a cookie, a text body, a user-pointed field
+    recorded.append(
+        Exchange(
+            Request("GET", f"http://127.0.0.1:9/v1/files/{SECRETS['path_sk']}", {}, b""),
+            Response(
+                200,
+                "OK",
+                {"Set-Cookie": [SECRETS["set_cookie"]], "Content-Type": ["text/plain"]},
+                f"token={SECRETS['text_body']}\n".encode(),
+            ),
+        )
+    )
+    recorded.append(
+        Exchange(
+            Request("GET", "http://127.0.0.1:9/v1/x", {}, b""),
+            Response(
+                200,
+                "OK",
+                {"Content-Type": ["application/json"]},
+                json.dumps({"data": [{"secret": SECRETS["user_pointer"], "id": 1}]}).encode(),
+            ),
+        )
+    )
+    everything = b"".join(
+        repr(e).encode() for e in recorded
+    )  # the secrets really were in the traffic
+    for name, secret in SECRETS.items():
+        if name not in ("set_cookie", "text_body", "path_sk", "user_pointer"):
+            assert secret.split("marker")[1].encode() in everything, name
+
+    path = tmp_path / "cassettes" / "secrets.yaml"
+    write_cassette(path, recorded, redactor=Redactor(USER_RULES))
+    load_cassette(path)
+    on_disk = _all_bytes(tmp_path)
+    assert cache.is_dir() and any(cache.iterdir())
+    for name, secret in SECRETS.items():
+        marker = "marker" + secret.split("marker", 1)[1][:2]
+        assert marker.encode() not in on_disk, f"{name} leaked"
+    text_on_disk = path.read_text()
+    assert "Bearer REDACTED" in text_on_disk and "sk-REDACTED" in text_on_disk
+    assert "api_key=REDACTED" in text_on_disk and "sig=REDACTED" in text_on_disk
+    assert SECRET_PATTERN.search(text_on_disk) is None
+
+
+def test_redaction_is_idempotent_and_keeps_shape() -> None:
+    r = Redactor(USER_RULES)
+    text = "Authorization: Bearer abc.def-ghi_123 and sk-proj-0123456789abcdefghij"
+    once = r.text(text)
+    assert once == "Authorization: Bearer REDACTED and sk-REDACTED"
+    assert r.text(once) == once
+    assert (
+        r.uri("http://h/p?a=1&token=x%20y&key=k#frag")
+        == "http://h/p?a=1&token=REDACTED&key=REDACTED#frag"
+    )
+    assert r.uri("http://h/p?KEY=1&keys=2") == "http://h/p?KEY=REDACTED&keys=2"
+
+
+def test_header_placeholders_keep_the_scheme() -> None:
+    e = Exchange(
+        Request(
+            "GET",
+            "http://h/",
+            {"authorization": ["Bearer short"], "Proxy-Authorization": ["Basic Zm9vOmJhcg=="]},
+            b"",
+        ),
+        Response(200, "OK", {"set-cookie": ["a=1", "b=2"]}, b""),
+    )
+    out = DEFAULT_REDACTOR.exchange(e)
+    assert out.request.headers == {
+        "authorization": ["Bearer REDACTED"],
+        "Proxy-Authorization": ["Basic REDACTED"],
+    }
+    assert out.response is not None and out.response.headers == {
+        "set-cookie": ["REDACTED", "REDACTED"]
+    }
+
+
+def test_not_every_sk_is_a_secret() -> None:
+    for harmless in ("task-0123456789abcdefghijkl", "sk-short", "risk-assessment-and-more-words"):
+        assert DEFAULT_REDACTOR.text(harmless) == harmless
+
+
+def test_json_pointer_wildcards_and_raw_bodies() -> None:
+    r = Redactor(RedactionRules(json_pointers=("/a/*/b", "/c/1", "/missing/x")))
+    body = json.dumps(
+        {"a": [{"b": 1}, {"b": 2, "k": 3}], "c": ["x", "y"], "sk": "sk-0123456789abcdefghij"}
+    )
+    out = json.loads(r._body(body.encode()))
+    assert out == {
+        "a": [{"b": "REDACTED"}, {"b": "REDACTED", "k": 3}],
+        "c": ["x", "REDACTED"],
+        "sk": "sk-REDACTED",
+    }
+
+
+def test_bad_rules_are_reported() -> None:
+    with pytest.raises(ValueError, match="does not compile"):
+        Redactor(RedactionRules(patterns=("(",)))
+    with pytest.raises(ValueError, match="must start with '/'"):
+        Redactor(RedactionRules(json_pointers=("a/b",)))
+
+
+def test_redaction_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVITEMS_CACHE_DIR", "off")
+    e = Exchange(
+        Request("GET", "http://h/?token=t", {"Authorization": ["Bearer keepme123456"]}, b""),
+        Response(200, "OK", {}, b""),
+    )
+    write_cassette(tmp_path / "c.yaml", [e], redactor=None)
+    assert "keepme123456" in (tmp_path / "c.yaml").read_text()
