@@ -118,7 +118,8 @@ class ShapeSet:
         self._enums: set[tuple[int, str, str]] = set()
         self._elements: set[tuple[int, str, type]] = set()
         self._plans: dict[
-            tuple[tuple[str, ...], tuple[type, ...]], tuple[tuple[str, ...], tuple[str, ...]]
+            tuple[tuple[str, ...], tuple[type, ...]],
+            tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]],
         ] = {}
         self.exchanges = 0
         self.bodies = 0
@@ -150,18 +151,28 @@ class ShapeSet:
         context = f"{endpoint} {direction}" + ("" if status is None else f" {status_class(status)}")
         ok = status is None or 200 <= status < 300
         if endpoint == "retrieve" and direction == "response" and ok:
-            self._walk(self._root(context, item_variant(body)), body)
+            self._walk([(self._root(context, item_variant(body)), body)])
             return
         root = self._root(context, "")
         items_key = ITEM_ARRAYS.get((endpoint, direction)) if ok else None
         items = body.get(items_key) if items_key else None
-        if isinstance(items, list):
-            self._record(root, body)
-            for item in items:
-                if isinstance(item, dict):
-                    self._walk(self._root(context, item_variant(item)), item)
-        else:
-            self._walk(root, body)
+        if not isinstance(items, list):
+            self._walk([(root, body)])
+            return
+        self._record(root, body)
+        roots = self._roots
+        stack: list[tuple[int, dict[str, Any]]] = []
+        for item in items:
+            if type(item) is not dict:
+                continue
+            t = item.get("type")
+            variant = t if type(t) is str else item_variant(item)
+            kind = roots.get((context, variant))
+            if kind is None:
+                kind = self._root(context, variant)
+            stack.append((kind, item))
+        stack.reverse()  # popped in body order
+        self._walk(stack)
 
     def _root(self, context: str, variant: str) -> int:
         key = (context, variant)
@@ -171,15 +182,12 @@ class ShapeSet:
             self._kinds.append((context, variant, ""))
         return kind
 
-    def _child(self, parent: int, segment: str, typ: Any) -> int:
-        objtype = typ if isinstance(typ, str) else None
-        key = (parent, segment, objtype)
-        kind = self._children.get(key)
-        if kind is None:
-            context, variant, path = self._kinds[parent]
-            path = f"{path}/{segment}" + (f"<{objtype}>" if objtype is not None else "")
-            kind = self._children[key] = len(self._kinds)
-            self._kinds.append((context, variant, path))
+    def _new_child(self, key: tuple[int, str, str | None]) -> int:
+        parent, segment, objtype = key
+        context, variant, path = self._kinds[parent]
+        path = f"{path}/{segment}" + (f"<{objtype}>" if objtype is not None else "")
+        kind = self._children[key] = len(self._kinds)
+        self._kinds.append((context, variant, path))
         return kind
 
     def _record(self, kind: int, obj: dict[str, Any]) -> None:
@@ -190,12 +198,13 @@ class ShapeSet:
             if isinstance(value, str):
                 self._enums.add((kind, key, value))
 
-    def _walk(self, kind: int, obj: dict[str, Any]) -> None:
+    def _walk(self, stack: list[tuple[int, dict[str, Any]]]) -> None:
         # Hot path: one set insertion per object, a cached plan per distinct (keys, types).
         seen = self._seen
         enums = self._enums
         plans = self._plans
-        stack: list[tuple[int, dict[str, Any]]] = [(kind, obj)]
+        children = self._children
+        new_child = self._new_child
         pop = stack.pop
         push = stack.append
         while stack:
@@ -209,21 +218,27 @@ class ShapeSet:
             enum_keys, child_keys = plan
             for key in enum_keys:
                 enums.add((kind, key, obj[key]))
-            for key in child_keys:
+            for key, segment, items_segment in child_keys:
                 value = obj[key]
                 if type(value) is dict:
-                    push((self._child(kind, escape_pointer_token(key), value.get("type")), value))
+                    t = value.get("type")
+                    ck = (kind, segment, t if type(t) is str else None)
+                    child = children.get(ck)
+                    push((new_child(ck) if child is None else child, value))
                 else:
-                    self._walk_list(kind, escape_pointer_token(key), value, push)
+                    self._walk_list(kind, items_segment, value, push)
 
     def _walk_list(self, kind: int, segment: str, values: list[Any], push: Any) -> None:
-        segment = f"{segment}/*"
+        children = self._children
         for value in values:
             t = type(value)
             if t is dict:
-                push((self._child(kind, segment, value.get("type")), value))
+                typ = value.get("type")
+                ck = (kind, segment, typ if type(typ) is str else None)
+                child = children.get(ck)
+                push((self._new_child(ck) if child is None else child, value))
             elif t is list:
-                self._walk_list(kind, segment, value, push)
+                self._walk_list(kind, f"{segment}/*", value, push)
             else:
                 self._elements.add((kind, segment, t))
 
@@ -283,10 +298,10 @@ def _unescape(token: str) -> str:
 
 def _plan(
     keys: tuple[str, ...], types: tuple[type, ...]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+) -> tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]:
     enum_keys = tuple(k for k, t in zip(keys, types, strict=True) if t is str and k in ENUM_KEYS)
     child_keys = tuple(
-        k
+        (k, escape_pointer_token(k), escape_pointer_token(k) + "/*")
         for k, t in zip(keys, types, strict=True)
         if t is list or (t is dict and k not in OPAQUE_KEYS)
     )
