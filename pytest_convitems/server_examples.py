@@ -151,6 +151,14 @@ _EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "quality": "high",
         "revised_prompt": "a sunny day in Paris",
         "size": "1024x1024",
+        "error": {"message": "partial result", "type": "image_error", "code": None, "param": None},
+        "svg_usage": {
+            "input_tokens": 10,
+            "model": "gpt-image-1",
+            "output_tokens": 20,
+            "reasoning_tokens": 0,
+            "total_tokens": 30,
+        },
     },
     "code_interpreter_call": {
         "id": "ci_1",

@@ -301,3 +301,21 @@ def _walk_values(node: Any, tokens: list[str], at: str) -> Iterator[tuple[str, A
             yield from _walk_values(child, rest, f"{at}/{i}")
     elif isinstance(node, dict) and head in node:
         yield from _walk_values(node[head], rest, f"{at}/{head}")
+
+
+def differences_markdown() -> str:
+    """`SEED_PROFILE_DIFFERENCES` as the Markdown table in `docs/profiles.md`."""
+    lines = [
+        "| variant | path | change | severity | description |",
+        "|---|---|---|---|---|",
+    ]
+    for row in SEED_PROFILE_DIFFERENCES:
+        cells = (
+            f"`{row.variant}`" if row.variant else "(none)",
+            f"`{row.path}`" if row.path else "(the item)",
+            f"`{row.change}`",
+            row.severity,
+            row.description.replace("|", "\\|"),
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

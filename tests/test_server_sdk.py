@@ -16,9 +16,9 @@ from typing import Any
 import httpx2
 import openai
 import pytest
-from pydantic import BaseModel
 from openai.types.conversations import Conversation, ConversationItemList
 from openai.types.conversations.conversation_deleted_resource import ConversationDeletedResource
+from pydantic import BaseModel
 
 from pytest_convitems.models import Conversation as ConversationModel
 from pytest_convitems.models import ConversationDeleted, ErrorResponse
@@ -103,7 +103,7 @@ def test_every_input_type_round_trips_through_the_sdk(client: openai.OpenAI, see
 
     seeded = client.conversations.items.list(conversation.id)
     assert [i.type for i in seeded.data] == ["message"]
-    reference_id = seeded.data[0].id
+    reference_id = str(seeded.data[0].id)
 
     created: list[Any] = []
     for batch in _every_shape(reference_id):
@@ -150,7 +150,8 @@ def test_paging_250_items_with_limit_100_in_both_orders(client: openai.OpenAI, s
     ids: list[str] = []
     for start in range(0, 250, 20):
         batch = [{"role": "user", "content": f"m{n}"} for n in range(start, min(start + 20, 250))]
-        ids += [i.id for i in client.conversations.items.create(conversation.id, items=batch).data]  # type: ignore[arg-type]
+        made = client.conversations.items.create(conversation.id, items=batch)  # type: ignore[arg-type]
+        ids += [str(i.id) for i in made.data]
     assert len(ids) == len(set(ids)) == 250
 
     calls_before = len(seen.responses)
@@ -177,7 +178,7 @@ def test_include_gates_what_the_api_leaves_out(client: openai.OpenAI, seen: Seen
     reasoning = example_item("reasoning")
     made = client.conversations.items.create(conversation.id, items=[reasoning])  # type: ignore[list-item]
     assert getattr(made.data[0], "encrypted_content", None) is None
-    item_id = made.data[0].id
+    item_id = str(made.data[0].id)
     plain = client.conversations.items.retrieve(item_id, conversation_id=conversation.id)
     assert getattr(plain, "encrypted_content", None) is None
     full = client.conversations.items.retrieve(
