@@ -16,7 +16,7 @@ from pathlib import Path
 from .changes import CHANGE_IDS, SEVERITIES, Change, FailOn, Severity, fingerprint
 from .compare import Comparison, classify, compare_shapes
 from .ignore import IgnoreEntry, IgnoreList, load_ignore
-from .live import DriftCollector, compare_exchanges
+from .live import DriftCollector, compare_exchanges, summary_lines
 from .render import Format, change_line, headline, render, render_json, render_markdown, render_text
 from .report import FAIL_ON_CHOICES, DriftReport, build_report, check_fail_on
 from .shapes import Shape, ShapeSet, merge_shapes, shape_of
@@ -75,4 +75,5 @@ __all__ = [
     "render_markdown",
     "render_text",
     "shape_of",
+    "summary_lines",
 ]

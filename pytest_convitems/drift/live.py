@@ -2,8 +2,17 @@
 
 The plugin feeds each test's committed (recorded) exchanges and the exchanges the test just
 made against the live upstream; the collector pools their shapes per side and compares once
-at the end of the run. It never writes a cassette. Under xdist, each worker sends
-`to_json()` to the controller, which `merge_json()`s them before `report()`.
+at the end of the run. It never writes a cassette. Wiring, for `plugin.py`:
+
+    collector = DriftCollector()                          # once per run (config.stash)
+    # per test, in live-drift mode: the recorder reads the cassette but never saves it
+    collector.add(recorder.loaded, recorder.recorded, test_id=item.nodeid)
+    # xdist: worker -> workeroutput["convitems_drift"] = collector.to_json()
+    #        controller -> collector.merge_json(part) in pytest_testnodedown
+    report = collector.report(ignore=load_ignore(path) if path else None)
+    run_report.drift = report.to_dict()                   # {"changes": [...], "summary": {...}}
+    lines = summary_lines(report)                         # terminal summary section
+    failed = mode == "fail" and report.exit_code("breaking") == 1
 """
 
 from __future__ import annotations
@@ -12,8 +21,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..exchange import Exchange
+from .changes import FailOn
 from .compare import compare_shapes
 from .ignore import IgnoreList
+from .render import headline
 from .report import DriftReport, build_report
 from .shapes import Shape, ShapeSet, merge_shapes, shape_from_json, shape_to_json
 
@@ -69,3 +80,21 @@ def compare_exchanges(
     collector = DriftCollector()
     collector.add(old, new)
     return collector.report(ignore=ignore)
+
+
+def summary_lines(
+    report: DriftReport, *, limit: int = 20, fail_on: FailOn = "breaking"
+) -> list[str]:
+    """Lines for pytest's terminal summary: the headline, the changes, and what to do next."""
+    lines = [f"drift against the committed cassettes: {headline(report)}"]
+    for change in report.changes[:limit]:
+        lines.append(f"  {change.severity}: {change.message} [{change.fingerprint}]")
+    if len(report.changes) > limit:
+        lines.append(f"  ... and {len(report.changes) - limit} more (see the report file)")
+    if report.failing(fail_on):
+        lines.append(
+            "next: if the API really changed, re-record the affected tests with "
+            "--convitems-record-mode=all; to accept a change, list its fingerprint with a "
+            "reason in the drift ignore file"
+        )
+    return lines
