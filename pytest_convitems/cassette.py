@@ -17,10 +17,12 @@ wrong and what to do; a cassette that does not load is never written over.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -123,8 +125,21 @@ def _render(path: Path, items: Sequence[Mapping[str, Any]]) -> bytes:
         ) from exc
 
 
+_STALE_TEMP_SECONDS: Final = 300.0
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temp files a killed writer left behind (old enough that no writer still owns them)."""
+    cutoff = time.time() - _STALE_TEMP_SECONDS
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(path)
     try:
         mode = path.stat().st_mode & 0o7777
     except OSError:
