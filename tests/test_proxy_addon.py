@@ -1,0 +1,312 @@
+"""The addon without a proxy: options, OptionsError and hooks via mitmproxy's taddons/tflow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mitmproxy import exceptions, http
+from mitmproxy.test import taddons, tflow
+
+from proxy_addon import addon as addon_module
+from proxy_addon.addon import FINDINGS_HEADER, ConvItems
+from pytest_convitems.cassette import load_cassette, write_cassette
+from pytest_convitems.exchange import Exchange, Request, Response
+
+UPSTREAM = "http://127.0.0.1:9/v1"
+CONV = "conv_123"
+JSON = {"content-type": "application/json"}
+
+
+def message(role: str = "user") -> dict[str, Any]:
+    return {"type": "message", "role": role, "content": [{"type": "input_text", "text": "hi"}]}
+
+
+def list_body(n: int = 1) -> bytes:
+    data = [
+        {
+            "type": "message",
+            "id": f"msg_{i}",
+            "status": "completed",
+            "role": "user",
+            "content": [{"type": "input_text", "text": "hi"}],
+        }
+        for i in range(n)
+    ]
+    return json.dumps(
+        {
+            "object": "list",
+            "data": data,
+            "first_id": "msg_0",
+            "last_id": f"msg_{n - 1}",
+            "has_more": False,
+        }
+    ).encode()
+
+
+def flow(
+    method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> http.HTTPFlow:
+    req = http.Request.make(method, UPSTREAM + path, body, headers or (JSON if body else {}))
+    return tflow.tflow(req=req)
+
+
+def respond(
+    f: http.HTTPFlow, body: bytes, status: int = 200, headers: dict[str, str] | None = None
+) -> None:
+    f.response = http.Response.make(status, body, headers or JSON)
+
+
+@pytest.fixture
+def tctx() -> Iterator[tuple[taddons.context, ConvItems]]:
+    addon = ConvItems()
+    with taddons.context(addon) as ctx:
+        yield ctx, addon
+        addon.done()
+
+
+# --- options -------------------------------------------------------------------------
+
+
+def test_options_are_prefixed_and_default_to_observe(
+    tctx: tuple[taddons.context, ConvItems],
+) -> None:
+    ctx, _ = tctx
+    names = [name for name in ctx.options.keys() if name.startswith("convitems_")]  # noqa: SIM118
+    assert set(names) >= {
+        "convitems_mode",
+        "convitems_cassette_dir",
+        "convitems_cassette_per",
+        "convitems_block_invalid",
+        "convitems_report",
+        "convitems_findings_header",
+    }
+    assert ctx.options.convitems_mode == "observe"
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"convitems_mode": "playback"}, "convitems_mode"),
+        ({"convitems_cassette_per": "test"}, "convitems_cassette_per"),
+        ({"convitems_flush_every": 0}, "convitems_flush_every must be at least 1"),
+        ({"convitems_cassette_max_interactions": -5}, "at least 1"),
+    ],
+)
+def test_bad_option_values_are_refused(
+    tctx: tuple[taddons.context, ConvItems], options: dict[str, Any], says: str
+) -> None:
+    ctx, addon = tctx
+    with pytest.raises(exceptions.OptionsError, match=says):
+        ctx.configure(addon, **options)
+
+
+def test_replay_from_a_missing_folder_is_refused(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    with pytest.raises(exceptions.OptionsError, match="is not a folder; record into it first"):
+        ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path / "nope"))
+
+
+def test_replay_from_a_corrupt_cassette_names_the_file(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    (tmp_path / "broken.yaml").write_text("interactions: [ {request: \n")
+    with pytest.raises(exceptions.OptionsError, match=r"broken\.yaml"):
+        ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
+
+
+def test_unwritable_report_is_refused(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(exceptions.OptionsError, match="convitems_report: cannot open"):
+        ctx.configure(addon, convitems_report=str(blocker / "report.jsonl"))
+
+
+def test_script_loads_as_mitmdump_loads_it() -> None:
+    with taddons.context() as ctx:
+        script = ctx.script(addon_module.__file__)  # the module, with `addons = [...]`
+        assert [type(a).__name__ for a in script.addons] == ["ConvItems"]
+        script.addons[0].done()
+
+
+# --- observe -------------------------------------------------------------------------
+
+
+def test_valid_list_gets_a_zero_count_and_nothing_else_changes(
+    tctx: tuple[taddons.context, ConvItems],
+) -> None:
+    _, addon = tctx
+    f = flow("GET", f"/conversations/{CONV}/items?limit=1")
+    addon.request(f)
+    assert f.response is None
+    respond(f, list_body())
+    before = f.response.content if f.response else None
+    addon.response(f)
+    assert f.response is not None
+    assert f.response.headers[FINDINGS_HEADER] == "0"
+    assert f.response.content == before
+
+
+def test_invalid_create_is_reported_in_the_log_and_report(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx, addon = tctx
+    report = tmp_path / "findings.jsonl"
+    ctx.configure(addon, convitems_report=str(report))
+    f = flow(
+        "POST", f"/conversations/{CONV}/items", json.dumps({"items": [message("wizard")]}).encode()
+    )
+    addon.request(f)
+    assert f.response is None, "observe mode forwards"
+    respond(f, list_body())
+    addon.response(f)
+    assert f.response is not None
+    assert f.response.headers[FINDINGS_HEADER] == "1"
+    rows = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [(r["direction"], r["pointer"], r["source"]["method"]) for r in rows] == [
+        ("request", "/items/0/role", "POST")
+    ]
+    assert f"error POST /v1/conversations/{CONV}/items request:/items/0/role" in caplog.text
+
+
+def test_other_paths_pass_untouched(tctx: tuple[taddons.context, ConvItems]) -> None:
+    _, addon = tctx
+    f = flow("POST", "/responses", b"not even json")
+    addon.request(f)
+    respond(f, b"whatever", headers={"content-type": "text/plain"})
+    addon.response(f)
+    assert f.response is not None
+    assert FINDINGS_HEADER not in f.response.headers
+
+
+def test_findings_header_can_be_turned_off(tctx: tuple[taddons.context, ConvItems]) -> None:
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_findings_header=False)
+    f = flow("GET", f"/conversations/{CONV}/items")
+    addon.request(f)
+    respond(f, list_body())
+    addon.response(f)
+    assert f.response is not None
+    assert FINDINGS_HEADER not in f.response.headers
+
+
+def test_block_answers_invalid_requests_itself(tctx: tuple[taddons.context, ConvItems]) -> None:
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_block_invalid=True)
+    f = flow(
+        "POST", f"/conversations/{CONV}/items", json.dumps({"items": [message("wizard")]}).encode()
+    )
+    addon.request(f)
+    assert f.response is not None
+    assert f.response.status_code == 400
+    error = json.loads(f.response.content or b"")["error"]
+    assert error["param"] == "items[0].role"
+    assert error["type"] == "invalid_request_error"
+    addon.response(f)  # mitmproxy still runs the response hook: nothing more happens
+    assert f.response.headers[FINDINGS_HEADER] == "1"
+
+
+def test_block_lets_valid_requests_through(tctx: tuple[taddons.context, ConvItems]) -> None:
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_block_invalid=True)
+    f = flow("POST", f"/conversations/{CONV}/items", json.dumps({"items": [message()]}).encode())
+    addon.request(f)
+    assert f.response is None
+
+
+def test_event_stream_gets_a_tee_that_forwards_every_chunk(
+    tctx: tuple[taddons.context, ConvItems],
+) -> None:
+    _, addon = tctx
+    f = flow("GET", f"/conversations/{CONV}/items")
+    addon.request(f)
+    f.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+    addon.responseheaders(f)
+    tee = f.response.stream
+    assert callable(tee)
+    assert tee(b"data: 1\n\n") == b"data: 1\n\n"
+    assert addon_module._state(f).chunks == [b"data: 1\n\n"]
+
+
+def test_upstream_error_is_a_log_line(
+    tctx: tuple[taddons.context, ConvItems], caplog: pytest.LogCaptureFixture
+) -> None:
+    _, addon = tctx
+    f = flow("GET", f"/conversations/{CONV}/items")
+    f.error = tflow.terr("connection closed")
+    addon.error(f)
+    assert "no response (connection closed); nothing recorded" in caplog.text
+
+
+# --- record and replay ---------------------------------------------------------------
+
+
+def test_record_writes_one_cassette_per_conversation_on_done(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_mode="record", convitems_cassette_dir=str(tmp_path))
+    create = flow("POST", "/conversations", json.dumps({"items": []}).encode())
+    addon.request(create)
+    respond(
+        create,
+        json.dumps(
+            {"id": CONV, "object": "conversation", "created_at": 1, "metadata": {}}
+        ).encode(),
+    )
+    addon.response(create)
+    listing = flow("GET", f"/conversations/{CONV}/items")
+    addon.request(listing)
+    respond(listing, list_body())
+    addon.response(listing)
+    addon.done()
+    recorded = load_cassette(tmp_path / f"{CONV}.yaml")
+    assert [e.request.url for e in recorded] == [
+        UPSTREAM + "/conversations",
+        UPSTREAM + f"/conversations/{CONV}/items",
+    ]
+
+
+def test_replay_serves_recordings_in_order_then_a_404_naming_the_closest(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    url = UPSTREAM + f"/conversations/{CONV}/items?limit=1"
+    write_cassette(
+        tmp_path / f"{CONV}.yaml",
+        [
+            Exchange(
+                Request("GET", url),
+                Response(200, "OK", {"Content-Type": ["application/json"]}, list_body(1)),
+            ),
+            Exchange(
+                Request("GET", url),
+                Response(200, "OK", {"Content-Type": ["application/json"]}, list_body(2)),
+            ),
+        ],
+    )
+    ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
+    bodies = []
+    for _ in range(2):
+        f = flow("GET", f"/conversations/{CONV}/items?limit=1")
+        addon.request(f)
+        assert f.response is not None
+        assert f.response.headers["x-convitems-replay"] == "hit"
+        bodies.append(len(json.loads(f.response.content or b"")["data"]))
+    assert bodies == [1, 2]
+    miss = flow("GET", f"/conversations/{CONV}/items?limit=2")
+    addon.request(miss)
+    assert miss.response is not None
+    assert miss.response.status_code == 404
+    error = json.loads(miss.response.content or b"")["error"]
+    assert error["code"] == "convitems_replay_miss"
+    assert "query /limit: recorded '1', sent '2'" in error["message"]

@@ -1,0 +1,160 @@
+"""The cassette writer thread and the `convitems proxy` launcher, without a proxy."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from proxy_addon import launch
+from proxy_addon.recorder import CassetteWriter, cassette_files, part_path, safe_name
+from pytest_convitems.cassette import load_cassette
+from pytest_convitems.cli import main
+from pytest_convitems.exchange import Exchange, Request, Response
+
+
+def exchange(n: int, body: bytes = b'{"n": 1}') -> Exchange:
+    return Exchange(
+        Request("GET", f"https://api.openai.com/v1/conversations/conv_1/items?after=m{n}"),
+        Response(200, "OK", {"Content-Type": ["application/json"]}, body),
+    )
+
+
+class FakeAppend:
+    def __init__(self, fail_on: set[int] | None = None) -> None:
+        self.calls: list[tuple[str, list[int]]] = []
+        self.fail_on = fail_on or set()
+
+    def __call__(self, path: Path, exchanges: list[Exchange]) -> None:
+        ns = [int(e.request.query_string.split("m")[1]) for e in exchanges]
+        if self.fail_on & set(ns):
+            raise ValueError(f"cannot store {sorted(self.fail_on & set(ns))}")
+        self.calls.append((path.name, ns))
+
+
+def test_batches_are_flushed_in_order_and_split_into_parts(tmp_path: Path) -> None:
+    append = FakeAppend()
+    writer = CassetteWriter(
+        tmp_path, flush_every=4, flush_seconds=60, max_per_file=6, append=append
+    )
+    for n in range(10):
+        writer.put("conv_1", exchange(n))
+    stats = writer.close()
+    assert stats.written == 10
+    assert stats.failures == []
+    assert append.calls == [
+        ("conv_1.yaml", [0, 1, 2, 3]),
+        ("conv_1.yaml", [4, 5]),
+        ("conv_1.part002.yaml", [6, 7]),
+        ("conv_1.part002.yaml", [8, 9]),
+    ]
+
+
+def test_time_based_flush_without_close(tmp_path: Path) -> None:
+    import time
+
+    append = FakeAppend()
+    writer = CassetteWriter(tmp_path, flush_every=1000, flush_seconds=0.02, append=append)
+    writer.put("a", exchange(1))
+    deadline = time.monotonic() + 5
+    while not append.calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert append.calls == [("a.yaml", [1])]
+    writer.close()
+
+
+def test_one_unstorable_exchange_does_not_cost_the_batch(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    append = FakeAppend(fail_on={2})
+    writer = CassetteWriter(tmp_path, flush_every=100, flush_seconds=60, append=append)
+    for n in range(4):
+        writer.put("conv_1", exchange(n))
+    stats = writer.close()
+    assert [ns for _, ns in append.calls] == [[0], [1], [3]]
+    assert stats.written == 3
+    assert len(stats.failures) == 1
+    assert (
+        "could not record GET https://api.openai.com/v1/conversations/conv_1/items?after=m2"
+        in (stats.failures[0])
+    )
+    assert "cannot store [2]" in caplog.text
+
+
+def test_put_after_close_is_an_error(tmp_path: Path) -> None:
+    writer = CassetteWriter(tmp_path, append=FakeAppend())
+    writer.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        writer.put("a", exchange(1))
+
+
+def test_real_cassettes_load_and_list_in_written_order(tmp_path: Path) -> None:
+    writer = CassetteWriter(tmp_path, flush_every=3, flush_seconds=60, max_per_file=4)
+    for n in range(10):
+        writer.put("run", exchange(n))
+    assert writer.close().failures == []
+    files = cassette_files(tmp_path)
+    assert [p.name for p in files] == ["run.yaml", "run.part002.yaml", "run.part003.yaml"]
+    queries = [e.request.query_string for p in files for e in load_cassette(p)]
+    assert queries == [f"after=m{n}" for n in range(10)]
+
+
+def test_names_are_safe_file_stems(tmp_path: Path) -> None:
+    assert safe_name("conv_abc123") == "conv_abc123"
+    assert safe_name("../../etc/passwd") == "etc_passwd"
+    assert safe_name("") == "unnamed"
+    assert part_path(tmp_path, "x", 12).name == "x.part012.yaml"
+
+
+# --- the launcher and `convitems proxy` -------------------------------------------------
+
+
+def test_mitmdump_argv_runs_reverse_mode_on_loopback_with_the_addon() -> None:
+    argv = launch.mitmdump_argv(
+        launch.ProxyOptions(mode="record", cassette_dir="c", block_invalid=True, report="r.jsonl")
+    )
+    assert argv[:7] == [
+        "mitmdump", "--mode", "reverse:https://api.openai.com",
+        "--listen-host", "127.0.0.1", "--listen-port", "8080",
+    ]  # fmt: skip
+    sets = [argv[i + 1] for i, a in enumerate(argv) if a == "--set"]
+    assert {
+        "convitems_mode=record",
+        "convitems_cassette_dir=c",
+        "convitems_block_invalid=true",
+        "convitems_report=r.jsonl",
+        "connection_strategy=lazy",
+    } <= set(sets)
+    assert argv[argv.index("-s") + 1] == str(launch.ADDON_PATH)
+    assert launch.ADDON_PATH.is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--listen", "8080"], "--listen wants HOST:PORT"),
+        (["--listen", "127.0.0.1:99999"], "--listen wants HOST:PORT"),
+        (["--upstream", "api.openai.com"], "--upstream wants an http:// or https:// URL"),
+    ],
+)
+def test_bad_proxy_arguments_exit_2_with_the_fix(
+    args: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["proxy", *args]) == 2
+    assert says in capsys.readouterr().err
+
+
+def test_missing_mitmproxy_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "mitmproxy" else real(name, *a),
+    )
+    assert main(["proxy"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'pytest-convitems[proxy]'" in err
+    assert "pipx inject" in err
