@@ -172,6 +172,25 @@ _SUCCESS_NAMES: Final[dict[Endpoint, str]] = {
 }
 
 
+def _union_tags(schema: Any) -> set[str]:
+    """Every tag of every tagged union in a core schema (`message.easy` -> `message`)."""
+    if isinstance(schema, list):
+        return {t for s in schema for t in _union_tags(s)}
+    if not isinstance(schema, dict):
+        return set()
+    found = {t for v in schema.values() for t in _union_tags(v)}
+    if schema.get("type") == "tagged-union":
+        found |= {str(tag).split(".", 1)[0] for tag in schema["choices"]}
+    return found
+
+
+# `compaction_trigger`, `item_reference`: known types that only requests may carry.
+_REQUEST_ONLY_TYPES: Final = frozenset(
+    _union_tags(ItemCreateBody.__pydantic_core_schema__)
+    - _union_tags([ConversationItemList.__pydantic_core_schema__, _ITEM_ADAPTER.core_schema])
+)
+
+
 def _finding(
     endpoint: Endpoint, direction: Direction, part: Part, ptr: str, rule: str, message: str
 ) -> Finding:
@@ -234,7 +253,12 @@ def _check_body(
             except ValidationError as exc:
                 errors = exc.errors()
     findings = findings_from_errors(
-        errors, data, endpoint=endpoint, direction=direction, part="body"
+        errors,
+        data,
+        endpoint=endpoint,
+        direction=direction,
+        part="body",
+        request_only_types=_REQUEST_ONLY_TYPES,
     )
     if drift_errors:
         known = {f.pointer for f in findings}

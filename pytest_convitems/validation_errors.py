@@ -28,6 +28,8 @@ RULES: Final[dict[str, str]] = {
     "literal_error": "invalid_value",
     "enum": "invalid_value",
     "union_tag_invalid": "unknown_type",
+    "union_type": "invalid_type",
+    "string_or_list_type": "invalid_type",
     "too_long": "too_long",
     "too_short": "too_short",
     "string_too_long": "string_too_long",
@@ -120,52 +122,70 @@ def _child(data: Any, key: str | int) -> Any:
     return _NOT_FOUND
 
 
+def _tag_base(tag: str) -> str:
+    """`constrained-str` -> `str`, `list[tagged-union[...]]` -> `list`."""
+    base = tag.split("[", 1)[0]
+    return base.removeprefix("constrained-")
+
+
 def _tag_fits(tag: str, data: Any) -> bool:
     """Whether a smart-union branch named `tag` could be the one meant for `data`."""
-    base = tag.split("[", 1)[0]
+    base = _tag_base(tag)
     if base == "str":
         return isinstance(data, str)
-    if base in ("int", "constrained-int"):
+    if base == "int":
         return isinstance(data, int) and not isinstance(data, bool)
-    if base in ("float", "constrained-float"):
+    if base == "float":
         return isinstance(data, (int, float)) and not isinstance(data, bool)
     if base == "bool":
         return isinstance(data, bool)
     if base == "none":
         return data is None
-    if base in ("list", "tuple", "set"):
+    if base in ("list", "tuple", "set", "frozenset"):
         return isinstance(data, list)
-    if base in ("literal",):
+    if base == "literal":
         return not isinstance(data, (dict, list))
-    # dict[...], typed-dict, a model's class name, a discriminated-union tag
-    return isinstance(data, dict)
+    if base in ("dict", "typed-dict", "model", "tagged-union", "model-fields") or (
+        base[:1].isupper() and base.isidentifier()
+    ):
+        return isinstance(data, dict)
+    return True  # a schema kind we cannot judge: keep its errors
+
+
+_MAX_READINGS = 64
 
 
 def resolve_loc(data: Any, loc: Loc, missing_last: bool) -> _Resolved | None:
-    """Split `loc` into real pointer tokens and skipped union tags, guided by `data`."""
+    """Split `loc` into real pointer tokens and skipped union tags, guided by `data`.
 
-    # Iterative with explicit backtracking points: a key that exists is taken as a key
-    # first; if the rest then fails to resolve, it is retried as a tag.
-    def walk(node: Any, i: int) -> _Resolved | None:
+    An element can be both a key in the data and a tag (`{"type": "text", "text": 5}`
+    gives loc `(..., 'text', 'text')`), so every reading is tried (bounded) and the most
+    plausible wins: no tag skipped at a scalar (only the last element can be), then the
+    fewest tags.
+    """
+    readings: list[tuple[int, _Resolved]] = []
+
+    def walk(node: Any, i: int, tokens: list[str | int], tags: list[Any], cost: int) -> None:
+        if len(readings) >= _MAX_READINGS:
+            return
         if i == len(loc):
-            return _Resolved([])
+            readings.append((cost, _Resolved(list(tokens), list(tags))))
+            return
         elem = loc[i]
         child = _child(node, elem)
         if child is not _NOT_FOUND:
-            rest = walk(child, i + 1)
-            if rest is not None:
-                rest.tokens.insert(0, elem)
-                return rest
-        if i == len(loc) - 1 and missing_last and isinstance(node, dict):
-            return _Resolved([elem])
+            walk(child, i + 1, [*tokens, elem], tags, cost)
+        elif i == len(loc) - 1 and missing_last and isinstance(node, dict):
+            readings.append((cost, _Resolved([*tokens, elem], list(tags))))
         if isinstance(elem, str):
-            rest = walk(node, i + 1)
-            if rest is not None:
-                rest.tags.insert(0, (loc[:i], elem, _tag_fits(elem, node)))
-                return rest
-        return None
+            penalty = 0 if isinstance(node, (dict, list)) else 1
+            tag = (loc[:i], elem, _tag_fits(elem, node))
+            walk(node, i + 1, tokens, [*tags, tag], cost + penalty)
 
-    return walk(data, 0)
+    walk(data, 0, [], [], 0)
+    if not readings:
+        return None
+    return min(readings, key=lambda r: (r[0], len(r[1].tags)))[1]
 
 
 @dataclass
@@ -220,7 +240,7 @@ def _token_count(problem: _Problem, prefix: Loc) -> int:
 
 
 def _branch_word(tag: str) -> str:
-    base = tag.split("[", 1)[0]
+    base = _tag_base(tag)
     return {
         "str": "a string",
         "int": "an integer",
@@ -299,6 +319,9 @@ def message_for(error: ErrorDetails, name: str, given: Any, direction: Direction
     if kind in ("json_invalid", "json_type"):
         return f"the body is not valid JSON ({ctx.get('error', error['msg'])})."
     detail = error["msg"].rstrip(".")
+    if detail.startswith("Input should be "):
+        # pydantic's own wording (also of the models' custom errors), made to name the field
+        return f"{field_name} must be {detail.removeprefix('Input should be ')}, not {describe(given)}."
     return f"{field_name}: {detail} (got {describe(given)})."
 
 
@@ -310,9 +333,14 @@ def findings_from_errors(
     direction: Direction,
     part: Part,
     drift_rules: Iterable[str] = (),
+    request_only_types: frozenset[str] = frozenset(),
     source: dict[str, Any] | None = None,
 ) -> list[Finding]:
-    """pydantic errors on `data` -> findings; errors in `drift_rules` become `drift`."""
+    """pydantic errors on `data` -> findings; errors in `drift_rules` become `drift`.
+
+    An unknown `type` in a response is drift (the API grew a variant), unless it is one
+    of `request_only_types`: a known input-only type in a response is a broken reply.
+    """
     drift = set(drift_rules)
     problems: list[_Problem] = []
     for err in errors:
@@ -331,22 +359,25 @@ def findings_from_errors(
         kind = p.error["type"]
         tokens = list(p.tokens)
         given = p.error.get("input")
+        rule = ""
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             node = _lookup(data, tokens)
             if not isinstance(node, dict):
                 kind = "model_type"
                 given = node
+            elif kind == "union_tag_not_found" and node.get("type", "") is None:
+                # `"type": null` only fits an item_reference, which then lacks its id
+                tokens.append("id")
+                kind = rule = "missing"
             elif kind == "union_tag_not_found" or "type" in node:
                 tokens.append("type")
                 given = node.get("type")
-        rule = RULES.get(kind, kind)
-        if kind == "union_tag_not_found" and isinstance(_lookup(data, p.tokens), dict):
-            rule = "missing"
-        if kind == "union_type":
-            rule = "invalid_type"
+                if kind == "union_tag_not_found":
+                    rule = "missing"
+        rule = rule or RULES.get(kind, kind)
         severity: Severity = "drift" if rule in drift else "error"
-        if rule == "unknown_type" and direction == "response":
-            # A new item or part type in a response is the API growing, not a broken reply.
+        request_only = rule == "unknown_type" and given in request_only_types
+        if rule == "unknown_type" and direction == "response" and not request_only:
             severity = "drift"
         ptr = pointer(*tokens)
         key = (ptr, rule)
@@ -359,6 +390,8 @@ def findings_from_errors(
         if part == "query" and isinstance(given, str):
             given = _Text(given)  # query values are text by nature: show them unquoted
         message = message_for(error, name, given, direction)  # type: ignore[arg-type]
+        if request_only and direction == "response":
+            message = f"{name} {describe(given)} is an input-only type; responses never carry it."
         findings.append(Finding(severity, endpoint, direction, part, ptr, rule, message, source))
     return findings
 

@@ -1,0 +1,449 @@
+"""Validation: the invalid corpus (one exact finding each), the valid corpus (none), and
+the exchange-level checks (content type, bodies, paths, sources, error bodies)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_convitems.exchange import Exchange, Request, Response
+from pytest_convitems.findings import Finding
+from pytest_convitems.validation import (
+    error_body,
+    openai_param,
+    validate_exchange,
+    validate_request,
+    validate_response,
+)
+
+DATA = Path(__file__).parent / "data"
+INVALID = DATA / "invalid"
+VALID = DATA / "valid"
+
+JSON_HEADERS = {"Content-Type": ["application/json"]}
+
+
+def _invalid_cases() -> list[Any]:
+    params = []
+    for path in sorted(INVALID.glob("*.json")):
+        for case in json.loads(path.read_text())["cases"]:
+            params.append(pytest.param(case, id=f"{path.stem}: {case['name']}"))
+    return params
+
+
+def _body(case: dict[str, Any]) -> bytes | None:
+    if "body_hex" in case:
+        return bytes.fromhex(case["body_hex"])
+    if "body_text" in case:
+        return str(case["body_text"]).encode()
+    if "body" in case:
+        return json.dumps(case["body"]).encode()
+    return None
+
+
+def _run(case: dict[str, Any]) -> list[Finding]:
+    body = _body(case)
+    if case["direction"] == "request":
+        return validate_request(case["endpoint"], query_string=case.get("query", ""), body=body)
+    return validate_response(case["endpoint"], case["status"], body or b"")
+
+
+@pytest.mark.parametrize("case", _invalid_cases())
+def test_invalid_case_gives_exactly_its_finding(case: dict[str, Any]) -> None:
+    findings = _run(case)
+    got = [(f.part, f.pointer, f.rule, f.severity) for f in findings]
+    expected = (
+        case.get("part", "body"),
+        case["pointer"],
+        case["rule"],
+        case.get("severity", "error"),
+    )
+    assert got == [expected], "\n".join(f.text() for f in findings)
+    finding = findings[0]
+    assert finding.endpoint == case["endpoint"]
+    assert finding.direction == case["direction"]
+    assert finding.message.endswith(".")
+    assert "Input should be" not in finding.message  # our sentence, not pydantic's
+
+
+def test_invalid_corpus_covers_every_variant_and_part() -> None:
+    from pytest_convitems.models import ConversationItem, ItemCreateBody
+    from pytest_convitems.validation import _union_tags
+
+    cases = [c for p in INVALID.glob("*.json") for c in json.loads(p.read_text())["cases"]]
+    texts = json.dumps(cases)
+    input_types = _union_tags(ItemCreateBody.__pydantic_core_schema__)
+    output_types = _union_tags(_adapter_schema(ConversationItem))
+    internal = {"list"}  # the models' str-or-list discriminator tag, not a wire `type`
+    known = (input_types | output_types) - internal
+    missing = sorted(t for t in known if f'"type": "{t}"' not in texts)
+    assert not missing, f"no invalid case mentions: {missing}"
+    # the three message shapes and the type-less item_reference (reference §5.1-5.2)
+    names = " ".join(c["name"] for c in cases)
+    for shape in ("easy message", "input message", "output message (replayed)", "item_reference"):
+        assert shape in names
+
+
+def _adapter_schema(tp: Any) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(tp).core_schema
+
+
+_OUT_MESSAGE: dict[str, Any] = {
+    "type": "message",
+    "id": "msg_1",
+    "role": "assistant",
+    "status": "completed",
+    "content": [],
+}
+_OUTPUT_TEXT: dict[str, Any] = {"type": "output_text", "text": "hi", "annotations": []}
+
+
+def _list(*items: Any) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": list(items),
+        "first_id": "a",
+        "last_id": "b",
+        "has_more": False,
+    }
+
+
+def _create(*items: Any) -> dict[str, Any]:
+    return {"items": list(items)}
+
+
+Target = tuple[str, str, int, Any]  # endpoint, direction, status, body
+
+
+def _targets(rel: str, frag: Any) -> list[Target]:
+    """Where a valid-corpus fragment sits in real traffic, by its folder."""
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    computer = {"type": "computer_call", "id": "cu_1", "call_id": "c", "pending_safety_checks": []}
+    computer |= {"status": "completed"}
+    tools = {"type": "additional_tools", "role": "developer", "tools": [frag]}
+    table: dict[str, list[Target]] = {
+        "input": [("create", "request", 0, _create(frag))],
+        "output": [("list", "response", 200, _list(frag)), ("retrieve", "response", 200, frag)],
+        "actions": [
+            ("create", "request", 0, _create(computer | {"action": frag})),
+            ("list", "response", 200, _list(computer | {"actions": [frag]})),
+        ],
+        "content/input": [
+            ("create", "request", 0, _create({"role": "user", "content": [frag]})),
+            (
+                "create",
+                "request",
+                0,
+                _create({"type": "custom_tool_call_output", "call_id": "c", "output": [frag]}),
+            ),
+        ],
+        "content/function_output": [
+            (
+                "create",
+                "request",
+                0,
+                _create({"type": "function_call_output", "call_id": "c", "output": [frag]}),
+            )
+        ],
+        "content/message": [("retrieve", "response", 200, _OUT_MESSAGE | {"content": [frag]})],
+        "content/output_part": [
+            ("create", "request", 0, _create(_OUT_MESSAGE | {"content": [frag]})),
+            ("retrieve", "response", 200, _OUT_MESSAGE | {"content": [frag]}),
+        ],
+        "annotations": [
+            (
+                "retrieve",
+                "response",
+                200,
+                _OUT_MESSAGE | {"content": [_OUTPUT_TEXT | {"annotations": [frag]}]},
+            ),
+            (
+                "create",
+                "request",
+                0,
+                _create(_OUT_MESSAGE | {"content": [_OUTPUT_TEXT | {"annotations": [frag]}]}),
+            ),
+        ],
+        "tools": [
+            ("create", "request", 0, _create(tools)),
+            ("create", "request", 0, _create({"type": "tool_search_output", "tools": [frag]})),
+        ],
+    }
+    documents: dict[str, list[Target]] = {
+        "envelopes/conversation.json": [("delete", "response", 200, frag)],
+        "envelopes/conversation_item_list.json": [
+            ("list", "response", 200, frag),
+            ("create", "response", 200, frag),
+        ],
+        "envelopes/error_response.json": [
+            ("retrieve", "response", 404, frag),
+            ("create", "response", 400, frag),
+        ],
+        "bodies/item_create_body.json": [("create", "request", 0, frag)],
+        "seed_example_request.json": [("create", "request", 0, frag)],
+        "seed_example_response.json": [("create", "response", 200, frag)],
+    }
+    return documents.get(rel, table.get(folder, []))
+
+
+def _valid_cases() -> list[Any]:
+    params = []
+    for path in sorted(VALID.rglob("*.json")) if VALID.is_dir() else []:
+        rel = path.relative_to(VALID).as_posix()
+        for n, target in enumerate(_targets(rel, json.loads(path.read_bytes()))):
+            params.append(pytest.param(target, id=f"{rel}#{n} {target[0]} {target[1]}"))
+    return params
+
+
+def test_valid_corpus_is_all_placed() -> None:
+    """Every valid file is checked somewhere, except documents of other endpoints."""
+    elsewhere = {"envelopes/conversation_deleted.json", "bodies/conversation_create_body.json"}
+    elsewhere.add("bodies/conversation_update_body.json")
+    unplaced = [
+        rel
+        for path in VALID.rglob("*.json")
+        if (rel := path.relative_to(VALID).as_posix()) not in elsewhere and not _targets(rel, {})
+    ]
+    assert unplaced == []
+
+
+@pytest.mark.parametrize("target", _valid_cases())
+def test_valid_corpus_has_no_findings(target: Target) -> None:
+    endpoint, direction, status, body = target
+    raw = json.dumps(body).encode()
+    if direction == "request":
+        findings = validate_request(endpoint, query_string="", body=raw)
+    else:
+        findings = validate_response(endpoint, status, raw)
+    assert findings == [], "\n".join(f.text() for f in findings)
+
+
+def test_seed_example_request_and_response_validate() -> None:
+    request = VALID / "seed_example_request.json"
+    response = VALID / "seed_example_response.json"
+    if not request.exists() or not response.exists():
+        pytest.fail("tests/data/valid/seed_example_{request,response}.json are missing")
+    assert validate_request("create", query_string="", body=request.read_bytes()) == []
+    assert validate_response("create", 200, response.read_bytes()) == []
+
+
+# --- pointers and params ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ptr", "param"),
+    [
+        ("/items/3/content/0/type", "items[3].content[0].type"),
+        ("/items", "items"),
+        ("", ""),
+        ("/limit", "limit"),
+        ("/data/0/a~1b/c~0d", "data[0].a/b.c~d"),
+    ],
+)
+def test_openai_param(ptr: str, param: str) -> None:
+    assert openai_param(ptr) == param
+
+
+def test_pointer_never_contains_union_tags() -> None:
+    body = {"items": [{"type": "message", "role": "user", "content": [{"type": "input_image"}]}]}
+    findings = validate_request("create", body=json.dumps(body).encode())
+    assert [f.pointer for f in findings] == ["/items/0/content/0/detail"]
+
+
+def test_key_named_like_its_tag_is_walked_as_a_key() -> None:
+    # The output `text` part: loc is ('content', 0, 'text', 'text'), tag then key.
+    item = {
+        "type": "message",
+        "id": "m",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "text", "text": 5}],
+    }
+    findings = validate_response("retrieve", 200, json.dumps(item).encode())
+    assert [(f.pointer, f.rule) for f in findings] == [("/content/0/text", "string_type")]
+
+
+def test_messages_name_field_allowed_values_and_given_value() -> None:
+    body = {"items": [{"role": "robot", "content": "hi"}]}
+    (finding,) = validate_request("create", body=json.dumps(body).encode())
+    assert finding.message == (
+        "items[0].role must be one of user, assistant, system, developer, not 'robot'."
+    )
+    (limit,) = validate_request("list", query_string="limit=101")
+    assert limit.message == "limit must be at most 100, not 101."
+
+
+def test_query_accepts_brackets_and_repeats_and_azure_api_version() -> None:
+    qs = "include%5B%5D=reasoning.encrypted_content&include=code_interpreter_call.outputs"
+    assert validate_request("list", query_string=qs + "&limit=5&order=asc") == []
+    assert validate_request("retrieve", query_string="api-version=2025-04-01-preview") == []
+
+
+# --- error_body --------------------------------------------------------------------------
+
+
+def test_error_body_is_openai_shaped() -> None:
+    body = {"items": [{"role": "user", "content": "hi"}] * 21}
+    findings = validate_request("create", body=json.dumps(body).encode())
+    assert error_body(findings) == {
+        "error": {
+            "message": findings[0].message,
+            "type": "invalid_request_error",
+            "param": "items",
+            "code": "array_above_max_length",
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "param", "code"),
+    [
+        ({"items": [{"role": "robot", "content": "x"}]}, "items[0].role", "invalid_value"),
+        ({"items": [{"role": "user"}]}, "items[0].content", "missing_required_parameter"),
+        (
+            {"items": [{"role": "user", "content": "x", "name": "n"}]},
+            "items[0].name",
+            "unknown_parameter",
+        ),
+        ({"items": [{"role": "user", "content": 5}]}, "items[0].content", "invalid_type"),
+    ],
+)
+def test_error_body_codes(body: dict[str, Any], param: str, code: str) -> None:
+    err = error_body(validate_request("create", body=json.dumps(body).encode()))["error"]
+    assert (err["param"], err["code"]) == (param, code)
+    assert param in err["message"]
+
+
+def test_error_body_for_a_query_names_the_parameter() -> None:
+    err = error_body(validate_request("list", query_string="limit=0"))["error"]
+    assert (err["param"], err["code"]) == ("limit", "integer_below_min_value")
+
+
+def test_error_body_needs_a_finding() -> None:
+    with pytest.raises(ValueError, match="at least one finding"):
+        error_body([])
+
+
+# --- exchanges -----------------------------------------------------------------------------
+
+BASE = "https://api.openai.com/v1/conversations/conv_1/items"
+GOOD_CREATE = json.dumps({"items": [{"role": "user", "content": "hi"}]}).encode()
+GOOD_ITEM = {
+    "type": "message",
+    "id": "msg_1",
+    "role": "user",
+    "status": "completed",
+    "content": [{"type": "input_text", "text": "hi"}],
+}
+GOOD_LIST = json.dumps(
+    {
+        "object": "list",
+        "data": [GOOD_ITEM],
+        "first_id": "msg_1",
+        "last_id": "msg_1",
+        "has_more": False,
+    }
+).encode()
+
+
+def _exchange(
+    method: str,
+    url: str,
+    body: bytes = b"",
+    response: Response | None = None,
+    headers: dict[str, list[str]] | None = None,
+) -> Exchange:
+    return Exchange(
+        Request(method, url, headers if headers is not None else JSON_HEADERS, body), response
+    )
+
+
+def test_exchange_valid_round_trip() -> None:
+    resp = Response(200, "OK", JSON_HEADERS, GOOD_LIST)
+    assert (
+        validate_exchange(
+            _exchange("POST", BASE + "?include[]=reasoning.encrypted_content", GOOD_CREATE, resp)
+        )
+        == []
+    )
+    assert validate_exchange(_exchange("GET", BASE + "?limit=1", response=resp)) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.openai.com/v1/responses",
+        "https://api.openai.com/v1/conversations/conv_1",
+        "https://example.com/openai/v1/models",
+    ],
+)
+def test_other_traffic_has_no_findings(url: str) -> None:
+    assert validate_exchange(_exchange("POST", url, b"not json at all")) == []
+
+
+def test_prefixes_are_recognised() -> None:
+    bad = json.dumps({"items": []}).encode()
+    for prefix in ("/v1", "/openai/v1", ""):
+        url = f"https://gw.example{prefix}/conversations/conv_1/items"
+        assert [f.rule for f in validate_exchange(_exchange("POST", url, bad))] == ["too_short"]
+
+
+def test_exchange_content_type_and_body_problems() -> None:
+    text_headers = {"content-type": ["text/plain"]}
+    findings = validate_exchange(_exchange("POST", BASE, GOOD_CREATE, headers=text_headers))
+    assert [(f.part, f.pointer, f.rule) for f in findings] == [("body", "", "content_type")]
+
+    findings = validate_exchange(_exchange("GET", BASE, b'{"x": 1}'))
+    assert [f.rule for f in findings] == ["unexpected_body"]
+
+    html = Response(502, "Bad Gateway", {"Content-Type": ["text/html"]}, b"<html>oops</html>")
+    findings = validate_exchange(_exchange("GET", BASE, response=html))
+    assert [(f.direction, f.rule) for f in findings] == [
+        ("response", "content_type"),
+        ("response", "not_json"),
+    ]
+
+
+def test_exchange_empty_path_ids_are_path_findings() -> None:
+    findings = validate_exchange(_exchange("GET", "https://api.openai.com/v1/conversations//items"))
+    assert [(f.endpoint, f.part, f.pointer, f.rule) for f in findings] == [
+        ("list", "path", "/conversation_id", "empty_id")
+    ]
+    findings = validate_exchange(
+        _exchange("DELETE", "https://api.openai.com/v1/conversations/conv_1/items//")
+    )
+    assert [(f.endpoint, f.part, f.pointer) for f in findings] == [("delete", "path", "/item_id")]
+
+
+def test_exchange_source_is_carried_into_findings() -> None:
+    source = {"cassette": "c.yaml", "interaction": 3}
+    ex = Exchange(Request("GET", BASE + "?limit=500", JSON_HEADERS), None, source)
+    (finding,) = validate_exchange(ex)
+    assert finding.source == source
+    assert finding.to_dict()["source"] == source
+
+
+def test_response_unknown_fields_are_drift_and_errors_stay_errors() -> None:
+    data = json.loads(GOOD_LIST)
+    data["data"][0]["new_field"] = 1
+    data["data"][0]["content"][0]["extra"] = True
+    data["data"][0]["status"] = "done"
+    data["cursor"] = "abc"
+    findings = validate_response("list", 200, json.dumps(data).encode())
+    assert sorted((f.severity, f.pointer, f.rule) for f in findings) == [
+        ("drift", "/cursor", "unknown_field"),
+        ("drift", "/data/0/content/0/extra", "unknown_field"),
+        ("drift", "/data/0/new_field", "unknown_field"),
+        ("error", "/data/0/status", "invalid_value"),
+    ]
+
+
+def test_2xx_other_than_200_and_1xx_3xx() -> None:
+    assert validate_response("list", 201, GOOD_LIST) == []
+    assert [f.rule for f in validate_response("delete", 204, b"")] == ["missing_body"]
+    assert validate_response("list", 304, b"") == []
