@@ -128,7 +128,7 @@ def check(
 
 def _require_json(body: bytes, name: str) -> None:
     try:
-        json.loads(body)
+        json.loads(body.decode("utf-8"))  # bytes would let json guess UTF-16/32; the API won't
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{name} is not UTF-8 text (byte {exc.start}); save it as UTF-8 JSON."
