@@ -228,6 +228,16 @@ def test_no_type_and_no_clue_is_one_error() -> None:
     assert _errors(exc) == [(("items", 0), "union_tag_not_found")]
 
 
+@pytest.mark.parametrize(
+    "item",
+    ["hello", 3, None, [], {"role": [], "content": []}, {"type": {"a": 1}}, {"type": ["x"]}],
+)
+def test_odd_items_give_validation_errors_not_crashes(item: Any) -> None:
+    with pytest.raises(ValidationError) as exc:
+        m.ItemCreateBody.model_validate_json(json.dumps({"items": [item]}))
+    assert len(exc.value.errors()) == 1
+
+
 def test_unknown_output_type_is_one_error() -> None:
     with pytest.raises(ValidationError) as exc:
         OUTPUT_ITEM.validate_python({"type": "hologram", "id": "h"})

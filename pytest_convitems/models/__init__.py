@@ -3,6 +3,18 @@
 Request side (`...Param` classes, `InputItem`, the bodies): unknown keys forbidden, no
 coercion. Response side (plain names, `ConversationItem`, the envelopes): unknown keys
 kept, no coercion. Query models parse text (`limit="20"` -> 20).
+
+For validators:
+- Every union is tagged, so an error's `loc` holds one extra entry, the tag, right after
+  the position of a union value: `("items", 0, "function_call", "arguments")`,
+  `("data", 2, "message", "content", 0, "output_text", "annotations", 0, "url_citation",
+  "url")`, and `text`/`list` inside string-or-list fields (`TEXT_OR_LIST`). Drop the
+  tags to get the JSON pointer (`INPUT_VARIANTS`/`OUTPUT_VARIANTS` map tags to classes).
+- To find unknown response keys in the same fast pass, validate with
+  `Model.model_validate_json(body, extra="forbid")`: each unknown key comes back as one
+  `extra_forbidden` error at its exact location (a drift finding) next to the real errors.
+- An unknown item `type` is one `union_tag_invalid` error at the item; an item with no
+  `type` and no clue (no role/content/id) is one `union_tag_not_found`.
 """
 
 from ._base import (

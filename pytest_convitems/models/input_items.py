@@ -290,7 +290,9 @@ def _message_shape(item: dict[str, Any]) -> str:
         # A replayed output message; if id or status is missing the error should say
         # so, rather than reject the role as the input Message shape would.
         return "message.output"
-    if "status" in item or (isinstance(item.get("content"), list) and role in _INPUT_ROLES):
+    if "status" in item or (
+        isinstance(item.get("content"), list) and isinstance(role, str) and role in _INPUT_ROLES
+    ):
         return "message.input"
     return "message.easy"
 
