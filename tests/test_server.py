@@ -403,3 +403,24 @@ def test_running_server_gives_urls_and_frees_its_port() -> None:
     with socket.socket() as probe, pytest.raises(OSError):
         probe.settimeout(2)
         probe.connect(("127.0.0.1", port))
+
+
+def test_a_bug_of_ours_is_a_500_in_the_api_shape_and_the_app_keeps_serving(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from starlette.testclient import TestClient
+
+    from pytest_convitems.server import build_app
+
+    app = build_app()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(app.state.api.store, "get_conversation", broken)
+    with TestClient(app, headers=AUTH) as client:
+        cid = client.post("/v1/conversations", json={}).json()["id"]
+        r = client.get(f"/v1/conversations/{cid}")
+        assert _error(r, 500)["message"]
+        assert r.json()["error"]["type"] == "server_error"
+        assert client.get(f"/v1/conversations/{cid}/items").status_code == 200
