@@ -82,7 +82,13 @@ def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    raise InputError("convitems validate is not implemented yet")
+    from .cassette_check import render, validate_cassettes
+
+    result = validate_cassettes(args.paths)
+    print(render(result, args.format))
+    for message in result.unreadable:
+        print(f"convitems validate: {message}", file=sys.stderr)
+    return result.exit_code
 
 
 # --- convitems serve ---------------------------------------------------------------
