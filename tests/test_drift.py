@@ -488,3 +488,16 @@ def test_model_gaps_name_the_model_that_needs_the_field(
     assert main(["drift", old, new, "--models", "--format", "json", "--fail-on", "warning"]) == 1
     changes = json.loads(capsys.readouterr().out)["changes"]
     assert {c["change"] for c in changes} == {"field_added", "model_field_missing"}
+
+
+def test_summary_lines_for_pytest_name_changes_and_next_step() -> None:
+    from pytest_convitems.drift import summary_lines
+
+    report = _mixed_report()
+    lines = summary_lines(report, limit=2)
+    assert lines[0].startswith("drift against the committed cassettes: 2 breaking")
+    assert lines[1].startswith("  breaking: ") and "[" in lines[1]
+    assert any("and 2 more" in line for line in lines)
+    assert lines[-1].startswith("next: ")
+    quiet = summary_lines(compare_exchanges([listing([msg("a")])], [listing([msg("b")])]))
+    assert quiet == ["drift against the committed cassettes: no drift: the shapes match"]

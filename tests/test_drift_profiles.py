@@ -276,7 +276,7 @@ def record_session(profile: str, salt: str) -> list[Exchange]:
                 page = client.conversations.items.create(conversation.id, items=[item])  # type: ignore[list-item]
             except openai.BadRequestError:
                 continue
-            created.extend(i.id for i in page.data if getattr(i, "id", None))
+            created.extend(str(i.id) for i in page.data if getattr(i, "id", None))
         for order in ("asc", "desc"):
             for _ in client.conversations.items.list(conversation.id, limit=7, order=order):
                 pass
