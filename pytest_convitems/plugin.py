@@ -177,12 +177,14 @@ class _XdistHooks:
 
 def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
     """The convitems marker's arguments, the nearest marker winning (test > class > module)."""
+    from .errors import InputError
+
     merged: dict[str, Any] = {}
     for marker in reversed(list(item.iter_markers("convitems"))):
         unknown = sorted(set(marker.kwargs) - set(MARKER_KWARGS))
         if unknown or len(marker.args) > 1:
-            raise pytest.UsageError(
-                f"{item.nodeid}: @pytest.mark.convitems accepts only the keyword arguments "
+            raise InputError(
+                f"@pytest.mark.convitems accepts only the keyword arguments "
                 f"{', '.join(MARKER_KWARGS)} (or the cassette as one positional argument); "
                 f"got args {marker.args!r}, kwargs {marker.kwargs!r}"
             )
@@ -219,8 +221,8 @@ def _recorder(state: _State, item: pytest.Item) -> CassetteRecorder:
     from .errors import InputError
     from .recording import CassetteRecorder, resolve_record_mode
 
-    kwargs = _marker_kwargs(item)
     try:
+        kwargs = _marker_kwargs(item)
         mode = resolve_record_mode(
             cli_replay=state.cli_replay,
             cli_mode=state.cli_mode,
@@ -239,7 +241,7 @@ def _recorder(state: _State, item: pytest.Item) -> CassetteRecorder:
             run_id=state.run_id,
         )
     except InputError as err:
-        pytest.fail(f"convitems: {err}", pytrace=False)
+        raise pytest.fail.Exception(f"convitems: {err}", pytrace=False) from None
 
 
 @pytest.fixture
@@ -310,9 +312,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 
 def _errors_text(recorder: CassetteRecorder) -> str:
+    from .report import finding_line
+
     errors = recorder.errors()
     lines = [f"convitems: {len(errors)} validation error(s) in this test's items traffic:"]
-    lines += [f"  {f.text()}" for f in errors]
+    lines += [f"  {finding_line(f)}" for f in errors]
     return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ import shlex
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -25,6 +25,14 @@ from .findings import Finding
 
 REPORT_VERSION: Final = 1
 MAX_FINDING_LINES: Final = 10
+
+
+def finding_line(finding: Finding) -> str:
+    """A finding for a terminal, where it was found: interaction number, part and pointer."""
+    where = ""
+    if finding.source is not None and "interaction" in finding.source:
+        where = f"interaction {finding.source['interaction']}: "
+    return where + replace(finding, source=None).text()
 
 
 @dataclass
@@ -198,7 +206,7 @@ class RunReport:
         )
         for f in self.findings[:MAX_FINDING_LINES]:
             test = (f.source or {}).get("test")
-            out.append(f"  {f.severity}: {f.text()}" + (f" [{test}]" if test else ""))
+            out.append(f"  {f.severity}: {finding_line(f)}" + (f" [{test}]" if test else ""))
         if len(self.findings) > MAX_FINDING_LINES:
             more = len(self.findings) - MAX_FINDING_LINES
             out.append(

@@ -1,0 +1,724 @@
+"""The pytest plugin, driven through pytester: options, ini keys, marker, fixture, record
+modes, failure messages, the summary and the report file.
+
+Replay tests read cassettes written here and send to 127.0.0.1:9 (nothing listens there), so
+a request that escapes the cassette fails loudly instead of reaching a network. Recording
+tests use the embedded server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx  # noqa: F401
+import hypothesis  # noqa: F401  (its pytest plugin imports it at every terminal summary)
+import pytest
+
+# Imported here so that pytester's in-process runs keep them instead of importing them anew.
+import pytest_convitems.recording
+import pytest_convitems.validation  # noqa: F401
+from pytest_convitems.cassette import load_cassette, write_cassette
+from pytest_convitems.exchange import Exchange, Request, Response
+
+pytest_plugins = ["pytester"]
+
+DEAD = "http://127.0.0.1:9/v1"
+"""Nothing listens on the discard port: reaching it means the cassette was bypassed."""
+
+JSON = {"content-type": ["application/json"]}
+
+
+def message(text: str, item_id: str = "msg_1", **extra: Any) -> dict[str, Any]:
+    item = {
+        "id": item_id,
+        "type": "message",
+        "role": "user",
+        "status": "completed",
+        "content": [{"type": "input_text", "text": text}],
+    }
+    item.update(extra)
+    return item
+
+
+def create_exchange(text: str, *, bad_type: bool = False, **extra: Any) -> Exchange:
+    body = {
+        "items": [{"type": "mesage" if bad_type else "message", "role": "user", "content": text}]
+    }
+    listing = {
+        "object": "list",
+        "data": [message(text, **extra)],
+        "first_id": "msg_1",
+        "last_id": "msg_1",
+        "has_more": False,
+    }
+    return Exchange(
+        Request(
+            "POST",
+            "https://api.openai.com/v1/conversations/conv_1/items",
+            dict(JSON),
+            json.dumps(body).encode(),
+        ),
+        Response(200, "OK", dict(JSON), json.dumps(listing).encode()),
+    )
+
+
+def retrieve_exchange(item_id: str = "msg_1") -> Exchange:
+    return Exchange(
+        Request("GET", f"https://api.openai.com/v1/conversations/conv_1/items/{item_id}"),
+        Response(200, "OK", dict(JSON), json.dumps(message("hi", item_id)).encode()),
+    )
+
+
+def cassette(pytester: pytest.Pytester, relative: str, *exchanges: Exchange) -> Path:
+    path = pytester.path / relative
+    write_cassette(path, exchanges)
+    return path
+
+
+CLIENT = f"""
+import httpx, pytest
+
+BASE = {DEAD!r}
+
+def create(text, bad_type=False):
+    kind = "mesage" if bad_type else "message"
+    r = httpx.post(BASE + "/conversations/conv_1/items",
+                   json={{"items": [{{"type": kind, "role": "user", "content": text}}]}})
+    return r.json()
+
+def retrieve(item_id="msg_1"):
+    return httpx.get(BASE + "/conversations/conv_1/items/" + item_id).json()
+"""
+
+
+def test_help_lists_every_option(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(
+        [
+            "OpenAI Conversations items*",
+            "*--convitems-replay*",
+            "*--convitems-record-mode=*",
+            "*--convitems-cassette-dir=*",
+            "*--convitems-drift=*",
+            "*--convitems-report=*",
+            "*convitems_replay (bool)*",
+            "*convitems_record_mode (string)*",
+            "*convitems_cassette_dir (string)*",
+            "*convitems_drift (string)*",
+            "*convitems_report (string)*",
+        ]
+    )
+
+
+def test_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.convitems(cassette=None, record_mode=None, match_on=None)*"]
+    )
+
+
+def test_replay_serves_the_cassette_and_validates(pytester: pytest.Pytester) -> None:
+    cassette(pytester, "cassettes/test_a/test_one.yaml", create_exchange("hi"), retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_one():
+    assert create("hi")["data"][0]["content"][0]["text"] == "hi"
+    assert retrieve()["id"] == "msg_1"
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- convitems -*",
+            "1 cassette used: 2 interactions replayed, 0 recorded, 0 recorded but unused",
+            "findings: 0 errors, 0 drift",
+        ]
+    )
+
+
+def test_fixture_gives_path_exchanges_and_findings(pytester: pytest.Pytester) -> None:
+    cassette(pytester, "cassettes/test_a/test_fx.yaml", create_exchange("hi", surprise=1))
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+from pytest_convitems import ConvItemsCassette
+
+def test_fx(convitems: ConvItemsCassette):
+    assert convitems.path.parts[-3:] == ("cassettes", "test_a", "test_fx.yaml")
+    assert convitems.record_mode == "none"
+    create("hi")
+    assert convitems.replayed == 1 and convitems.recorded == []
+    assert [e.request.method for e in convitems.exchanges] == ["POST"]
+    assert [(f.severity, f.pointer) for f in convitems.findings] == [("drift", "/data/0/surprise")]
+    assert convitems.errors == []
+    assert convitems.findings[0].source["test"] == "test_a.py::test_fx"
+"""
+    )
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
+
+
+def test_tests_without_marker_or_fixture_are_not_intercepted(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+import httpx
+
+def test_plain():
+    with pytest.raises(Exception, match="[Cc]onnect"):
+        retrieve()
+"""
+    )
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
+    assert not (pytester.path / "cassettes").exists()
+
+
+def test_unmatched_request_shows_closest_diff_and_rerecord_command(
+    pytester: pytest.Pytester,
+) -> None:
+    cassette(pytester, "cassettes/test_a/test_changed.yaml", create_exchange("hi"))
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_changed():
+    create("hello")
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "convitems: no recorded interaction matches POST /v1/conversations/conv_1/items",
+            "  cassette: cassettes/test_a/test_changed.yaml (record mode none, 1 recorded interaction(s), 0 replayed)",
+            "  closest recorded request (interaction 0): POST https://api.openai.com/v1/conversations/conv_1/items",
+            "    - body /items/0/content: recorded 'hi', sent 'hello'",
+            "  re-record this test: pytest test_a.py::test_changed --convitems-record-mode=all",
+            "next: 1 test met requests their cassettes do not hold; re-record: pytest test_a.py::test_changed --convitems-record-mode=all",
+        ]
+    )
+    # the stack through httpx is not shown: our message is the whole failure
+    result.stdout.no_fnmatch_line("*httpx_stubs.py*")
+
+
+def test_swallowed_unmatched_request_still_fails(pytester: pytest.Pytester) -> None:
+    cassette(pytester, "cassettes/test_a/test_swallow.yaml", create_exchange("hi"))
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_swallow():
+    try:
+        create("other")
+    except Exception:
+        pass
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*no recorded interaction matches POST*", "*re-record this test*"])
+
+
+def test_missing_cassette_under_replay_fails_with_how_to_record(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_new():
+    retrieve()
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  the cassette does not exist yet",
+            "  re-record this test: pytest test_a.py::test_new --convitems-record-mode=all",
+        ]
+    )
+    assert not (pytester.path / "cassettes").exists()
+
+
+def test_validation_error_fails_the_test_with_pointer(pytester: pytest.Pytester) -> None:
+    cassette(pytester, "cassettes/test_a/test_bad.yaml", create_exchange("hi", bad_type=True))
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_bad():
+    create("hi", bad_type=True)
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "convitems: 1 validation error(s) in this test's items traffic:",
+            "  interaction 0: body:/items/0/type *'mesage' is not a known type*",
+            "findings: 1 error, 0 drift",
+            "  error: interaction 0: body:/items/0/type*[[]test_a.py::test_bad[]]",
+            "next: fix the requests at the pointers above*",
+        ]
+    )
+
+
+def test_validation_error_is_noted_on_a_failing_test(pytester: pytest.Pytester) -> None:
+    cassette(pytester, "cassettes/test_a/test_bad.yaml", create_exchange("hi", bad_type=True))
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_bad():
+    create("hi", bad_type=True)
+    assert False, "the test's own failure"
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*the test's own failure*", "*convitems: 1 validation error(s)*"])
+
+
+def test_clear_findings_lets_a_test_send_invalid_requests_on_purpose(
+    pytester: pytest.Pytester,
+) -> None:
+    cassette(pytester, "cassettes/test_a/test_bad.yaml", create_exchange("hi", bad_type=True))
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+def test_bad(convitems):
+    create("hi", bad_type=True)
+    assert [f.rule for f in convitems.errors] == ["unknown_type"]
+    convitems.clear_findings()
+"""
+    )
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
+
+
+def test_marker_cassette_record_mode_and_match_on(pytester: pytest.Pytester) -> None:
+    cassette(pytester, "cassettes/test_a/shared.yaml", create_exchange("hi"), retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems(cassette="shared")
+def test_one(convitems):
+    assert convitems.path.name == "shared.yaml"
+    retrieve()
+
+@pytest.mark.convitems("shared.yaml", record_mode="none")
+def test_two(convitems):
+    assert convitems.record_mode == "none"
+    create("hi")
+
+@pytest.mark.convitems(cassette="shared.yaml", match_on=["method", "path"])
+def test_loose():
+    # the body differs, but match_on leaves it out
+    assert create("something else")["data"][0]["id"] == "msg_1"
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        ["1 cassette used: 3 interactions replayed, 0 recorded, 0 recorded but unused"]
+    )
+
+
+def test_bad_marker_arguments_are_named(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_a="""
+import pytest
+
+@pytest.mark.convitems(casette="x")
+def test_typo():
+    pass
+
+@pytest.mark.convitems(match_on=["host"])
+def test_match():
+    pass
+
+@pytest.mark.convitems(record_mode="sometimes")
+def test_mode():
+    pass
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*accepts only the keyword arguments cassette, record_mode, match_on*casette*",
+            "*match_on=[[]'host'[]]: each part must be one of method, path, query, body*",
+            "*record mode 'sometimes' is not one of none, once, new_episodes, all*",
+        ]
+    )
+
+
+def test_precedence_cli_over_marker_over_ini(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nconvitems_record_mode = new_episodes\n")
+    pytester.makepyfile(
+        test_a="""
+import pytest
+
+def test_ini(convitems):
+    assert convitems.record_mode == "new_episodes"
+
+@pytest.mark.convitems(record_mode="all")
+def test_marker(convitems):
+    assert convitems.record_mode == "all"
+"""
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+    result = pytester.runpytest("--convitems-record-mode=none", "-k", "marker")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*assert 'none' == 'all'*"])
+
+
+def test_ini_replay_beats_marker_but_not_the_command_line(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nconvitems_replay = true\n")
+    pytester.makepyfile(
+        test_a="""
+import pytest
+
+@pytest.mark.convitems(record_mode="all")
+def test_marker(convitems):
+    print("MODE", convitems.record_mode)
+"""
+    )
+    pytester.runpytest("-s").stdout.fnmatch_lines(["*MODE none*"])
+    pytester.runpytest("-s", "--convitems-record-mode=all").stdout.fnmatch_lines(["*MODE all*"])
+
+
+def test_replay_with_a_recording_mode_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_a="def test_x():\n    pass\n")
+    result = pytester.runpytest("--convitems-replay", "--convitems-record-mode=all")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--convitems-replay replays only*--convitems-record-mode=all*"])
+
+
+def test_bad_ini_values_are_usage_errors(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_a="def test_x():\n    pass\n")
+    pytester.makeini("[pytest]\nconvitems_record_mode = sometimes\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*convitems_record_mode = 'sometimes': choose one of none, once*"])
+    pytester.makeini("[pytest]\nconvitems_drift = loud\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*convitems_drift = 'loud': choose one of off, report, fail*"])
+
+
+def test_corrupt_cassette_errors_naming_the_file_and_is_left_alone(
+    pytester: pytest.Pytester,
+) -> None:
+    path = pytester.path / "cassettes/test_a/test_x.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("interactions: [this is: not: a cassette\n")
+    before = path.read_bytes()
+    pytester.makepyfile(
+        test_a="""
+import pytest
+
+@pytest.mark.convitems(record_mode="new_episodes")
+def test_x():
+    pass
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*convitems: *test_x.yaml*"])
+    assert path.read_bytes() == before
+
+
+def test_cassette_dir_option_and_ini(pytester: pytest.Pytester) -> None:
+    cassette(pytester, "elsewhere/test_a/test_one.yaml", retrieve_exchange())
+    cassette(pytester, "from_ini/test_a/test_one.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+def test_one(convitems):
+    print("DIR", convitems.path.parent.parent.name)
+    retrieve()
+"""
+    )
+    result = pytester.runpytest("-s", "--convitems-replay", "--convitems-cassette-dir=elsewhere")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*DIR elsewhere*"])
+    pytester.makeini("[pytest]\nconvitems_cassette_dir = from_ini\n")
+    result = pytester.runpytest("-s", "--convitems-replay")
+    result.stdout.fnmatch_lines(["*DIR from_ini*"])
+    result = pytester.runpytest("-s", "--convitems-replay", "--convitems-cassette-dir=elsewhere")
+    result.stdout.fnmatch_lines(["*DIR elsewhere*"])
+
+
+def test_default_names_are_sanitised_and_classes_prefixed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_a="""
+import pytest
+
+class TestGroup:
+    @pytest.mark.parametrize("x", ["a/b"])
+    def test_p(self, convitems, x):
+        print("NAME", convitems.path.name)
+"""
+    )
+    pytester.runpytest("-s").stdout.fnmatch_lines(["*NAME TestGroup.test_p[[]a-b[]].yaml*"])
+
+
+def test_report_file_and_unused_interactions(pytester: pytest.Pytester) -> None:
+    cassette(
+        pytester,
+        "cassettes/test_a/test_one.yaml",
+        create_exchange("hi", surprise=1),
+        retrieve_exchange("msg_9"),
+    )
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_one():
+    create("hi")
+"""
+    )
+    result = pytester.runpytest("--convitems-replay", "--convitems-report=out/report.json")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "1 cassette used: 1 interaction replayed, 0 recorded, 1 recorded but unused",
+            "  unused in cassettes/test_a/test_one.yaml: interaction(s) 1",
+            "findings: 0 errors, 1 drift",
+            "  drift: interaction 0: body:/data/0/surprise*",
+            "next: drop unused interactions by re-recording: pytest test_a.py::test_one --convitems-record-mode=all",
+            "report written to */out/report.json",
+        ]
+    )
+    report = json.loads((pytester.path / "out/report.json").read_text())
+    assert report["version"] == 1
+    assert report["summary"] == {
+        "cassettes": 1,
+        "replayed": 1,
+        "recorded": 0,
+        "unused": 1,
+        "errors": 0,
+        "drift": 1,
+        "rerecord": 0,
+    }
+    [use] = report["cassettes"]
+    assert use["path"] == "cassettes/test_a/test_one.yaml" and use["unused"] == [1]
+    [finding] = report["findings"]
+    assert finding["severity"] == "drift" and finding["pointer"] == "/data/0/surprise"
+    assert finding["source"] == {
+        "cassette": str(pytester.path / "cassettes/test_a/test_one.yaml"),
+        "interaction": 0,
+        "test": "test_a.py::test_one",
+    }
+
+
+def test_report_ini_key(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nconvitems_report = r.json\n")
+    pytester.makepyfile(test_a="def test_x():\n    pass\n")
+    pytester.runpytest().assert_outcomes(passed=1)
+    assert json.loads((pytester.path / "r.json").read_text())["summary"]["cassettes"] == 0
+
+
+def test_drift_off_report_fail(pytester: pytest.Pytester) -> None:
+    cassette(pytester, "cassettes/test_a/test_one.yaml", create_exchange("hi", surprise=1))
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_one():
+    create("hi")
+"""
+    )
+    off = pytester.runpytest("--convitems-replay", "--convitems-drift=off")
+    assert off.ret == 0
+    off.stdout.fnmatch_lines(["findings: 0 errors, 0 drift (drift off)"])
+    report = pytester.runpytest("--convitems-replay")
+    assert report.ret == 0
+    report.stdout.fnmatch_lines(["findings: 0 errors, 1 drift"])
+    fail = pytester.runpytest("--convitems-replay", "--convitems-drift=fail")
+    fail.assert_outcomes(passed=1)
+    assert fail.ret == pytest.ExitCode.TESTS_FAILED
+    fail.stdout.fnmatch_lines(["findings: 0 errors, 1 drift"])
+    pytester.makeini("[pytest]\nconvitems_drift = fail\n")
+    assert pytester.runpytest("--convitems-replay").ret == pytest.ExitCode.TESTS_FAILED
+
+
+# -- record modes, against the embedded server ----------------------------------------
+
+RECORDING = """
+import os, httpx, pytest
+
+BASE = os.environ["CONVITEMS_API_BASE"]
+HEADERS = {"Authorization": "Bearer sk-convitems-FAKE-test-key-000000000000"}
+
+def new_conversation():
+    return httpx.post(BASE + "/conversations", json={}, headers=HEADERS).json()["id"]
+
+def add(conv, text):
+    r = httpx.post(BASE + f"/conversations/{conv}/items", headers=HEADERS,
+                   json={"items": [{"type": "message", "role": "user", "content": text}]})
+    return r.json()
+
+def listing(conv):
+    return httpx.get(BASE + f"/conversations/{conv}/items", headers=HEADERS).json()
+"""
+
+
+@pytest.fixture
+def api_base(server: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("CONVITEMS_API_BASE", server.api_base)
+    return str(server.api_base)
+
+
+def _methods(path: Path) -> list[str]:
+    return [f"{e.request.method} {e.request.path.rsplit('/', 1)[-1]}" for e in load_cassette(path)]
+
+
+def test_record_mode_once_records_then_replays(pytester: pytest.Pytester, api_base: str) -> None:
+    pytester.makepyfile(
+        test_a=RECORDING
+        + """
+@pytest.mark.convitems
+def test_once(convitems):
+    conv = new_conversation()
+    add(conv, "hi")
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["1 cassette used: 0 interactions replayed, 2 recorded, 0 recorded but unused"]
+    )
+    path = pytester.path / "cassettes/test_a/test_once.yaml"
+    assert _methods(path) == ["POST conversations", "POST items"]
+    text = path.read_text()
+    assert "sk-convitems-FAKE" not in text and "Bearer REDACTED" in text
+    before = path.read_bytes()
+    # second run: the cassette exists, so `once` replays and writes nothing
+    again = pytester.runpytest()
+    again.assert_outcomes(passed=1)
+    again.stdout.fnmatch_lines(
+        ["1 cassette used: 2 interactions replayed, 0 recorded, 0 recorded but unused"]
+    )
+    assert path.read_bytes() == before
+
+
+def test_record_mode_once_refuses_new_requests_for_an_existing_cassette(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    cassette(pytester, "cassettes/test_a/test_once.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=RECORDING
+        + """
+@pytest.mark.convitems(record_mode="once")
+def test_once():
+    new_conversation()
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*no recorded interaction matches POST /v1/conversations*", "*record mode once*"]
+    )
+
+
+def test_record_mode_new_episodes_appends(pytester: pytest.Pytester, api_base: str) -> None:
+    path = cassette(pytester, "cassettes/test_a/test_more.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=RECORDING
+        + """
+@pytest.mark.convitems
+def test_more():
+    conv = new_conversation()
+    assert listing(conv)["data"] == []
+"""
+    )
+    result = pytester.runpytest("--convitems-record-mode=new_episodes")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["1 cassette used: 0 interactions replayed, 2 recorded, 1 recorded but unused"]
+    )
+    assert _methods(path) == ["GET msg_1", "POST conversations", "GET items"]
+
+
+def test_record_mode_all_overwrites(pytester: pytest.Pytester, api_base: str) -> None:
+    path = cassette(
+        pytester,
+        "cassettes/test_a/test_fresh.yaml",
+        retrieve_exchange(),
+        retrieve_exchange("msg_2"),
+    )
+    pytester.makepyfile(
+        test_a=RECORDING
+        + """
+@pytest.mark.convitems
+def test_fresh():
+    new_conversation()
+"""
+    )
+    result = pytester.runpytest("--convitems-record-mode=all")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["1 cassette used: 0 interactions replayed, 1 recorded, 0 recorded but unused"]
+    )
+    assert _methods(path) == ["POST conversations"]
+
+
+def test_record_mode_all_with_a_shared_cassette_keeps_every_test(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    path = cassette(pytester, "cassettes/test_a/shared.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=RECORDING
+        + """
+@pytest.mark.convitems(cassette="shared")
+def test_one():
+    new_conversation()
+
+@pytest.mark.convitems(cassette="shared")
+def test_two():
+    conv = new_conversation()
+    listing(conv)
+"""
+    )
+    pytester.runpytest("--convitems-record-mode=all").assert_outcomes(passed=2)
+    assert _methods(path) == ["POST conversations", "POST conversations", "GET items"]
+
+
+def test_record_mode_none_never_writes(pytester: pytest.Pytester, api_base: str) -> None:
+    pytester.makepyfile(
+        test_a=RECORDING
+        + """
+@pytest.mark.convitems(record_mode="none")
+def test_none():
+    new_conversation()
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*the cassette does not exist yet*"])
+    assert not (pytester.path / "cassettes").exists()
+
+
+def test_recorded_invalid_request_fails_and_lands_in_the_report(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    pytester.makepyfile(
+        test_a=RECORDING
+        + """
+@pytest.mark.convitems
+def test_invalid():
+    conv = new_conversation()
+    httpx.post(BASE + f"/conversations/{conv}/items", headers=HEADERS, json={"items": []})
+"""
+    )
+    result = pytester.runpytest("--convitems-report=r.json")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["convitems: * validation error(s)*", "  interaction 1: body:/items *"]
+    )
+    findings = json.loads((pytester.path / "r.json").read_text())["findings"]
+    assert any(f["severity"] == "error" and f["direction"] == "request" for f in findings)
