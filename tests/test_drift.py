@@ -501,3 +501,13 @@ def test_summary_lines_for_pytest_name_changes_and_next_step() -> None:
     assert lines[-1].startswith("next: ")
     quiet = summary_lines(compare_exchanges([listing([msg("a")])], [listing([msg("b")])]))
     assert quiet == ["drift against the committed cassettes: no drift: the shapes match"]
+
+
+def test_nothing_compared_is_said_plainly() -> None:
+    err = {"error": {"message": "m", "type": "invalid_request_error", "param": None, "code": None}}
+    bad = Exchange(
+        Request("GET", BASE, {}), Response(500, "Oops", dict(JSON), json.dumps(err).encode())
+    )
+    report = compare_exchanges([listing([msg("a")])], [bad])
+    assert report.changes == [] and report.compared == []
+    assert "nothing compared" in render(report, "text")

@@ -14,7 +14,9 @@ Format = Literal["text", "json", "markdown"]
 
 def headline(report: DriftReport) -> str:
     counts = report.counts()
-    if not report.changes:
+    if not report.changes and not report.compared and (report.only_old or report.only_new):
+        text = "nothing compared: no items endpoint was seen on both sides"
+    elif not report.changes:
         text = "no drift: the shapes match"
     else:
         text = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])

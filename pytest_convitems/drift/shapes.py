@@ -7,6 +7,10 @@ typed object on the way (`/content/*<output_text>`), so fields of different unio
 never mix. Per object kind we keep the distinct (keys, value types) combinations seen and
 the values of enum-like fields; ids, timestamps and text never count.
 
+Only the four items endpoints count (`routes.match_route`); conversation endpoints
+(`POST /v1/conversations` ...) are set-up traffic here and are skipped. Error bodies are
+filed under their own status class (`create response 4xx`), never mixed with 2xx shapes.
+
 `ShapeSet.aggregate()` folds that into a small, JSON-able `Shape` dict: the only thing the
 comparison (DeepDiff) ever sees.
 """
