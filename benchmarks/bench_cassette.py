@@ -30,7 +30,12 @@ from vcr.persisters.filesystem import FilesystemPersister
 from vcr.request import Request as VcrRequest
 from vcr.serializers import yamlserializer
 
-from pytest_convitems.cassette import CassetteCache, load_cassette, write_cassette
+from pytest_convitems.cassette import (
+    CassetteCache,
+    append_to_cassette,
+    load_cassette,
+    write_cassette,
+)
 from pytest_convitems.exchange import Exchange, Request, Response
 
 LOAD_TARGET = 0.3
@@ -219,6 +224,34 @@ def main() -> int:
         load_warm = best(lambda: load_cassette(ours, cache=cache), args.repeat)
         load_nocache = best(lambda: load_cassette(ours, cache=None), args.repeat)
 
+        # appending one interaction (what a recording proxy does per flow): ours splices
+        # text; vcrpy's only way is load + save of the whole cassette
+        extra = build_exchanges(1)
+        appended = work / "appended.yaml"
+        appended_vcr = work / "appended-vcrpy.yaml"
+        extra_dict = to_vcr_dict(extra)
+
+        def reset() -> None:
+            shutil.copyfile(ours, appended)
+            shutil.copyfile(ours, appended_vcr)
+            load_cassette(appended, cache=cache)
+
+        def vcr_append() -> None:
+            requests, responses = FilesystemPersister.load_cassette(appended_vcr, yamlserializer)
+            FilesystemPersister.save_cassette(
+                appended_vcr,
+                {
+                    "requests": [*requests, *extra_dict["requests"]],  # type: ignore[list-item]
+                    "responses": [*responses, *extra_dict["responses"]],  # type: ignore[list-item]
+                },
+                yamlserializer,
+            )
+
+        append_vcr = best(vcr_append, args.repeat, before=reset)
+        append_ours = best(
+            lambda: append_to_cassette(appended, extra, cache=cache), args.repeat, before=reset
+        )
+
         print(
             f"cassette: {args.interactions} interactions; ours {size_ours / 1e6:.2f} MB, "
             f"vcrpy's {size_vcr / 1e6:.2f} MB; best of {args.repeat}"
@@ -241,6 +274,11 @@ def main() -> int:
         print(
             f"write ours                           {write_ours * 1000:8.1f} ms  "
             f"{write_ours / write_vcr:5.2f}x"
+        )
+        print(f"append 1: vcrpy load+save            {append_vcr * 1000:8.1f} ms")
+        print(
+            f"append 1: ours (splice, warm cache)  {append_ours * 1000:8.1f} ms  "
+            f"{append_ours / append_vcr:5.2f}x"
         )
         load_ok = load_warm / load_vcr <= LOAD_TARGET
         write_ok = write_ours / write_vcr <= WRITE_TARGET
