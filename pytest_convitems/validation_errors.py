@@ -325,6 +325,9 @@ def message_for(error: ErrorDetails, name: str, given: Any, direction: Direction
     return f"{field_name}: {detail} (got {describe(given)})."
 
 
+UNPLACED = "(its exact place could not be worked out)"
+
+
 def findings_from_errors(
     errors: Sequence[ErrorDetails],
     data: Any,
@@ -340,7 +343,47 @@ def findings_from_errors(
 
     An unknown `type` in a response is drift (the API grew a variant), unless it is one
     of `request_only_types`: a known input-only type in a response is a broken reply.
+    Validation must never raise on traffic, so should placing an error ever fail, each
+    error is reported at its raw `loc` instead (the property tests look for that).
     """
+    try:
+        return _findings(
+            errors,
+            data,
+            endpoint=endpoint,
+            direction=direction,
+            part=part,
+            drift_rules=drift_rules,
+            request_only_types=request_only_types,
+            source=source,
+        )
+    except Exception:
+        return [
+            Finding(
+                "error",
+                endpoint,
+                direction,
+                part,
+                pointer(*(t for t in e["loc"] if isinstance(t, (str, int)))),
+                RULES.get(e["type"], e["type"]),
+                f"{e['msg']} {UNPLACED}.",
+                source,
+            )
+            for e in errors
+        ]
+
+
+def _findings(
+    errors: Sequence[ErrorDetails],
+    data: Any,
+    *,
+    endpoint: Endpoint,
+    direction: Direction,
+    part: Part,
+    drift_rules: Iterable[str] = (),
+    request_only_types: frozenset[str] = frozenset(),
+    source: dict[str, Any] | None = None,
+) -> list[Finding]:
     drift = set(drift_rules)
     problems: list[_Problem] = []
     for err in errors:
@@ -376,7 +419,9 @@ def findings_from_errors(
                     rule = "missing"
         rule = rule or RULES.get(kind, kind)
         severity: Severity = "drift" if rule in drift else "error"
-        request_only = rule == "unknown_type" and given in request_only_types
+        request_only = (
+            rule == "unknown_type" and isinstance(given, str) and given in request_only_types
+        )
         if rule == "unknown_type" and direction == "response" and not request_only:
             severity = "drift"
         ptr = pointer(*tokens)
