@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pytest_convitems.routes import match_route
 from pytest_convitems.server import MAX_BODY_BYTES, RunningServer, running_server
 from pytest_convitems.server_examples import example_item
 from pytest_convitems.validation import validate_response
@@ -45,6 +46,9 @@ def _error(r: httpx.Response, status: int) -> dict[str, Any]:
     assert set(body) == {"error"}
     assert set(body["error"]) == {"message", "type", "param", "code"}
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    route = match_route(r.request.method, r.request.url.path)
+    if route is not None:  # items endpoints: the error body passes our models too
+        assert validate_response(route.endpoint, status, r.content) == []
     error: dict[str, Any] = body["error"]
     return error
 
