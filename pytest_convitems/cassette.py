@@ -89,10 +89,14 @@ def exchange_to_interaction(
         )
     req, resp = exchange.request, exchange.response
     red = _redactor(redactor)
-    req_headers, req_body = normalise_for_storage(req.headers, req.body, red, response=None)
-    resp_headers, resp_body = normalise_for_storage(
-        resp.headers, resp.body, red, response=(req.method, resp.status)
-    )
+    try:
+        req_headers, req_body = normalise_for_storage(req.headers, req.body, red, response=None)
+        resp_headers, resp_body = normalise_for_storage(
+            resp.headers, resp.body, red, response=(req.method, resp.status)
+        )
+    except CassetteError as exc:
+        url = red.uri(req.url) if red is not None else req.url
+        raise CassetteError(f"{req.method} {url} (status {resp.status}): {exc}") from exc
     return {
         "request": {
             "body": req_body,

@@ -41,7 +41,10 @@ OTHER_ENDPOINT: Final = cast(Endpoint, "other")
 
 
 def cassette_paths(paths: Sequence[str | Path]) -> list[Path]:
-    """Files as given; folders walked recursively for *.yaml, *.yml, *.json (hidden skipped)."""
+    """Files as given; folders walked recursively for *.yaml, *.yml, *.json cassettes.
+
+    Hidden files and folders (temp files, `.convitems-cache`) are skipped.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -54,6 +57,7 @@ def cassette_paths(paths: Sequence[str | Path]) -> list[Path]:
                 if p.suffix.lower() in SUFFIXES
                 and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and (p.suffix.lower() != ".json" or _looks_like_json_cassette(p))
             )
             if not inside:
                 raise InputError(
@@ -64,6 +68,16 @@ def cassette_paths(paths: Sequence[str | Path]) -> list[Path]:
         else:
             raise InputError(f"{path}: no such file or folder; give cassette files or folders")
     return found
+
+
+def _looks_like_json_cassette(path: Path) -> bool:
+    """In a folder walk, a JSON file that is clearly something else (a report, a config)
+    is not a cassette; one that does not parse is, so it gets reported as unreadable."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return True
+    return not isinstance(data, dict) or "interactions" in data or "version" in data
 
 
 def _credential_like(value: str) -> bool:

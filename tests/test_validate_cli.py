@@ -215,6 +215,18 @@ def test_unusable_paths_exit_2(
     assert code == 2 and needle in err and str(target) in err
 
 
+def test_folder_walk_skips_json_that_is_not_a_cassette(
+    good: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (good.parent / "report.json").write_text(json.dumps({"findings": [], "summary": {}}))
+    (good.parent / ".convitems-cache").mkdir()
+    (good.parent / ".convitems-cache" / "x.json").write_text("{broken")
+    code, out, _ = _run(str(good.parent), capsys=capsys)
+    assert code == 0 and "1 cassette(s)" in out
+    code, _, err = _run(str(good.parent / "report.json"), capsys=capsys)
+    assert code == 2 and "report.json" in err  # named explicitly: it must be a cassette
+
+
 def test_console_entry_point(tmp_path: Path) -> None:
     path = _bad(tmp_path)
     proc = subprocess.run(
