@@ -605,3 +605,67 @@ def test_error_response_requires_all_four_keys() -> None:
     with pytest.raises(ValidationError) as exc:
         m.ErrorResponse.model_validate({"error": {"message": "m", "type": "server_error"}})
     assert _errors(exc) == [(("error", "param"), "missing"), (("error", "code"), "missing")]
+
+
+# --- the SDK the reference follows --------------------------------------------------------------
+
+
+def _sdk_fields_param(td: Any) -> tuple[set[str], set[str]]:
+    import typing_extensions as te
+
+    hints = te.get_type_hints(td, include_extras=True)
+    required = {k for k, v in hints.items() if te.get_origin(v) is te.Required}
+    return required, set(hints) - required
+
+
+def _model_fields(cls: type[BaseModel]) -> tuple[set[str], set[str]]:
+    fields = {(f.alias or n): f for n, f in cls.model_fields.items()}
+    required = {k for k, f in fields.items() if f.is_required()}
+    return required, set(fields) - required
+
+
+def _sdk_357() -> None:
+    import openai
+
+    if openai.__version__ != "3.57.0":
+        pytest.skip(f"the reference follows openai 3.57.0, installed is {openai.__version__}")
+
+
+def test_input_variants_have_the_sdk_field_sets() -> None:
+    """Required and optional keys of all 33 variants equal SDK 3.57.0's param TypedDicts."""
+    import typing
+
+    _sdk_357()
+    from openai.types.responses import response_input_item_param as sdk
+
+    by_name = {
+        "EasyInputMessageParam": "message.easy",
+        "Message": "message.input",
+        "ResponseOutputMessageParam": "message.output",
+        "ItemReference": "item_reference",
+    }
+    members = typing.get_args(sdk.ResponseInputItemParam)
+    assert len(members) == 33
+    for td in members:
+        required, optional = _sdk_fields_param(td)
+        tag = by_name.get(td.__name__) or typing.get_args(_type_hint(td))[0]
+        assert _model_fields(INPUT_VARIANTS[tag]) == (required, optional), tag
+
+
+def _type_hint(td: Any) -> Any:
+    import typing_extensions as te
+
+    return te.get_type_hints(td)["type"]
+
+
+def test_output_variants_have_the_sdk_field_sets() -> None:
+    import typing
+
+    _sdk_357()
+    from openai.types.conversations import conversation_item as sdk
+
+    members = typing.get_args(typing.get_args(sdk.ConversationItem)[0])
+    assert len(members) == 29
+    for model in members:
+        kind = typing.get_args(model.model_fields["type"].annotation)[0]
+        assert _model_fields(OUTPUT_VARIANTS[kind]) == _model_fields(model), kind

@@ -282,28 +282,21 @@ class ShellAction(_ShellActionFields, ResponseModel):
     pass
 
 
-class _SkillFields(BaseModel):
+class LocalSkillParam(RequestModel):
     name: str
     description: str
     path: str
 
 
-class SkillParam(_SkillFields, RequestModel):
-    pass
-
-
-class Skill(_SkillFields, ResponseModel):
-    pass
-
-
 class LocalEnvironmentParam(RequestModel):
     type: Literal["local"]
-    skills: list[SkillParam] = omitted()
+    skills: list[LocalSkillParam] = omitted()
 
 
 class LocalEnvironment(ResponseModel):
+    """On responses the SDK's local environment carries no skills."""
+
     type: Literal["local"]
-    skills: list[Skill] = omitted()
 
 
 class _ContainerReferenceFields(BaseModel):
@@ -426,7 +419,8 @@ PatchOperation = Annotated[CreateFile | UpdateFile | DeleteFile, Field(discrimin
 
 class _McpListedToolFields(BaseModel):
     name: str
-    input_schema: Any
+    input_schema: dict[str, Any]
+    """A JSON Schema object."""
     annotations: Any = None
     description: str | None = None
 
