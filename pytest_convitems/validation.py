@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import CoreSchema, SchemaValidator
+from pydantic_core import CoreSchema
 
 from .exchange import Exchange, is_json_content_type
 from .findings import Direction, Endpoint, Finding, Part
@@ -36,6 +36,7 @@ from .models import (
 )
 from .routes import match_route, parse_query, route_for
 from .validation_errors import findings_from_errors, openai_param
+from .validation_schemas import drift_validator, union_tags
 
 __all__ = [
     "error_body",
@@ -47,79 +48,6 @@ __all__ = [
 
 # Query keys that are transport, not API: Azure OpenAI requires `api-version` on every call.
 TRANSPORT_QUERY_KEYS: Final[frozenset[str]] = frozenset({"api-version"})
-
-
-def _model_configs(schema: Any) -> list[dict[str, Any]]:
-    if isinstance(schema, list):
-        return [c for s in schema for c in _model_configs(s)]
-    if not isinstance(schema, dict):
-        return []
-    found = [c for v in schema.values() for c in _model_configs(v)]
-    if schema.get("type") == "model":
-        found.append(schema.get("config") or {})
-    return found
-
-
-def _unwrap_models(schema: Any) -> Any:
-    """A copy of a core schema with every model node replaced by its fields, extras forbidden.
-
-    Building model instances is a fifth of the cost of validating a list body, and only
-    the errors matter here. Valid only when every model shares one config, which then
-    applies to the whole validator (see `_drift_validator`).
-    """
-    if isinstance(schema, list):
-        return [_unwrap_models(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: _unwrap_models(v) for k, v in schema.items()}
-    kind = out.get("type")
-    if kind == "model":
-        inner = dict(out["schema"])
-        if "ref" in out:
-            inner["ref"] = out["ref"]
-        out = inner
-        kind = out.get("type")
-    if kind in ("model-fields", "typed-dict") and out.get("extra_behavior", "allow") == "allow":
-        out["extra_behavior"] = "forbid"
-        out.pop("extras_schema", None)
-    return out
-
-
-def _drift_validator(schema: CoreSchema) -> SchemaValidator:
-    """The response schema, compiled again so that every unknown field is an error."""
-    configs = [{k: v for k, v in c.items() if k != "title"} for c in _model_configs(schema)]
-    if configs and all(c == configs[0] for c in configs):
-        config = dict(configs[0], extra_fields_behavior="forbid")
-        return SchemaValidator(_unwrap_models(schema), config)  # type: ignore[arg-type]
-    return SchemaValidator(_stand_in_models(schema))
-
-
-_STAND_INS: dict[type, type] = {}
-
-
-def _stand_in_models(schema: Any) -> Any:
-    """Fallback for mixed configs: keep model nodes (and their configs), forbid extras.
-
-    pydantic-core reuses a complete model's own (extras-allowing) validator for any
-    schema naming that class, so each class is swapped for a plain stand-in.
-    """
-    if isinstance(schema, list):
-        return [_stand_in_models(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: _stand_in_models(v) for k, v in schema.items()}
-    if out.get("type") == "model":
-        config = dict(out.get("config") or {})
-        if config.get("extra_fields_behavior") == "allow":
-            config["extra_fields_behavior"] = "forbid"
-        cls = out["cls"]
-        if cls not in _STAND_INS:
-            _STAND_INS[cls] = type(cls.__name__, (), {"__module__": __name__})
-        out.update(config=config, cls=_STAND_INS[cls], custom_init=False)
-        out.pop("post_init", None)
-    elif out.get("type") in ("model-fields", "typed-dict") and out.get("extra_behavior") == "allow":
-        out["extra_behavior"] = "forbid"
-    return out
 
 
 @dataclass(frozen=True)
@@ -135,7 +63,7 @@ def _json_checker(
 ) -> _Checker:
     if not drift:
         return _Checker(validate)
-    twin = _drift_validator(schema)
+    twin = drift_validator(schema)
     return _Checker(validate, twin.validate_json)
 
 
@@ -172,22 +100,10 @@ _SUCCESS_NAMES: Final[dict[Endpoint, str]] = {
 }
 
 
-def _union_tags(schema: Any) -> set[str]:
-    """Every tag of every tagged union in a core schema (`message.easy` -> `message`)."""
-    if isinstance(schema, list):
-        return {t for s in schema for t in _union_tags(s)}
-    if not isinstance(schema, dict):
-        return set()
-    found = {t for v in schema.values() for t in _union_tags(v)}
-    if schema.get("type") == "tagged-union":
-        found |= {str(tag).split(".", 1)[0] for tag in schema["choices"]}
-    return found
-
-
 # `compaction_trigger`, `item_reference`: known types that only requests may carry.
 _REQUEST_ONLY_TYPES: Final = frozenset(
-    _union_tags(ItemCreateBody.__pydantic_core_schema__)
-    - _union_tags([ConversationItemList.__pydantic_core_schema__, _ITEM_ADAPTER.core_schema])
+    union_tags(ItemCreateBody.__pydantic_core_schema__)
+    - union_tags([ConversationItemList.__pydantic_core_schema__, _ITEM_ADAPTER.core_schema])
 )
 
 

@@ -71,12 +71,12 @@ def test_invalid_case_gives_exactly_its_finding(case: dict[str, Any]) -> None:
 
 def test_invalid_corpus_covers_every_variant_and_part() -> None:
     from pytest_convitems.models import ConversationItem, ItemCreateBody
-    from pytest_convitems.validation import _union_tags
+    from pytest_convitems.validation_schemas import union_tags
 
     cases = [c for p in INVALID.glob("*.json") for c in json.loads(p.read_text())["cases"]]
     texts = json.dumps(cases)
-    input_types = _union_tags(ItemCreateBody.__pydantic_core_schema__)
-    output_types = _union_tags(_adapter_schema(ConversationItem))
+    input_types = union_tags(ItemCreateBody.__pydantic_core_schema__)
+    output_types = union_tags(_adapter_schema(ConversationItem))
     internal = {"list"}  # the models' str-or-list discriminator tag, not a wire `type`
     known = (input_types | output_types) - internal
     missing = sorted(t for t in known if f'"type": "{t}"' not in texts)
@@ -249,7 +249,7 @@ def test_openai_param(ptr: str, param: str) -> None:
     assert openai_param(ptr) == param
 
 
-def test_pointer_never_contains_union_tags() -> None:
+def test_pointer_never_containsunion_tags() -> None:
     body = {"items": [{"type": "message", "role": "user", "content": [{"type": "input_image"}]}]}
     findings = validate_request("create", body=json.dumps(body).encode())
     assert [f.pointer for f in findings] == ["/items/0/content/0/detail"]
@@ -447,3 +447,35 @@ def test_2xx_other_than_200_and_1xx_3xx() -> None:
     assert validate_response("list", 201, GOOD_LIST) == []
     assert [f.rule for f in validate_response("delete", 204, b"")] == ["missing_body"]
     assert validate_response("list", 304, b"") == []
+
+
+# --- derived validators ----------------------------------------------------------------------
+
+
+def test_drift_validator_forbids_extras_with_shared_and_mixed_configs() -> None:
+    from pydantic import BaseModel, ConfigDict, ValidationError
+
+    from pytest_convitems.validation_schemas import drift_validator
+
+    class Inner(BaseModel):
+        model_config = ConfigDict(extra="allow", strict=True)
+        n: int
+
+    class Shared(BaseModel):
+        model_config = ConfigDict(extra="allow", strict=True)
+        inner: Inner
+
+    class Mixed(BaseModel):  # a different config: the model nodes are kept
+        model_config = ConfigDict(extra="allow", strict=False)
+        inner: Inner
+
+    for model in (Shared, Mixed):
+        validator = drift_validator(model.__pydantic_core_schema__)
+        validator.validate_json(b'{"inner": {"n": 1}}')
+        with pytest.raises(ValidationError) as exc:
+            validator.validate_json(b'{"inner": {"n": 1, "x": 2}, "y": 3}')
+        assert sorted(e["loc"] for e in exc.value.errors()) == [("inner", "x"), ("y",)]
+        # the declared model still keeps extras
+        assert model.model_validate_json(b'{"inner": {"n": 1}, "y": 3}').model_extra == {"y": 3}
+    with pytest.raises(ValidationError):  # strictness survives the recompilation
+        drift_validator(Shared.__pydantic_core_schema__).validate_json(b'{"inner": {"n": "1"}}')
