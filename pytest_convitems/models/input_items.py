@@ -19,18 +19,13 @@ from .calls import (
     ComputerScreenshotParam,
     FileSearchResultParam,
     ImageGenerationErrorParam,
-    LocalShellActionParam,
-    McpErrorParam,
-    McpListedToolParam,
-    PatchOperationParam,
-    ReasoningConfigParam,
     SafetyCheckParam,
-    ShellActionParam,
-    ShellEnvironmentParam,
-    ShellOutputChunkParam,
     SvgUsageParam,
-    TextConfigParam,
     WebSearchActionParam,
+)
+from .configuration import (
+    ReasoningConfigParam,
+    TextConfigParam,
 )
 from .content import (
     FunctionOutputContentParam,
@@ -70,6 +65,17 @@ from .item_fields import (
     _ToolSearchCallFields,
     _ToolSearchOutputFields,
     _WebSearchCallFields,
+)
+from .mcp import (
+    McpErrorParam,
+    McpListedToolParam,
+)
+from .shell import (
+    LocalShellActionParam,
+    PatchOperationParam,
+    ShellActionParam,
+    ShellEnvironmentParam,
+    ShellOutputChunkParam,
 )
 from .tools import ToolParam
 

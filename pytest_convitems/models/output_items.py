@@ -20,18 +20,13 @@ from .calls import (
     ComputerScreenshot,
     FileSearchResult,
     ImageGenerationError,
-    LocalShellAction,
-    McpError,
-    McpListedTool,
-    PatchOperation,
-    ReasoningConfig,
     SafetyCheck,
-    ShellAction,
-    ShellEnvironment,
-    ShellOutputChunk,
     SvgUsage,
-    TextConfig,
     WebSearchAction,
+)
+from .configuration import (
+    ReasoningConfig,
+    TextConfig,
 )
 from .content import InputContent, MessageContent, ReasoningText, SummaryText
 from .item_fields import (
@@ -65,6 +60,17 @@ from .item_fields import (
     _ToolSearchCallFields,
     _ToolSearchOutputFields,
     _WebSearchCallFields,
+)
+from .mcp import (
+    McpError,
+    McpListedTool,
+)
+from .shell import (
+    LocalShellAction,
+    PatchOperation,
+    ShellAction,
+    ShellEnvironment,
+    ShellOutputChunk,
 )
 from .tools import Tool
 
