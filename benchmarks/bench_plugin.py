@@ -1,0 +1,214 @@
+"""Replay speed of the pytest plugin, side by side with pytest-recording / vcrpy, in one run.
+
+    .venv/bin/python benchmarks/bench_plugin.py [--tests 1000] [--calls 1000] [--repeat 3]
+
+(a) Per-test overhead: a generated project of N one-cassette tests, run three ways with
+    `pytest -p no:cacheprovider` in a subprocess: no-op tests; pytest-recording
+    (`@pytest.mark.vcr`, `--record-mode=none`) replaying a 1-interaction cassette; ours
+    (`@pytest.mark.convitems`, `--convitems-replay`) replaying the same cassette. Each test
+    body makes one httpx call (the no-op body makes none). Overhead per test = (run time -
+    no-op run time) / N, best of `--repeat` runs.
+    Target: our overhead <= 0.25x pytest-recording's.
+(b) Per-call time: one cassette of M interactions (distinct GETs), M calls replayed in
+    order through httpx inside one cassette context, in this process: plain vcrpy
+    (`vcr.use_cassette`, record mode none, default matching) against ours
+    (`recording.Switchboard` + `CassetteRecorder`, which also validates every exchange).
+    Targets: ours <= 0.1x vcrpy's per call at M; ours at M <= 1.5x ours at 10 (no
+    quadratic growth).
+
+The machine is shared: figures are noisy, the ratios are what to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from pytest_convitems.cassette import write_cassette  # noqa: E402
+from pytest_convitems.exchange import Exchange, Request, Response  # noqa: E402
+
+HOST = "http://127.0.0.1:9"
+"""Nothing listens there: a request that escapes replay fails instead of timing the network."""
+PER_MODULE = 100
+PLUGIN_FLAGS = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:xdist", "-q"]
+
+
+def item_exchange(i: int) -> Exchange:
+    item = {
+        "id": f"msg_{i}",
+        "type": "message",
+        "role": "user",
+        "status": "completed",
+        "content": [{"type": "input_text", "text": f"hello {i}"}],
+    }
+    return Exchange(
+        Request(
+            "GET", f"{HOST}/v1/conversations/conv_1/items/msg_{i}", {"accept": ["application/json"]}
+        ),
+        Response(200, "OK", {"content-type": ["application/json"]}, json.dumps(item).encode()),
+    )
+
+
+# -- (a) per-test overhead --------------------------------------------------------------
+
+
+def make_project(root: Path, kind: str, tests: int) -> None:
+    """`kind`: noop | vcr | convitems. Cassettes sit where both plugins look by default."""
+    root.mkdir(parents=True)
+    (root / "conftest.py").write_text("")
+    for m in range(0, tests, PER_MODULE):
+        name = f"test_mod{m // PER_MODULE}"
+        lines = ["import httpx, pytest", "client = httpx.Client()", ""]
+        for i in range(m, min(m + PER_MODULE, tests)):
+            if kind == "noop":
+                lines += [f"def test_{i}():", "    pass", ""]
+                continue
+            mark = "@pytest.mark.vcr" if kind == "vcr" else "@pytest.mark.convitems"
+            lines += [
+                mark,
+                f"def test_{i}():",
+                f"    assert client.get({HOST + f'/v1/conversations/conv_1/items/msg_{i}'!r}).status_code == 200",
+                "",
+            ]
+            write_cassette(root / "cassettes" / name / f"test_{i}.yaml", [item_exchange(i)])
+        (root / f"{name}.py").write_text("\n".join(lines))
+
+
+def run_project(root: Path, extra: list[str], tests: int) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", *PLUGIN_FLAGS, *extra],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0 or f"{tests} passed" not in proc.stdout:
+        raise SystemExit(
+            f"benchmark run failed in {root}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+        )
+    return elapsed
+
+
+def bench_per_test(tests: int, repeat: int) -> bool:
+    work = Path(tempfile.mkdtemp(prefix="bench-plugin-"))
+    try:
+        variants = {
+            "no-op": ("noop", []),
+            "pytest-recording": ("vcr", ["--record-mode=none"]),
+            "convitems": ("convitems", ["--convitems-replay"]),
+        }
+        best: dict[str, float] = {}
+        for kind, _ in variants.values():
+            make_project(work / kind, kind, tests)
+        for _ in range(repeat):
+            for label, (kind, extra) in variants.items():
+                t = run_project(work / kind, extra, tests)
+                best[label] = min(best.get(label, t), t)
+        base = best["no-op"]
+        theirs = (best["pytest-recording"] - base) / tests
+        ours = (best["convitems"] - base) / tests
+        print(f"(a) {tests} one-cassette tests, best of {repeat} runs")
+        for label, t in best.items():
+            print(f"    {label:17s} {t:7.2f} s")
+        print(
+            f"    overhead per test above no-op: pytest-recording {theirs * 1e3:.3f} ms, ours {ours * 1e3:.3f} ms"
+        )
+        ratio = ours / theirs if theirs > 0 else float("inf")
+        ok = ratio <= 0.25
+        print(
+            f"    ratio ours/pytest-recording = {ratio:.3f} (target <= 0.25): {'PASS' if ok else 'FAIL'}"
+        )
+        return ok
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# -- (b) per-call time -----------------------------------------------------------------
+
+
+def timed_calls(client: httpx.Client, n: int) -> float:
+    start = time.perf_counter()
+    for i in range(n):
+        response = client.get(f"{HOST}/v1/conversations/conv_1/items/msg_{i}")
+        assert response.status_code == 200, response.status_code
+    return (time.perf_counter() - start) / n
+
+
+def vcrpy_per_call(path: Path, n: int) -> float:
+    import vcr
+
+    with httpx.Client() as client, vcr.use_cassette(str(path), record_mode="none"):
+        return timed_calls(client, n)
+
+
+def ours_per_call(path: Path, n: int) -> float:
+    from pytest_convitems.recording import CassetteRecorder, Switchboard
+    from pytest_convitems.validation import validate_exchange
+
+    board = Switchboard()
+    recorder = CassetteRecorder(path, "none", nodeid="bench", validate=validate_exchange)
+    with httpx.Client() as client, board.activate(recorder):
+        per_call = timed_calls(client, n)
+    assert recorder.replayed == n and not recorder.errors(), recorder.findings[:3]
+    return per_call
+
+
+def best_of(fn: Callable[[], float], repeat: int) -> float:
+    return min(fn() for _ in range(repeat))
+
+
+def bench_per_call(calls: int, repeat: int) -> bool:
+    work = Path(tempfile.mkdtemp(prefix="bench-plugin-calls-"))
+    try:
+        big, small = work / "big.yaml", work / "small.yaml"
+        write_cassette(big, [item_exchange(i) for i in range(calls)])
+        write_cassette(small, [item_exchange(i) for i in range(10)])
+        ours_per_call(small, 10)  # warm imports and the validators once
+        theirs = best_of(lambda: vcrpy_per_call(big, calls), repeat)
+        ours = best_of(lambda: ours_per_call(big, calls), repeat)
+        ours_small = best_of(lambda: ours_per_call(small, 10), max(repeat, 20))
+        print(f"(b) one cassette of {calls} interactions, {calls} calls replayed, best of {repeat}")
+        print(f"    vcrpy per call            {theirs * 1e3:8.3f} ms")
+        print(f"    ours per call             {ours * 1e3:8.3f} ms  (validating every exchange)")
+        print(f"    ours per call at 10       {ours_small * 1e3:8.3f} ms")
+        r1, r2 = ours / theirs, ours / ours_small
+        ok1, ok2 = r1 <= 0.1, r2 <= 1.5
+        print(f"    ratio ours/vcrpy = {r1:.3f} (target <= 0.1): {'PASS' if ok1 else 'FAIL'}")
+        print(
+            f"    ratio ours@{calls}/ours@10 = {r2:.3f} (target <= 1.5): {'PASS' if ok2 else 'FAIL'}"
+        )
+        return ok1 and ok2
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=1000)
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    ok_b = bench_per_call(args.calls, args.repeat)
+    ok_a = bench_per_test(args.tests, args.repeat)
+    print("all targets hold" if ok_a and ok_b else "some targets missed")
+    return 0 if ok_a and ok_b else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,203 @@
+"""The plugin end to end: the real openai client records against the embedded server, replays
+with the server stopped, and a changed request fails exactly its own test. Also: living
+next to pytest-recording, and recording from several xdist workers at once.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+# Imported here so that pytester's in-process runs keep them instead of importing them anew.
+import httpx  # noqa: F401
+import hypothesis  # noqa: F401
+import openai  # noqa: F401
+import pytest
+
+import pytest_convitems.recording
+import pytest_convitems.validation  # noqa: F401
+from pytest_convitems.cassette import load_cassette, write_cassette
+from pytest_convitems.exchange import Exchange, Request, Response
+from pytest_convitems.server import running_server
+
+pytest_plugins = ["pytester"]
+
+SUITE = """
+import os
+import openai
+import pytest
+
+def client():
+    return openai.OpenAI(base_url=os.environ["CONVITEMS_API_BASE"],
+                         api_key="sk-convitems-FAKE-test-key-000000000000")
+
+@pytest.mark.convitems
+def test_add_and_list():
+    c = client()
+    conv = c.conversations.create()
+    c.conversations.items.create(conv.id, items=[
+        {"type": "message", "role": "user", "content": "GREETING"},
+    ])
+    listed = c.conversations.items.list(conv.id, order="asc")
+    assert [item.type for item in listed.data] == ["message"]
+
+@pytest.mark.convitems
+def test_retrieve_and_delete():
+    c = client()
+    conv = c.conversations.create()
+    created = c.conversations.items.create(conv.id, items=[
+        {"type": "message", "role": "user", "content": "one"},
+        {"type": "message", "role": "assistant", "content": "two"},
+    ])
+    first = c.conversations.items.retrieve(created.data[0].id, conversation_id=conv.id)
+    assert first.id == created.data[0].id
+    c.conversations.items.delete(created.data[1].id, conversation_id=conv.id)
+
+def test_fixture(convitems):
+    c = client()
+    conv = c.conversations.create()
+    c.conversations.items.list(conv.id, limit=5)
+    assert convitems.errors == []
+"""
+
+
+def test_record_then_replay_offline_then_one_changed_request(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_suite=SUITE.replace("GREETING", "hello"))
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        recorded = pytester.runpytest()
+        recorded.assert_outcomes(passed=3)
+        recorded.stdout.fnmatch_lines(
+            ["3 cassettes used: 0 interactions replayed, 9 recorded, 0 recorded but unused"]
+        )
+    folder = pytester.path / "cassettes" / "test_suite"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "test_add_and_list.yaml",
+        "test_fixture.yaml",
+        "test_retrieve_and_delete.yaml",
+    ]
+    for path in folder.iterdir():
+        assert "sk-convitems-FAKE" not in path.read_text()
+
+    # the server is gone: replay must not need it
+    replayed = pytester.runpytest("--convitems-replay")
+    replayed.assert_outcomes(passed=3)
+    replayed.stdout.fnmatch_lines(
+        [
+            "3 cassettes used: 9 interactions replayed, 0 recorded, 0 recorded but unused",
+            "findings: 0 errors, 0 drift",
+        ]
+    )
+
+    pytester.makepyfile(test_suite=SUITE.replace("GREETING", "hello, world"))
+    changed = pytester.runpytest("--convitems-replay")
+    changed.assert_outcomes(passed=2, failed=1)
+    changed.stdout.fnmatch_lines(
+        [
+            "*_ test_add_and_list _*",
+            "convitems: no recorded interaction matches POST /v1/conversations/conv_*/items",
+            "  cassette: cassettes/test_suite/test_add_and_list.yaml (record mode none, 3 recorded interaction(s), 1 replayed)",
+            "  closest recorded request (interaction 1): POST http://127.0.0.1:*/v1/conversations/conv_*/items",
+            "    - body /items/0/content: recorded 'hello', sent 'hello, world'",
+            "  re-record this test: pytest test_suite.py::test_add_and_list --convitems-record-mode=all",
+            "FAILED test_suite.py::test_add_and_list - Failed: convitems: no recorded*",
+        ]
+    )
+
+    # the command the failure names re-records that one test; replay passes again
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest(
+            "test_suite.py::test_add_and_list", "--convitems-record-mode=all"
+        ).assert_outcomes(passed=1)
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=3)
+
+
+def _exchange(url: str) -> Exchange:
+    item = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "user",
+        "status": "completed",
+        "content": [{"type": "input_text", "text": "hi"}],
+    }
+    return Exchange(
+        Request("GET", url, {"accept": ["application/json"]}),
+        Response(200, "OK", {"content-type": ["application/json"]}, json.dumps(item).encode()),
+    )
+
+
+def test_coexists_with_pytest_recording(pytester: pytest.Pytester) -> None:
+    url = "http://127.0.0.1:9/v1/conversations/conv_1/items/msg_1"
+    write_cassette(pytester.path / "cassettes/test_both/test_vcr.yaml", [_exchange(url)])
+    write_cassette(pytester.path / "cassettes/test_both/test_ours.yaml", [_exchange(url)])
+    pytester.makepyfile(
+        test_both=f"""
+import httpx, pytest
+
+URL = {url!r}
+
+@pytest.mark.vcr
+def test_vcr(vcr):
+    assert httpx.get(URL).json()["id"] == "msg_1"
+    assert vcr.play_count == 1
+
+@pytest.mark.convitems
+def test_ours(convitems, record_mode):
+    assert httpx.get(URL).json()["id"] == "msg_1"
+    assert convitems.replayed == 1 and record_mode == "none"
+"""
+    )
+    result = pytester.runpytest("--record-mode=none", "--convitems-replay", "--strict-markers")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["1 cassette used: 1 interaction replayed*"])
+    fixtures = pytester.runpytest("--fixtures")
+    fixtures.stdout.fnmatch_lines(["*convitems* -- *", "*vcr* -- *"])
+
+
+XDIST_SUITE = """
+import os, httpx, pytest
+
+BASE = os.environ["CONVITEMS_API_BASE"]
+HEADERS = {"Authorization": "Bearer sk-convitems-FAKE-test-key-000000000000"}
+
+@pytest.mark.parametrize("n", range(6))
+@pytest.mark.convitems(cassette="shared")
+def test_shared(n):
+    httpx.post(BASE + "/conversations", json={"metadata": {"n": str(n)}}, headers=HEADERS)
+
+@pytest.mark.parametrize("n", range(4))
+def test_own(convitems, n):
+    httpx.post(BASE + "/conversations", json={}, headers=HEADERS)
+"""
+
+
+@pytest.mark.parametrize("mode", ["all", "new_episodes"])
+def test_xdist_workers_never_clobber_a_shared_cassette_and_reports_merge(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    shared = pytester.path / "cassettes/test_par/shared.yaml"
+    if mode == "new_episodes":
+        write_cassette(shared, [_exchange("http://127.0.0.1:9/v1/conversations/c/items/i")])
+    pytester.makepyfile(test_par=XDIST_SUITE)
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        result = pytester.runpytest(
+            "-n",
+            "2",
+            "-p",
+            "no:hypothesispytest",
+            f"--convitems-record-mode={mode}",
+            "--convitems-report=report.json",
+        )
+    result.assert_outcomes(passed=10)
+    bodies = [json.loads(e.request.body) for e in load_cassette(shared) if e.request.body]
+    assert sorted(b["metadata"]["n"] for b in bodies) == [str(n) for n in range(6)]
+    report = json.loads(Path(pytester.path / "report.json").read_text())
+    assert report["summary"]["cassettes"] == 5
+    assert report["summary"]["recorded"] == 10
+    [use] = [c for c in report["cassettes"] if c["path"].endswith("shared.yaml")]
+    assert len(use["tests"]) == 6
+    result.stdout.fnmatch_lines(["5 cassettes used: 0 interactions replayed, 10 recorded*"])
