@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 from .cassette import load_cassette
@@ -36,7 +36,7 @@ _SENSITIVE_HEADERS: Final = frozenset(
     h.lower() for h in (*DEFAULT_REQUEST_HEADERS, *DEFAULT_RESPONSE_HEADERS)
 )
 _SENSITIVE_QUERY: Final = frozenset(DEFAULT_QUERY_PARAMS)
-OTHER_ENDPOINT: Final = cast(Endpoint, "other")
+OTHER_ENDPOINT: Final[Endpoint] = "other"
 """Secrets are reported in any traffic; outside the items API the endpoint is `other`."""
 
 
@@ -151,8 +151,8 @@ def _header_secrets(
                     _secret(
                         endpoint,
                         direction,
-                        "body",
-                        "",
+                        "headers",
+                        pointer(name),
                         f"the {direction} header {name} holds a credential; replace its value "
                         "with REDACTED (Bearer REDACTED) or re-record with redaction on",
                         source,

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Severity = Literal["error", "drift"]
-Endpoint = Literal["create", "list", "retrieve", "delete"]
+Endpoint = Literal["create", "list", "retrieve", "delete", "other"]
+"""`other` only for checks that cover all traffic (a secret in a conversation call)."""
 Direction = Literal["request", "response"]
-Part = Literal["path", "query", "body"]
+Part = Literal["path", "query", "headers", "body"]
+"""`headers` only for the `secret` rule: a credential left in a stored header."""
 
 
 @dataclass(frozen=True)

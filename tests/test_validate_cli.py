@@ -153,6 +153,8 @@ def test_secrets_on_disk_are_errors(tmp_path: Path, capsys: pytest.CaptureFixtur
     places = {(f["direction"], f["part"], f["pointer"]) for f in secrets}
     assert ("request", "query", "/api_key") in places
     assert ("response", "body", "/note") in places
+    assert ("request", "headers", "/Authorization") in places
+    assert ("response", "headers", "/Set-Cookie") in places
     messages = " ".join(f["message"] for f in secrets)
     assert "header Authorization" in messages and "header Set-Cookie" in messages
     assert all(f["severity"] == "error" and f["endpoint"] == "list" for f in secrets)
