@@ -428,3 +428,20 @@ def test_a_bug_of_ours_is_a_500_in_the_api_shape_and_the_app_keeps_serving(
         assert _error(r, 500)["message"]  # type: ignore[arg-type]  # TestClient speaks httpx2
         assert r.json()["error"]["type"] == "server_error"
         assert client.get(f"/v1/conversations/{cid}/items").status_code == 200
+
+
+def test_invalid_conversation_bodies_are_400_with_the_param(http: httpx.Client) -> None:
+    too_many = {f"k{n}": "v" for n in range(17)}
+    error = _error(http.post("/conversations", json={"metadata": too_many}), 400)
+    assert error["param"] == "metadata"
+    error = _error(http.post("/conversations", json={"metadatum": {}}), 400)
+    assert error["param"] == "metadatum" and error["code"] == "unknown_parameter"
+    error = _error(
+        http.post("/conversations", json={"items": [{"role": "user", "content": 5}]}), 400
+    )
+    assert error["param"] is not None and error["param"].startswith("items[0].content")
+    cid = _conversation(http)
+    error = _error(http.post(f"/conversations/{cid}", json={}), 400)
+    assert error["param"] == "metadata" and error["code"] == "missing_required_parameter"
+    error = _error(http.post(f"/conversations/{cid}", json={"metadata": {"k": 1}}), 400)
+    assert error["param"] == "metadata.k"
