@@ -238,6 +238,15 @@ def test_odd_items_give_validation_errors_not_crashes(item: Any) -> None:
     assert len(exc.value.errors()) == 1
 
 
+def test_built_models_keep_their_variant() -> None:
+    body = m.ItemCreateBody(
+        items=[m.EasyInputMessageParam(role="user", content="hi"), m.ItemReferenceParam(id="x")]
+    )
+    assert body.model_dump(exclude_unset=True) == {
+        "items": [{"role": "user", "content": "hi"}, {"id": "x"}]
+    }
+
+
 def test_unknown_output_type_is_one_error() -> None:
     with pytest.raises(ValidationError) as exc:
         OUTPUT_ITEM.validate_python({"type": "hologram", "id": "h"})

@@ -4,6 +4,12 @@ Response side: unknown keys are kept (the validator reports them as drift), no c
 Fields shared with the input side live in the mixins of `item_fields.py`; this module
 adds what only responses have (stricter required sets, wider enums, `created_by`).
 There is one `message` shape and no `compaction_trigger` or `item_reference`.
+
+Nullability follows the reference, which says "same as input" for most fields: an
+optional field that input never allows to be null (say `reasoning.status`) is not
+nullable here either, although the SDK's response models (which cannot express
+"optional but not null") accept null for every optional field. Only the differences
+the reference lists (e.g. `mcp_call.status`, `image_generation_call.result`) relax it.
 """
 
 from __future__ import annotations
