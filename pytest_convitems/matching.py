@@ -18,8 +18,6 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from .exchange import Exchange, Request
 from .findings import pointer
 from .routes import parse_query
@@ -93,6 +91,9 @@ def _value_differences(part: str, recorded: Any, sent: Any) -> list[str]:
         return []
     if not isinstance(recorded, dict | list) or not isinstance(sent, dict | list):
         return [f"{part}: recorded {_short(recorded)}, sent {_short(sent)}"]
+    # Imported here: only a miss needs it, and it costs a replay run's startup otherwise.
+    from deepdiff import DeepDiff
+
     tree = DeepDiff(recorded, sent, view="tree", ignore_order=False)
     out: list[str] = []
     for kind, levels in tree.items():
