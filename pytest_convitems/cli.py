@@ -222,11 +222,20 @@ def _run_drift(args: argparse.Namespace) -> int:
 
 def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="the three jobs, end to end, on the embedded server")
+    p.add_argument(
+        "--dir",
+        default="convitems-demo",
+        help="folder for every file the demo writes (default %(default)s; replaced on each run)",
+    )
     p.set_defaults(handler=_run_demo)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    raise InputError("convitems demo is not implemented yet")
+    from pathlib import Path
+
+    from .demo import run_demo
+
+    return run_demo(Path(args.dir))
 
 
 # -----------------------------------------------------------------------------------
