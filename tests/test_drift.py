@@ -7,14 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_convitems.cassette import write_cassette
 from pytest_convitems.cli import main
 from pytest_convitems.drift import (
     Change,
     DriftCollector,
+    ShapeSet,
     compare_exchanges,
     load_ignore,
+    merge_shapes,
     render,
 )
 from pytest_convitems.errors import InputError
@@ -511,3 +515,62 @@ def test_nothing_compared_is_said_plainly() -> None:
     report = compare_exchanges([listing([msg("a")])], [bad])
     assert report.changes == [] and report.compared == []
     assert "nothing compared" in render(report, "text")
+
+
+# --- properties -------------------------------------------------------------------
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5))
+_parts = st.fixed_dictionaries(
+    {"type": st.sampled_from(["input_text", "output_text", "refusal"])},
+    optional={"text": st.text(max_size=5), "annotations": st.lists(_scalars, max_size=2)},
+)
+_items = st.fixed_dictionaries(
+    {
+        "id": st.text(min_size=1, max_size=6),
+        "type": st.sampled_from(["message", "mcp_call", "reasoning"]),
+    },
+    optional={
+        "status": st.sampled_from(["completed", "in_progress"]),
+        "error": _scalars,
+        "content": st.lists(_parts, max_size=3),
+        "extra": st.dictionaries(st.text(max_size=3), _scalars, max_size=2),
+    },
+)
+_bodies = st.lists(st.lists(_items, max_size=5), min_size=1, max_size=4)
+
+
+def _scramble(value: Any) -> Any:
+    """Same shape, other free values (ids, texts, numbers); enum-like values kept."""
+    if isinstance(value, dict):
+        return {k: (v if k in ("type", "status") else _scramble(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scramble(v) for v in value]
+    if isinstance(value, str):
+        return value[::-1] + "x"
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value + 7
+    return value
+
+
+@settings(max_examples=60, deadline=None)
+@given(_bodies)
+def test_property_same_shapes_other_values_never_drift(bodies: list[list[dict[str, Any]]]) -> None:
+    old = [listing(items) for items in bodies]
+    new = [listing(_scramble(items)) for items in bodies]
+    assert changes_of(old, old) == []
+    assert changes_of(old, new) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(_bodies, _bodies)
+def test_property_merging_parts_equals_the_whole(
+    first: list[list[dict[str, Any]]], second: list[list[dict[str, Any]]]
+) -> None:
+    def shape(bodies: list[list[dict[str, Any]]]) -> Any:
+        s = ShapeSet()
+        s.add_exchanges(listing(items) for items in bodies)
+        return s.aggregate()
+
+    assert merge_shapes(shape(first), shape(second)) == shape(first + second)
