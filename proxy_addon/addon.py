@@ -62,6 +62,7 @@ logger = logging.getLogger("convitems")
 
 MODES = ("observe", "record", "replay")
 PER = ("conversation", "run")
+WRITERS = ("process", "thread")
 FINDINGS_HEADER = "x-convitems-findings"
 REPLAY_HEADER = "x-convitems-replay"
 STREAM_LIMIT = 64 * 1024 * 1024
@@ -128,6 +129,9 @@ class ConvItems:
         self.index: Any = None  # pytest_convitems.matching.ReplayIndex in replay mode
         self.report: IO[str] | None = None
         self.run_name = "run-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
+        self.block_invalid = False
+        self.findings_header = True
+        self.per_run = False
         self.counts = {"exchanges": 0, "findings": 0, "blocked": 0, "replayed": 0, "missed": 0}
 
     # --- options -------------------------------------------------------------------
@@ -165,14 +169,27 @@ class ConvItems:
             f"Add `{FINDINGS_HEADER}: <count>` to responses of the items endpoints.",
         )
         loader.add_option(
-            "convitems_flush_every", int, 200, "Write cassettes after this many exchanges..."
+            "convitems_flush_every", int, 500, "Write cassettes after this many exchanges..."
         )
-        loader.add_option("convitems_flush_ms", int, 250, "...or after this many milliseconds.")
+        loader.add_option("convitems_flush_ms", int, 1000, "...or after this many milliseconds.")
+        loader.add_option(
+            "convitems_writer",
+            str,
+            "process",
+            "Write cassettes from a child process (default) or a thread of the proxy.",
+            choices=WRITERS,
+        )
         loader.add_option(
             "convitems_cassette_max_interactions",
             int,
             1000,
-            "Start a new part (<name>.part002.yaml) when a cassette reaches this many.",
+            "Start a new part (<name>.part002.yaml) when a cassette reaches this many...",
+        )
+        loader.add_option(
+            "convitems_cassette_max_mb",
+            int,
+            4,
+            "...or about this many megabytes (each append rewrites the part: keep parts small).",
         )
 
     def configure(self, updated: set[str]) -> None:
@@ -183,6 +200,10 @@ class ConvItems:
             raise _refuse(
                 f"convitems_mode must be one of {', '.join(MODES)}, not {opts.convitems_mode!r}"
             )
+        if opts.convitems_writer not in WRITERS:
+            raise _refuse(
+                f"convitems_writer must be process or thread, not {opts.convitems_writer!r}"
+            )
         if opts.convitems_cassette_per not in PER:
             raise _refuse(
                 f"convitems_cassette_per must be conversation or run, not {opts.convitems_cassette_per!r}"
@@ -191,9 +212,14 @@ class ConvItems:
             "convitems_flush_every",
             "convitems_flush_ms",
             "convitems_cassette_max_interactions",
+            "convitems_cassette_max_mb",
         ):
             if getattr(opts, name) < 1:
                 raise _refuse(f"{name} must be at least 1, not {getattr(opts, name)}")
+        # read per flow: plain attributes, not an options lookup on every request
+        self.block_invalid = bool(opts.convitems_block_invalid)
+        self.findings_header = bool(opts.convitems_findings_header)
+        self.per_run = opts.convitems_cassette_per == "run"
         if "convitems_report" in updated:
             self._open_report(opts.convitems_report)
         directory = Path(opts.convitems_cassette_dir)
@@ -266,6 +292,8 @@ class ConvItems:
             flush_every=opts.convitems_flush_every,
             flush_seconds=opts.convitems_flush_ms / 1000,
             max_per_file=opts.convitems_cassette_max_interactions,
+            max_part_bytes=opts.convitems_cassette_max_mb * 1024 * 1024,
+            isolation=opts.convitems_writer,
         )
 
     def _close_writer(self) -> None:
@@ -298,7 +326,7 @@ class ConvItems:
         if state.route is not None:
             state.findings = self._validate(flow, flows.request_of(flow), None, "request")
             errors = [f for f in state.findings if f.severity == "error"]
-            if errors and ctx.options.convitems_block_invalid:
+            if errors and self.block_invalid:
                 self._block(flow, state, errors)
                 return
         if self.index is not None:
@@ -344,7 +372,7 @@ class ConvItems:
         self.counts["exchanges"] += 1
         if state.route is not None:
             state.findings += self._validate(flow, exchange.request, exchange, "response")
-            if ctx.options.convitems_findings_header and not flow.response.stream:
+            if self.findings_header and not flow.response.stream:
                 flow.response.headers[FINDINGS_HEADER] = str(len(state.findings))
         if self.writer is not None:
             self._record(exchange)
@@ -405,7 +433,7 @@ class ConvItems:
         self.counts["blocked"] += 1
         state.answered_by_proxy = True
         extra = {"x-convitems-blocked": "true"}
-        if ctx.options.convitems_findings_header:
+        if self.findings_header:
             extra[FINDINGS_HEADER] = str(len(state.findings))
         flow.response = flows.openai_error(400, error_body(errors), extra)
 
@@ -414,7 +442,7 @@ class ConvItems:
         request = flows.request_of(flow)
         found = self.index.take(request)
         extra: dict[str, str] = {}
-        if state.route is not None and ctx.options.convitems_findings_header:
+        if state.route is not None and self.findings_header:
             extra[FINDINGS_HEADER] = str(len(state.findings))
         if found is not None and found.response is not None:
             self.counts["replayed"] += 1
@@ -442,7 +470,7 @@ class ConvItems:
 
     def _record(self, exchange: Exchange) -> None:
         assert self.writer is not None
-        if ctx.options.convitems_cassette_per == "run":
+        if self.per_run:
             name = self.run_name
         else:
             name = safe_name(_conversation_id(exchange) or self.run_name)

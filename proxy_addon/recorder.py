@@ -1,29 +1,45 @@
-"""Recording off the proxy's event loop: a writer thread that appends exchanges in batches.
+"""Recording off the proxy's event loop: a writer that appends exchanges in batches.
 
 The event loop only enqueues (a bounded queue: when the disk cannot keep up, the proxy slows
-down instead of growing without bound). The writer thread groups what arrived by cassette
-and appends each group with one atomic write (`append_to_cassette`), every `flush_every`
+down instead of growing without bound). The writer groups what arrived by cassette and
+appends each group with one atomic write (`append_to_cassette`), every `flush_every`
 exchanges or `flush_seconds`, whichever comes first, and once more on `close()`. Written
 exchanges are dropped from memory at once.
 
-A cassette never grows past `max_per_file` interactions in one run: the next ones go to
-`<name>.part002.yaml`, and so on. That bounds the cost of every append (it rewrites one
-file) and the memory a flush needs, however long the proxy runs. `cassette_files()` lists
+The addon runs the writer in a child process (`isolation="process"`: `python -m
+proxy_addon.recorder`, fed length-prefixed pickles on stdin): rendering and checking YAML
+costs as much CPU per exchange as proxying it, and in the proxy's process it would hold the
+GIL the event loop needs. The child ignores Ctrl-C; end of input is its signal to write
+what it holds and exit, whether the proxy closed the pipe in `done()` or was killed.
+
+A cassette part never grows past `max_per_file` interactions or about `max_part_bytes` of
+bodies in one run: the next ones go to `<name>.part002.yaml`, and so on. An append rewrites
+(and re-checks) the whole part, so the part's size, not the run's length, bounds what every
+flush costs and the memory it needs, however long the proxy runs. `cassette_files()` lists
 parts in the order they were written, so replay sees interactions in request order.
 
-No mitmproxy here: this module is plain threads and the cassette module.
+No mitmproxy here: plain threads, processes and the cassette module.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
+import pickle
 import queue
 import re
+import signal
+import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from pytest_convitems.exchange import Exchange
 
@@ -75,6 +91,7 @@ def _default_append(path: Path, exchanges: list[Exchange]) -> None:
 class _Cassette:
     part: int = 1
     count: int = 0
+    size: int = 0
 
 
 @dataclass
@@ -84,75 +101,50 @@ class WriterStats:
     failures: list[str] = field(default_factory=list)
 
 
-_STOP = object()
+@dataclass(frozen=True)
+class Settings:
+    directory: Path
+    flush_every: int = 500
+    flush_seconds: float = 1.0
+    max_per_file: int = 1000
+    max_part_bytes: int = 4 * 1024 * 1024
 
 
-class CassetteWriter:
-    """Appends (cassette name, exchange) pairs to cassettes under `directory`, in batches."""
+_TIMEOUT = object()
+Get = Callable[[float], object]
+"""Next queued item: a (name, exchange) pair, None to stop, or `_TIMEOUT`."""
+
+
+class _Batcher:
+    """Groups queued exchanges by cassette and appends each group once per flush."""
 
     def __init__(
-        self,
-        directory: Path,
-        *,
-        flush_every: int = 200,
-        flush_seconds: float = 0.25,
-        max_per_file: int = 1000,
-        max_queue: int = 5000,
-        append: AppendFn | None = None,
+        self, settings: Settings, append: AppendFn, on_failure: Callable[[str], None]
     ) -> None:
-        self.directory = directory
-        self.flush_every = flush_every
-        self.flush_seconds = flush_seconds
-        self.max_per_file = max_per_file
+        self.settings = settings
         self.stats = WriterStats()
-        self._append = append or _default_append
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
+        self._append = append
+        self._on_failure = on_failure
         self._cassettes: dict[str, _Cassette] = {}
-        self._thread = threading.Thread(target=self._run, name="convitems-writer", daemon=True)
-        self._closed = False
-        self._thread.start()
 
-    def put(self, name: str, exchange: Exchange) -> None:
-        """Queue one exchange for cassette `name` (blocks only while the queue is full)."""
-        if self._closed:
-            raise RuntimeError("CassetteWriter is closed")
-        self._queue.put((name, exchange))
-
-    def close(self, timeout: float = 60.0) -> WriterStats:
-        """Write everything queued, then stop the thread."""
-        if not self._closed:
-            self._closed = True
-            self._queue.put(_STOP)
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                self.stats.failures.append(
-                    f"the cassette writer did not finish within {timeout:.0f}s; "
-                    f"{self._queue.qsize()} exchange(s) may be missing from {self.directory}"
-                )
-        return self.stats
-
-    def _run(self) -> None:
+    def run(self, get: Get) -> WriterStats:
         pending: dict[str, list[Exchange]] = {}
         count = 0
-        deadline = time.monotonic() + self.flush_seconds
+        deadline = time.monotonic() + self.settings.flush_seconds
         while True:
-            timeout = max(0.0, deadline - time.monotonic())
-            try:
-                item = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                item = None
-            if item is _STOP:
+            item = get(max(0.0, deadline - time.monotonic()))
+            if item is None:
                 self._flush(pending)
-                return
+                return self.stats
             if isinstance(item, tuple):
                 name, exchange = item
                 pending.setdefault(name, []).append(exchange)
                 count += 1
-            if count >= self.flush_every or time.monotonic() >= deadline:
+            if count >= self.settings.flush_every or time.monotonic() >= deadline:
                 self._flush(pending)
                 pending = {}
                 count = 0
-                deadline = time.monotonic() + self.flush_seconds
+                deadline = time.monotonic() + self.settings.flush_seconds
 
     def _flush(self, pending: dict[str, list[Exchange]]) -> None:
         for name, exchanges in pending.items():
@@ -175,7 +167,7 @@ class CassetteWriter:
             req = exchange.request
             message = f"could not record {req.method} {req.url} in {path}: {exc}"
             self.stats.failures.append(message)
-            logger.error("convitems: %s", message)
+            self._on_failure(message)
         else:
             self.stats.written += 1
 
@@ -184,13 +176,223 @@ class CassetteWriter:
     ) -> Iterable[tuple[Path, list[Exchange]]]:
         """Split a batch over the current part and, when it fills, the next ones."""
         state = self._cassettes.setdefault(name, _Cassette())
-        rest = exchanges
-        while rest:
-            room = self.max_per_file - state.count
-            if room <= 0:
+        chunk: list[Exchange] = []
+        for exchange in exchanges:
+            size = _size(exchange)
+            full = state.count >= self.settings.max_per_file or (
+                state.count and state.size + size > self.settings.max_part_bytes
+            )
+            if full:
+                if chunk:
+                    yield part_path(self.settings.directory, name, state.part), chunk
+                    chunk = []
                 state.part += 1
-                state.count = 0
+                state.count = state.size = 0
+            chunk.append(exchange)
+            state.count += 1
+            state.size += size
+        if chunk:
+            yield part_path(self.settings.directory, name, state.part), chunk
+
+
+def _size(exchange: Exchange) -> int:
+    # pretty-printed JSON takes about twice the wire size; headers and framing ~1 KB
+    response = exchange.response.body if exchange.response is not None else b""
+    return 2 * (len(exchange.request.body) + len(response)) + 1024
+
+
+def _log_failure(message: str) -> None:
+    logger.error("convitems: %s", message)
+
+
+_FRAME = struct.Struct(">I")
+
+
+def _read_frames(stream: BinaryIO, jobs: queue.Queue[object]) -> None:
+    """stdin -> jobs; EOF (the proxy closed the pipe, or died) -> None, the stop signal."""
+    try:
+        while True:
+            head = stream.read(_FRAME.size)
+            if len(head) < _FRAME.size:
+                break
+            data = stream.read(_FRAME.unpack(head)[0])
+            jobs.put(pickle.loads(data))
+    finally:
+        jobs.put(None)
+
+
+def _child_main(settings_json: str) -> int:
+    """The writer in its own process: the proxy's CPU goes to traffic, ours to YAML."""
+    # Ctrl-C reaches the whole process group; the proxy decides when we stop (EOF on stdin).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raw = json.loads(settings_json)
+    settings = Settings(Path(raw.pop("directory")), **raw)
+    jobs: queue.Queue[object] = queue.Queue(maxsize=1000)
+    threading.Thread(target=_read_frames, args=(sys.stdin.buffer, jobs), daemon=True).start()
+    out = sys.stdout
+    out.write(json.dumps({"ready": os.getpid()}) + "\n")
+    out.flush()
+
+    def get(timeout: float) -> object:
+        try:
+            return jobs.get(timeout=timeout)
+        except queue.Empty:
+            return _TIMEOUT
+
+    def failed(message: str) -> None:
+        out.write(json.dumps({"failure": message}) + "\n")
+        out.flush()
+
+    stats = _Batcher(settings, _default_append, failed).run(get)
+    out.write(json.dumps({"done": [stats.written, stats.flushes]}) + "\n")
+    out.flush()
+    return 0
+
+
+class CassetteWriter:
+    """Appends (cassette name, exchange) pairs to cassettes under `directory`, in batches.
+
+    `isolation="process"` (what the addon uses) writes in a child Python process fed
+    through a pipe, so rendering YAML never competes with the proxy for the GIL; `"thread"`
+    writes in a thread of this process (and takes a custom `append`, for tests).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        flush_every: int = 500,
+        flush_seconds: float = 1.0,
+        max_per_file: int = 1000,
+        max_part_bytes: int = 4 * 1024 * 1024,
+        max_queue: int = 2000,
+        append: AppendFn | None = None,
+        isolation: str = "thread",
+    ) -> None:
+        if isolation not in ("thread", "process"):
+            raise ValueError(f"isolation must be thread or process, not {isolation!r}")
+        if append is not None and isolation == "process":
+            raise ValueError("a custom append runs only with isolation='thread'")
+        self.directory = directory
+        self.settings = Settings(
+            directory, flush_every, flush_seconds, max_per_file, max_part_bytes
+        )
+        self.stats = WriterStats()
+        self._closed = False
+        self._done = threading.Event()
+        self.ready = threading.Event()
+        """Set once the writer can take Ctrl-C (the child ignores it from then on)."""
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
+        self._child: subprocess.Popen[bytes] | None = None
+        target: Callable[[], None]
+        if isolation == "thread":
+            batcher = _Batcher(self.settings, append or _default_append, _log_failure)
+            self.stats = batcher.stats
+            target = lambda: self._run_thread(batcher)  # noqa: E731
+            self.ready.set()
+        else:
+            self._child = self._spawn()
+            threading.Thread(
+                target=self._listen, name="convitems-writer-results", daemon=True
+            ).start()
+            target = self._feed
+        self._worker = threading.Thread(target=target, name="convitems-writer", daemon=True)
+        self._worker.start()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        settings = {**asdict(self.settings), "directory": str(self.directory)}
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+        }
+        return subprocess.Popen(
+            [sys.executable, "-m", "proxy_addon.recorder", json.dumps(settings)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+
+    @property
+    def pid(self) -> int | None:
+        return self._child.pid if self._child is not None else None
+
+    def put(self, name: str, exchange: Exchange) -> None:
+        """Queue one exchange for cassette `name` (blocks only while the queue is full)."""
+        if self._closed:
+            raise RuntimeError("CassetteWriter is closed")
+        self._queue.put((name, exchange))
+
+    def close(self, timeout: float = 60.0) -> WriterStats:
+        """Write everything queued, then stop the writer."""
+        if self._closed:
+            return self.stats
+        self._closed = True
+        self._queue.put(None)
+        self._worker.join(timeout)
+        if self._child is not None:
+            try:
+                self._child.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._child.kill()
+                self._child.wait(5)
+        finished = self._done.wait(5 if not self._worker.is_alive() else 0)
+        if not finished:
+            self.stats.failures.append(
+                f"the cassette writer did not finish within {timeout:.0f}s; "
+                f"some exchanges may be missing from {self.directory}"
+            )
+        return self.stats
+
+    def _run_thread(self, batcher: _Batcher) -> None:
+        jobs = self._queue
+
+        def get(timeout: float) -> object:
+            try:
+                return jobs.get(timeout=timeout)
+            except queue.Empty:
+                return _TIMEOUT
+
+        batcher.run(get)
+        self._done.set()
+
+    def _feed(self) -> None:
+        """Queue -> the child's stdin; closing stdin tells the child to flush and exit."""
+        assert self._child is not None and self._child.stdin is not None
+        pipe = self._child.stdin
+        try:
+            while True:
+                item = self._queue.get()
+                if item is None:
+                    break
+                data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+                pipe.write(_FRAME.pack(len(data)) + data)
+                if self._queue.empty():
+                    pipe.flush()  # nothing more waiting: let the child see this batch now
+        except (BrokenPipeError, OSError) as exc:
+            message = f"the cassette writer process stopped ({exc}); recording stopped"
+            self.stats.failures.append(message)
+            _log_failure(message)
+        finally:
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+    def _listen(self) -> None:
+        assert self._child is not None and self._child.stdout is not None
+        for line in self._child.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
                 continue
-            chunk, rest = rest[:room], rest[room:]
-            state.count += len(chunk)
-            yield part_path(self.directory, name, state.part), chunk
+            if "ready" in message:
+                self.ready.set()
+            elif "failure" in message:
+                self.stats.failures.append(message["failure"])
+                _log_failure(message["failure"])
+            elif "done" in message:
+                self.stats.written, self.stats.flushes = message["done"]
+                self._done.set()
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1]))

@@ -158,3 +158,49 @@ def test_missing_mitmproxy_says_how_to_install_it(
     err = capsys.readouterr().err
     assert "pip install 'pytest-convitems[proxy]'" in err
     assert "pipx inject" in err
+
+
+def test_process_writer_records_and_reports_failures_from_the_child(tmp_path: Path) -> None:
+    writer = CassetteWriter(tmp_path, flush_every=2, isolation="process")
+    assert writer.pid is not None
+    writer.put("conv_1", exchange(0))
+    writer.put("conv_1", exchange(1, body=b"not json"))  # claims JSON: a cassette refuses it
+    writer.put("conv_1", exchange(2))
+    stats = writer.close()
+    assert stats.written == 2
+    assert len(stats.failures) == 1
+    assert "could not record GET" in stats.failures[0]
+    assert "after=m1" in stats.failures[0]
+    queries = [e.request.query_string for e in load_cassette(tmp_path / "conv_1.yaml")]
+    assert queries == ["after=m0", "after=m2"]
+
+
+def test_process_writer_flushes_and_exits_when_its_input_ends(tmp_path: Path) -> None:
+    import os
+    import signal as sig
+
+    writer = CassetteWriter(tmp_path, flush_every=1000, flush_seconds=60, isolation="process")
+    writer.put("conv_1", exchange(0))
+    child = writer._child
+    assert child is not None
+    # what a SIGKILL of the proxy does to the pipe: the child sees end of input
+    assert writer.ready.wait(30)
+    child.send_signal(sig.SIGINT)  # ignored: Ctrl-C must not cost the last batch
+    writer._queue.put(None)
+    assert child.wait(30) == 0
+    assert [e.request.query_string for e in load_cassette(tmp_path / "conv_1.yaml")] == ["after=m0"]
+    assert os.path.exists(tmp_path / "conv_1.yaml")
+
+
+def test_process_writer_flushes_on_time_while_running(tmp_path: Path) -> None:
+    import time
+
+    writer = CassetteWriter(tmp_path, flush_every=1000, flush_seconds=0.05, isolation="process")
+    try:
+        writer.put("conv_1", exchange(0))
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "conv_1.yaml").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert (tmp_path / "conv_1.yaml").exists(), "a lone exchange waited for close()"
+    finally:
+        writer.close()
