@@ -22,8 +22,10 @@ the network; `--convitems-replay` additionally fails a test whose cassette is mi
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -94,6 +96,7 @@ class _State:
 
 _STATE: Final = pytest.StashKey[_State]()
 _RECORDER: Final = pytest.StashKey["CassetteRecorder"]()
+_ACTIVATION: Final = pytest.StashKey[ExitStack]()
 
 
 def _option_path(config: pytest.Config, name: str) -> Path | None:
@@ -211,10 +214,8 @@ def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> Path:
 
 
 def _label(state: _State, path: Path) -> str:
-    try:
-        return str(path.relative_to(state.config.rootpath))
-    except ValueError:
-        return str(path)
+    text, root = str(path), str(state.config.rootpath) + os.sep
+    return text[len(root) :] if text.startswith(root) else text
 
 
 def _recorder(state: _State, item: pytest.Item) -> CassetteRecorder:
@@ -245,22 +246,50 @@ def _recorder(state: _State, item: pytest.Item) -> CassetteRecorder:
 
 
 @pytest.fixture
-def convitems(request: pytest.FixtureRequest) -> Iterator[ConvItemsCassette]:
+def convitems(request: pytest.FixtureRequest) -> ConvItemsCassette:
     """This test's cassette: HTTP is replayed from / recorded into it while the test runs."""
     from .recording import ConvItemsCassette
 
-    state = request.config.stash[_STATE]
-    item = request.node
-    recorder = _recorder(state, item)
-    item.stash[_RECORDER] = recorder
+    return ConvItemsCassette(request.node.stash[_RECORDER])
+
+
+def _intercepted(item: pytest.Item) -> bool:
+    return item.get_closest_marker("convitems") is not None or "convitems" in getattr(
+        item, "fixturenames", ()
+    )
+
+
+# Interception starts before the test's fixtures are set up and ends after they are torn
+# down, so requests made by fixtures go through the cassette too. Hooks, not an autouse
+# fixture: an unmarked test pays one marker lookup and nothing else.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    if _intercepted(item):
+        state = item.config.stash[_STATE]
+        recorder = _recorder(state, item)
+        item.stash[_RECORDER] = recorder
+        activation = ExitStack()
+        item.stash[_ACTIVATION] = activation
+        activation.enter_context(state.switchboard.activate(recorder))
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, None, None]:
     try:
-        with state.switchboard.activate(recorder):
-            yield ConvItemsCassette(recorder)
+        return (yield)
     finally:
-        try:
-            recorder.save()
-        finally:
-            _account(state, recorder)
+        activation = item.stash.get(_ACTIVATION, None)
+        if activation is not None:
+            del item.stash[_ACTIVATION]
+            activation.close()
+            recorder = item.stash[_RECORDER]
+            try:
+                recorder.save()
+            finally:
+                _account(item.config.stash[_STATE], recorder)
 
 
 def _account(state: _State, recorder: CassetteRecorder) -> None:
@@ -278,13 +307,6 @@ def _account(state: _State, recorder: CassetteRecorder) -> None:
         findings=recorder.findings,
         needs_rerecord=bool(recorder.unmatched),
     )
-
-
-@pytest.fixture(autouse=True)
-def _convitems_marked(request: pytest.FixtureRequest) -> None:
-    """Tests carrying the convitems marker are intercepted even without asking for the fixture."""
-    if request.node.get_closest_marker("convitems") is not None:
-        request.getfixturevalue("convitems")
 
 
 @pytest.hookimpl(wrapper=True)
