@@ -12,12 +12,21 @@ Settings and their precedence (highest first):
                    > default: `cassettes/` beside the test file
     cassette path  marker cassette= (relative to <cassette dir>/<test module>/)
                    > default <cassette dir>/<test module>/<test name>.yaml
-    drift, report  --convitems-drift / --convitems-report > ini > default (report / none)
+    drift, report  --convitems-drift / --convitems-report > ini > default (off / none)
 
 In short CLI > marker > ini, except that the ini replay switch beats a marker: when the
 project says "replay", a marker cannot open the network. `once` (vcrpy's own default)
 records a cassette that does not exist yet and replays an existing one without touching
 the network; `--convitems-replay` additionally fails a test whose cassette is missing.
+
+`--convitems-drift=report|fail` is a live run (say, nightly): every request goes upstream,
+each test's committed cassette is read but never written, and the shapes of the live
+traffic are compared with the recorded ones at the end (`pytest_convitems.drift`);
+`fail` sets exit status 1 on breaking changes. Reviewed changes are listed in
+`convitems-drift-ignore.yaml` in the rootdir.
+
+The report file (`--convitems-report`) is one JSON document, see `report.RunReport`; under
+xdist each worker sends its part back and the controller merges them and writes the file.
 """
 
 from __future__ import annotations
@@ -27,17 +36,20 @@ import uuid
 from collections.abc import Generator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import pytest
 
 if TYPE_CHECKING:
+    from .drift import DriftCollector
     from .recording import CassetteRecorder, ConvItemsCassette, Switchboard
     from .report import RunReport
 
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
 DRIFT_MODES: Final = ("off", "report", "fail")
 MARKER_KWARGS: Final = ("cassette", "record_mode", "match_on")
+DRIFT_IGNORE_FILE: Final = "convitems-drift-ignore.yaml"
+"""Read from the rootdir when present: reviewed drift changes (fingerprint + reason)."""
 _UNSAFE_NAME_CHARS: Final = "<>?%*:|\"'/\\ "
 
 
@@ -54,7 +66,7 @@ class _State:
         self.ini_replay = bool(config.getini("convitems_replay"))
         self.ini_mode: str | None = config.getini("convitems_record_mode") or None
         self.cassette_dir = _option_path(config, "convitems_cassette_dir")
-        drift = config.getoption("convitems_drift") or config.getini("convitems_drift") or "report"
+        drift = config.getoption("convitems_drift") or config.getini("convitems_drift") or "off"
         if drift not in DRIFT_MODES:
             raise pytest.UsageError(
                 f"convitems_drift = {drift!r}: choose one of {', '.join(DRIFT_MODES)}"
@@ -72,6 +84,14 @@ class _State:
                 f"--convitems-replay replays only, but --convitems-record-mode={self.cli_mode} "
                 "asks to record: drop one of them"
             )
+        if drift != "off" and (self.cli_replay or self.cli_mode is not None):
+            raise pytest.UsageError(
+                f"--convitems-drift={drift} runs the tests live and compares with the committed "
+                "cassettes without writing them; it cannot be combined with --convitems-replay "
+                "or --convitems-record-mode"
+            )
+        self.drift_mode = drift
+        self._collector: Any = None
         if self.ini_mode is not None and self.ini_mode not in RECORD_MODES:
             raise pytest.UsageError(
                 f"convitems_record_mode = {self.ini_mode!r}: choose one of {', '.join(RECORD_MODES)}"
@@ -84,6 +104,30 @@ class _State:
 
             self._switchboard = Switchboard()
         return self._switchboard
+
+    @property
+    def collector(self) -> DriftCollector:
+        if self._collector is None:
+            from .drift import DriftCollector
+
+            self._collector = DriftCollector()
+        return cast("DriftCollector", self._collector)
+
+    def finish_drift(self) -> None:
+        """Compare the run's live traffic with the committed cassettes, once, at the end."""
+        from .drift import load_ignore, summary_lines
+        from .errors import InputError
+
+        ignore_path = self.config.rootpath / DRIFT_IGNORE_FILE
+        try:
+            ignore = load_ignore(ignore_path) if ignore_path.is_file() else None
+        except InputError as err:
+            self.report.notes.append(f"convitems: {err} (drift compared without it)")
+            ignore = None
+        drift = self.collector.report(ignore=ignore)
+        self.report.drift = drift.to_dict()
+        self.report.drift_lines = summary_lines(drift)
+        self.report.drift_failed = self.drift_mode == "fail" and drift.exit_code("breaking") == 1
 
     @property
     def validate(self) -> Any:
@@ -134,7 +178,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=DRIFT_MODES,
         default=None,
         dest="convitems_drift",
-        help='Drift findings: "off", "report" (default) or "fail" the run.',
+        help='Run live and compare with the committed cassettes (never written): "off" '
+        '(default), "report" the drift, or "fail" the run on breaking changes.',
     )
     group.addoption(
         "--convitems-report",
@@ -173,9 +218,12 @@ class _XdistHooks:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        part = getattr(node, "workeroutput", {}).get("convitems")
-        if part:
-            node.config.stash[_STATE].report.merge(part)
+        output = getattr(node, "workeroutput", {})
+        state = node.config.stash[_STATE]
+        if output.get("convitems"):
+            state.report.merge(output["convitems"])
+        if output.get("convitems_drift"):
+            state.collector.merge_json(output["convitems_drift"])
 
 
 def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
@@ -232,10 +280,13 @@ def _recorder(state: _State, item: pytest.Item) -> CassetteRecorder:
             ini_mode=state.ini_mode,
         )
         path = _cassette_path(state, item, kwargs.get("cassette"))
+        live = state.drift_mode != "off"
         return CassetteRecorder(
             path=path,
             label=_label(state, path),
-            record_mode=mode,
+            # A live drift run sends everything upstream and keeps the cassette as it is.
+            record_mode="all" if live else mode,
+            persist=not live,
             nodeid=item.nodeid,
             validate=state.validate,
             match_on=kwargs.get("match_on"),
@@ -286,10 +337,13 @@ def pytest_runtest_teardown(
             del item.stash[_ACTIVATION]
             activation.close()
             recorder = item.stash[_RECORDER]
+            state = item.config.stash[_STATE]
             try:
                 recorder.save()
             finally:
-                _account(item.config.stash[_STATE], recorder)
+                _account(state, recorder)
+                if state.drift_mode != "off":
+                    state.collector.add(recorder.loaded, recorder.recorded, test_id=recorder.nodeid)
 
 
 def _account(state: _State, recorder: CassetteRecorder) -> None:
@@ -299,7 +353,7 @@ def _account(state: _State, recorder: CassetteRecorder) -> None:
     state.report.add_test(
         nodeid=recorder.nodeid,
         cassette=recorder.label,
-        record_mode=recorder.record_mode,
+        record_mode=recorder.record_mode if recorder.persist else "live",
         interactions=loaded,
         played=played if recorder.record_mode != "all" else range(loaded),
         replayed=recorder.replayed,
@@ -350,10 +404,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["convitems"] = state.report.to_dict()
+        if state.drift_mode != "off":
+            workeroutput["convitems_drift"] = state.collector.to_json()
         return
+    if state.drift_mode != "off":
+        state.finish_drift()
     if state.report_path is not None:
         state.report.write(state.report_path)
-    if state.report.drift_fails and session.exitstatus == pytest.ExitCode.OK:
+    if state.report.drift_failed and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -361,7 +419,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash.get(_STATE, None)
     if state is None or getattr(config, "workerinput", None) is not None:
         return
-    if not state.report.cassettes and state.report_path is None:
+    if not state.report.cassettes and state.report_path is None and state.drift_mode == "off":
         return
     terminalreporter.write_sep("-", "convitems")
     for line in state.report.lines:

@@ -208,6 +208,8 @@ class CassetteRecorder:
     """Identifies this pytest run across xdist workers: `all` overwrites once per run."""
     label: str = ""
     """How messages name the cassette (e.g. relative to the rootdir); defaults to `path`."""
+    persist: bool = True
+    """False for a live drift run: the cassette is read for comparison, never written."""
 
     loaded: list[Exchange] = field(default_factory=list)
     recorded: list[Exchange] = field(default_factory=list)
@@ -297,7 +299,7 @@ class CassetteRecorder:
 
     def save(self) -> None:
         """Write what this test recorded; never touches the file when nothing was recorded."""
-        if not self.recorded or self.record_mode == "none":
+        if not self.recorded or self.record_mode == "none" or not self.persist:
             return
         with _cassette_lock(self.path) as lock:
             overwrite = (

@@ -50,7 +50,7 @@ class CassetteUse:
 
     @property
     def unused(self) -> list[int]:
-        if self.record_mode == "all":
+        if self.record_mode in ("all", "live"):
             return []
         return [i for i in range(self.interactions) if i not in self.played]
 
@@ -92,14 +92,16 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 @dataclass
 class RunReport:
-    drift_mode: str = "report"
+    drift_mode: str = "off"
     report_path: str | None = None
     cassettes: dict[str, CassetteUse] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     rerecord: list[str] = field(default_factory=list)
     """Tests that met a request their cassette does not hold."""
     drift: dict[str, Any] | None = None
-    """The drift report of cassettes re-recorded in this run, when drift is on."""
+    """Live run vs committed cassettes (`--convitems-drift`): `{"changes", "summary"}`."""
+    drift_lines: list[str] = field(default_factory=list)
+    drift_failed: bool = False
     notes: list[str] = field(default_factory=list)
 
     def add_test(
@@ -122,7 +124,7 @@ class RunReport:
             self.cassettes[cassette].merge(use)
         else:
             self.cassettes[cassette] = use
-        self.findings += [f for f in findings if f.severity == "error" or self.drift_mode != "off"]
+        self.findings += findings
         if needs_rerecord and nodeid not in self.rerecord:
             self.rerecord.append(nodeid)
 
@@ -179,13 +181,6 @@ class RunReport:
     # -- text ----------------------------------------------------------------------
 
     @property
-    def drift_fails(self) -> bool:
-        if self.drift_mode != "fail":
-            return False
-        breaking = (self.drift or {}).get("summary", {}).get("breaking", 0)
-        return bool(self.counts()["drift"] or breaking)
-
-    @property
     def lines(self) -> list[str]:
         c = self.counts()
         out = [
@@ -200,10 +195,7 @@ class RunReport:
                     " ..." if len(unused) > 10 else ""
                 )
                 out.append(f"  unused in {path}: interaction(s) {shown}")
-        out.append(
-            f"findings: {_plural(c['errors'], 'error')}, {c['drift']} drift"
-            + (" (drift off)" if self.drift_mode == "off" else "")
-        )
+        out.append(f"findings: {_plural(c['errors'], 'error')}, {c['drift']} drift")
         for f in self.findings[:MAX_FINDING_LINES]:
             test = (f.source or {}).get("test")
             out.append(f"  {f.severity}: {finding_line(f)}" + (f" [{test}]" if test else ""))
@@ -212,12 +204,11 @@ class RunReport:
             out.append(
                 f"  ... and {more} more" + (f" in {self.report_path}" if self.report_path else "")
             )
-        if self.drift is not None:
-            s = self.drift.get("summary", {})
+        if self.drift_mode != "off":
             out.append(
-                "drift against the previous recordings: "
-                + ", ".join(f"{s.get(k, 0)} {k}" for k in ("breaking", "warning", "info"))
+                "live run (--convitems-drift): cassettes were read for comparison, not written"
             )
+        out += self.drift_lines
         out += self.notes
         out += self._next_steps(c)
         if self.report_path:

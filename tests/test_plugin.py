@@ -522,30 +522,6 @@ def test_report_ini_key(pytester: pytest.Pytester) -> None:
     assert json.loads((pytester.path / "r.json").read_text())["summary"]["cassettes"] == 0
 
 
-def test_drift_off_report_fail(pytester: pytest.Pytester) -> None:
-    cassette(pytester, "cassettes/test_a/test_one.yaml", create_exchange("hi", surprise=1))
-    pytester.makepyfile(
-        test_a=CLIENT
-        + """
-@pytest.mark.convitems
-def test_one():
-    create("hi")
-"""
-    )
-    off = pytester.runpytest("--convitems-replay", "--convitems-drift=off")
-    assert off.ret == 0
-    off.stdout.fnmatch_lines(["findings: 0 errors, 0 drift (drift off)"])
-    report = pytester.runpytest("--convitems-replay")
-    assert report.ret == 0
-    report.stdout.fnmatch_lines(["findings: 0 errors, 1 drift"])
-    fail = pytester.runpytest("--convitems-replay", "--convitems-drift=fail")
-    fail.assert_outcomes(passed=1)
-    assert fail.ret == pytest.ExitCode.TESTS_FAILED
-    fail.stdout.fnmatch_lines(["findings: 0 errors, 1 drift"])
-    pytester.makeini("[pytest]\nconvitems_drift = fail\n")
-    assert pytester.runpytest("--convitems-replay").ret == pytest.ExitCode.TESTS_FAILED
-
-
 # -- record modes, against the embedded server ----------------------------------------
 
 RECORDING = """
@@ -722,3 +698,64 @@ def test_invalid():
     )
     findings = json.loads((pytester.path / "r.json").read_text())["findings"]
     assert any(f["severity"] == "error" and f["direction"] == "request" for f in findings)
+
+
+def test_drift_runs_live_compares_with_the_cassette_and_never_writes_it(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    pytester.makepyfile(
+        test_a=RECORDING
+        + """
+@pytest.mark.convitems
+def test_live():
+    conv = new_conversation()
+    add(conv, "hi")
+    listing(conv)
+"""
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+    path = pytester.path / "cassettes/test_a/test_live.yaml"
+    # the committed cassette knows a response field the live API no longer sends
+    exchanges = load_cassette(path)
+    last = exchanges[-1]
+    assert last.response is not None
+    body = json.loads(last.response.body)
+    body["data"][0]["legacy_flag"] = True
+    exchanges[-1] = Exchange(
+        last.request, Response(200, "OK", dict(JSON), json.dumps(body).encode())
+    )
+    write_cassette(path, exchanges)
+    before = path.read_bytes()
+
+    off = pytester.runpytest()
+    off.assert_outcomes(passed=1)
+    off.stdout.no_fnmatch_line("*drift against the committed cassettes*")
+
+    report = pytester.runpytest("--convitems-drift=report", "--convitems-report=r.json")
+    report.assert_outcomes(passed=1)
+    assert report.ret == 0
+    report.stdout.fnmatch_lines(
+        [
+            "1 cassette used: 0 interactions replayed, 3 recorded, 0 recorded but unused",
+            "live run (--convitems-drift): cassettes were read for comparison, not written",
+            "drift against the committed cassettes: *",
+            "  breaking: *legacy_flag*",
+        ]
+    )
+    assert path.read_bytes() == before
+    drift = json.loads((pytester.path / "r.json").read_text())["drift"]
+    assert [c["change"] for c in drift["changes"]] == ["field_removed"]
+
+    fail = pytester.runpytest("--convitems-drift=fail")
+    fail.assert_outcomes(passed=1)
+    assert fail.ret == pytest.ExitCode.TESTS_FAILED
+    pytester.makeini("[pytest]\nconvitems_drift = fail\n")
+    assert pytester.runpytest().ret == pytest.ExitCode.TESTS_FAILED
+    assert path.read_bytes() == before
+
+
+def test_drift_with_replay_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_a="def test_x():\n    pass\n")
+    result = pytester.runpytest("--convitems-drift=report", "--convitems-replay")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--convitems-drift=report runs the tests live*"])
