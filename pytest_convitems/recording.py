@@ -221,7 +221,10 @@ class CassetteRecorder:
     def __post_init__(self) -> None:
         check_record_mode(self.record_mode)
         self.label = self.label or str(self.path)
-        self.existed = self.path.is_file() and self.path.stat().st_size > 0
+        try:
+            self.existed = self.path.stat().st_size > 0
+        except OSError:
+            self.existed = False
         if self.existed:
             self.loaded = load_cassette(self.path)
         # Under `all` nothing replays: the index stays empty so every request is recorded.

@@ -759,3 +759,29 @@ def test_drift_with_replay_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--convitems-drift=report", "--convitems-replay")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--convitems-drift=report runs the tests live*"])
+
+
+def test_async_httpx_and_urllib_are_intercepted_too(pytester: pytest.Pytester) -> None:
+    cassette(
+        pytester,
+        "cassettes/test_a/test_other_clients.yaml",
+        retrieve_exchange(),
+        retrieve_exchange(),
+    )
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+import asyncio, json, urllib.request
+
+def test_other_clients(convitems):
+    async def fetch():
+        async with httpx.AsyncClient() as client:
+            return (await client.get(BASE + "/conversations/conv_1/items/msg_1")).json()
+
+    assert asyncio.run(fetch())["id"] == "msg_1"
+    with urllib.request.urlopen(BASE + "/conversations/conv_1/items/msg_1") as response:
+        assert json.loads(response.read())["id"] == "msg_1"
+    assert convitems.replayed == 2
+"""
+    )
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
