@@ -316,6 +316,13 @@ def _intercepted(item: pytest.Item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     if _intercepted(item):
+        if item.get_closest_marker("vcr") is not None:
+            # pytest-recording would patch over us and our cassette would silently see nothing.
+            raise pytest.fail.Exception(
+                "convitems: this test uses both @pytest.mark.vcr (pytest-recording) and "
+                "convitems; keep one of them",
+                pytrace=False,
+            )
         state = item.config.stash[_STATE]
         recorder = _recorder(state, item)
         item.stash[_RECORDER] = recorder

@@ -16,7 +16,6 @@ No pytest here: the plugin turns what this module reports into test outcomes.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shlex
@@ -339,9 +338,15 @@ class _CassetteLock:
 def _cassette_lock(path: Path) -> Iterator[_CassetteLock]:
     """An exclusive lock per cassette, shared by xdist workers (a file outside the project)."""
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
-    folder = Path(tempfile.gettempdir()) / f"convitems-locks-{os.getuid()}"
+    user = getattr(os, "getuid", lambda: "user")()
+    folder = Path(tempfile.gettempdir()) / f"convitems-locks-{user}"
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f"{digest}.lock", "a+", encoding="utf-8") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: writes stay atomic, concurrent appends are not serialised
+            yield _CassetteLock(handle)
+            return
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield _CassetteLock(handle)

@@ -153,6 +153,19 @@ def test_ours(convitems, record_mode):
     result = pytester.runpytest("--record-mode=none", "--convitems-replay", "--strict-markers")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["1 cassette used: 1 interaction replayed*"])
+    pytester.makepyfile(
+        test_both="""
+import pytest
+
+@pytest.mark.vcr
+@pytest.mark.convitems
+def test_twice():
+    pass
+"""
+    )
+    both = pytester.runpytest()
+    both.assert_outcomes(errors=1)
+    both.stdout.fnmatch_lines(["*uses both @pytest.mark.vcr (pytest-recording) and convitems*"])
     fixtures = pytester.runpytest("--fixtures")
     fixtures.stdout.fnmatch_lines(["*convitems* -- *", "*vcr* -- *"])
 
