@@ -1,11 +1,15 @@
 """pytest-convitems: validate, record, replay and drift-check OpenAI Conversations items traffic."""
 
 from importlib.metadata import version as _version
+from typing import TYPE_CHECKING
 
 from .errors import CassetteError, ConvItemsError, InputError, UnmatchedRequestError
 from .exchange import Exchange, Request, Response
 from .findings import Finding
 from .routes import match_route, parse_query
+
+if TYPE_CHECKING:
+    from .recording import ConvItemsCassette
 
 
 def __getattr__(name: str) -> object:

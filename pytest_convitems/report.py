@@ -188,13 +188,14 @@ class RunReport:
             f"{_plural(c['replayed'], 'interaction')} replayed, {c['recorded']} recorded, "
             f"{c['unused']} recorded but unused"
         ]
-        for path in sorted(self.cassettes):
+        stale = [p for p in sorted(self.cassettes) if self.cassettes[p].unused]
+        for path in stale[:MAX_FINDING_LINES]:
             unused = self.cassettes[path].unused
-            if unused:
-                shown = ", ".join(str(i) for i in unused[:10]) + (
-                    " ..." if len(unused) > 10 else ""
-                )
-                out.append(f"  unused in {path}: interaction(s) {shown}")
+            shown = ", ".join(str(i) for i in unused[:10]) + (" ..." if len(unused) > 10 else "")
+            out.append(f"  unused in {path}: interaction(s) {shown}")
+        if len(stale) > MAX_FINDING_LINES:
+            more = len(stale) - MAX_FINDING_LINES
+            out.append(f"  ... and {more} more cassettes with unused interactions")
         out.append(f"findings: {_plural(c['errors'], 'error')}, {c['drift']} drift")
         for f in self.findings[:MAX_FINDING_LINES]:
             test = (f.source or {}).get("test")
