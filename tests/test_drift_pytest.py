@@ -1,0 +1,98 @@
+"""`pytest --convitems-drift=report|fail`: tests run against the live upstream, their traffic
+is compared with the committed cassettes, and the cassettes are never overwritten.
+
+The cassette is recorded from the `current` profile of the embedded server; the "live" run
+goes to the `seed` profile, which never returns a message's `phase` (breaking drift: a
+field removed). Both profiles' answers here are valid for the models, so only drift differs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx  # noqa: F401
+import hypothesis  # noqa: F401  (its pytest plugin imports it at every terminal summary)
+import pytest
+
+# Imported here so that pytester's in-process runs keep them instead of importing them anew.
+import pytest_convitems.drift
+import pytest_convitems.recording
+import pytest_convitems.validation  # noqa: F401
+from pytest_convitems.server import running_server
+
+pytest_plugins = ["pytester"]
+
+CLIENT = """
+import os, httpx, pytest
+
+pytestmark = pytest.mark.convitems
+
+BASE = os.environ["CONVITEMS_DRIFT_BASE"]
+HEADERS = {"Authorization": "Bearer sk-convitems-FAKE-drift"}
+SAID = {"type": "message", "role": "assistant", "content": "hi", "phase": "final_answer"}
+
+def test_items():
+    conv = httpx.post(BASE + "/conversations", json={}, headers=HEADERS).json()
+    url = BASE + "/conversations/" + conv["id"] + "/items"
+    made = httpx.post(url, json={"items": [SAID, {"role": "user", "content": "hello"}]}, headers=HEADERS)
+    assert made.status_code == 200, made.text
+    assert httpx.get(url, headers=HEADERS).status_code == 200
+"""
+
+
+@pytest.fixture
+def recorded(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A committed cassette, recorded from the current profile."""
+    pytester.makepyfile(test_live=CLIENT)
+    with running_server(profile="current") as srv:
+        monkeypatch.setenv("CONVITEMS_DRIFT_BASE", srv.api_base)
+        pytester.runpytest("--convitems-record-mode=all").assert_outcomes(passed=1)
+    cassettes = list(pytester.path.rglob("test_items.yaml"))
+    assert len(cassettes) == 1
+    return cassettes[0]
+
+
+def _live(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> pytest.RunResult:
+    with running_server(profile="seed") as srv:
+        monkeypatch.setenv("CONVITEMS_DRIFT_BASE", srv.api_base)
+        return pytester.runpytest(*args)
+
+
+def test_report_mode_reports_drift_and_keeps_the_cassette(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, recorded: Path
+) -> None:
+    before = recorded.read_bytes()
+    report_file = pytester.path / "convitems.json"
+    result = _live(
+        pytester, monkeypatch, "--convitems-drift=report", f"--convitems-report={report_file}"
+    )
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*drift*breaking*", "*field removed at /phase of `message` items*"])
+    assert recorded.read_bytes() == before
+    drift = json.loads(report_file.read_text())["drift"]
+    found = {(c["change"], c["variant"], c["path"], c["severity"]) for c in drift["changes"]}
+    assert ("field_removed", "message", "/phase", "breaking") in found
+    assert drift["summary"]["breaking"] >= 1
+
+
+def test_fail_mode_fails_the_run_on_breaking_drift(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, recorded: Path
+) -> None:
+    before = recorded.read_bytes()
+    result = _live(pytester, monkeypatch, "--convitems-drift=fail")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*field removed at /phase of `message` items*"])
+    assert recorded.read_bytes() == before
+
+
+def test_no_drift_when_the_upstream_has_not_changed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, recorded: Path
+) -> None:
+    with running_server(profile="current") as srv:
+        monkeypatch.setenv("CONVITEMS_DRIFT_BASE", srv.api_base)
+        result = pytester.runpytest("--convitems-drift=fail")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*no drift*"])
