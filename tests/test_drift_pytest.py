@@ -70,7 +70,9 @@ def test_report_mode_reports_drift_and_keeps_the_cassette(
         pytester, monkeypatch, "--convitems-drift=report", f"--convitems-report={report_file}"
     )
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["*drift*breaking*", "*field removed at /phase of `message` items*"])
+    result.stdout.fnmatch_lines(
+        ["*drift*breaking*", "*field removed at /phase of `message` items*"]
+    )
     assert recorded.read_bytes() == before
     drift = json.loads(report_file.read_text())["drift"]
     found = {(c["change"], c["variant"], c["path"], c["severity"]) for c in drift["changes"]}
@@ -96,3 +98,22 @@ def test_no_drift_when_the_upstream_has_not_changed(
         result = pytester.runpytest("--convitems-drift=fail")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*no drift*"])
+
+
+def test_reviewed_changes_in_the_ignore_file_stop_failing(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, recorded: Path
+) -> None:
+    report_file = pytester.path / "convitems.json"
+    first = _live(
+        pytester, monkeypatch, "--convitems-drift=fail", f"--convitems-report={report_file}"
+    )
+    assert first.ret == pytest.ExitCode.TESTS_FAILED
+    changes = json.loads(report_file.read_text())["drift"]["changes"]
+    breaking = [c["fingerprint"] for c in changes if c["severity"] == "breaking"]
+    assert breaking
+    pytester.path.joinpath("convitems-drift-ignore.yaml").write_text(
+        "".join(f"- fingerprint: {fp}\n  reason: seed answers lack phase\n" for fp in breaking)
+    )
+    again = _live(pytester, monkeypatch, "--convitems-drift=fail")
+    assert again.ret == 0, again.stdout.str()
+    again.stdout.fnmatch_lines([f"*{len(breaking)} ignored*"])
