@@ -72,6 +72,11 @@ class _State:
                 f"convitems_drift = {drift!r}: choose one of {', '.join(DRIFT_MODES)}"
             )
         self.report_path = _option_path(config, "convitems_report")
+        if self.report_path is not None and self.report_path.is_dir():
+            raise pytest.UsageError(
+                f"--convitems-report={self.report_path} is a folder; give a file name, "
+                "e.g. --convitems-report=convitems-report.json"
+            )
         self.report: RunReport = RunReport(
             drift_mode=drift, report_path=str(self.report_path) if self.report_path else None
         )
@@ -417,7 +422,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state.drift_mode != "off":
         state.finish_drift()
     if state.report_path is not None:
-        state.report.write(state.report_path)
+        try:
+            state.report.write(state.report_path)
+        except OSError as err:
+            state.report.notes.append(
+                f"convitems: could not write the report to {state.report_path}: {err}"
+            )
+            state.report.report_path = None
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
     if state.report.drift_failed and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -785,3 +785,17 @@ def test_other_clients(convitems):
 """
     )
     pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
+
+
+def test_report_path_problems_are_named(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_a="def test_x():\n    pass\n")
+    (pytester.path / "out").mkdir()
+    result = pytester.runpytest("--convitems-report=out")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--convitems-report=*out is a folder; give a file name*"])
+    (pytester.path / "blocker").write_text("a file where a folder should be")
+    result = pytester.runpytest("--convitems-report=blocker/report.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(
+        ["convitems: could not write the report to *blocker/report.json: *"]
+    )
