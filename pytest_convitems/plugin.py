@@ -176,6 +176,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--convitems-cassette-dir",
         default=None,
         dest="convitems_cassette_dir",
+        metavar="DIR",
         help="Folder of cassettes (default: cassettes/ beside each test file).",
     )
     group.addoption(
@@ -190,6 +191,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--convitems-report",
         default=None,
         dest="convitems_report",
+        metavar="FILE",
         help="Write the run's cassettes and findings as one JSON document to this file.",
     )
     parser.addini(
