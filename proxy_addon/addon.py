@@ -76,10 +76,19 @@ class _FlowState:
     """What the addon knows about one flow (a plain class: mitmdump loads this file as a
     script outside `sys.modules`, where `@dataclass` cannot resolve its annotations)."""
 
-    __slots__ = ("answered_by_proxy", "chunks", "findings", "route", "stream_overflow", "streamed")
+    __slots__ = (
+        "answered_by_proxy",
+        "chunks",
+        "findings",
+        "request",
+        "route",
+        "stream_overflow",
+        "streamed",
+    )
 
     def __init__(self, route: RouteMatch | None) -> None:
         self.route = route
+        self.request: Request | None = None
         self.findings: list[Finding] = []
         self.answered_by_proxy = False
         self.chunks: list[bytes] | None = None
@@ -324,7 +333,8 @@ class ConvItems:
     def request(self, flow: http.HTTPFlow) -> None:
         state = _state(flow)
         if state.route is not None:
-            state.findings = self._validate(flow, flows.request_of(flow), None, "request")
+            state.request = flows.request_of(flow)
+            state.findings = self._validate(flow, state.request, None, "request")
             errors = [f for f in state.findings if f.severity == "error"]
             if errors and self.block_invalid:
                 self._block(flow, state, errors)
@@ -359,6 +369,8 @@ class ConvItems:
         state = _state(flow)
         if state.answered_by_proxy or flow.response is None:
             return
+        if state.route is None and self.writer is None:
+            return  # not items traffic and not recording: untouched, not even read
         streamed = b"".join(state.chunks) if state.chunks is not None else None
         if flow.response.stream and state.stream_overflow:
             logger.warning(
@@ -368,7 +380,8 @@ class ConvItems:
                 STREAM_LIMIT,
             )
             return
-        exchange = flows.exchange_of(flow, streamed)
+        request = state.request or flows.request_of(flow)
+        exchange = Exchange(request, flows.response_of(flow, streamed))
         self.counts["exchanges"] += 1
         if state.route is not None:
             state.findings += self._validate(flow, exchange.request, exchange, "response")

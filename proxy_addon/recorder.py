@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -81,10 +82,10 @@ def cassette_files(directory: Path) -> list[Path]:
     return sorted(found, key=lambda p: (str(p.parent), *_order(p)))
 
 
-def _default_append(path: Path, exchanges: list[Exchange]) -> None:
-    from pytest_convitems.cassette import append_to_cassette
+def _fast_append() -> AppendFn:
+    from proxy_addon.appender import Appender
 
-    append_to_cassette(path, exchanges)
+    return Appender()
 
 
 @dataclass
@@ -206,6 +207,7 @@ def _log_failure(message: str) -> None:
 
 
 _FRAME = struct.Struct(">I")
+_FEED_SECONDS = 0.02
 
 
 def _read_frames(stream: BinaryIO, jobs: queue.Queue[object]) -> None:
@@ -216,7 +218,8 @@ def _read_frames(stream: BinaryIO, jobs: queue.Queue[object]) -> None:
             if len(head) < _FRAME.size:
                 break
             data = stream.read(_FRAME.unpack(head)[0])
-            jobs.put(pickle.loads(data))
+            for item in pickle.loads(data):
+                jobs.put(item)
     finally:
         jobs.put(None)
 
@@ -243,7 +246,9 @@ def _child_main(settings_json: str) -> int:
         out.write(json.dumps({"failure": message}) + "\n")
         out.flush()
 
-    stats = _Batcher(settings, _default_append, failed).run(get)
+    from proxy_addon.appender import Appender
+
+    stats = _Batcher(settings, Appender(), failed).run(get)
     out.write(json.dumps({"done": [stats.written, stats.flushes]}) + "\n")
     out.flush()
     return 0
@@ -283,10 +288,13 @@ class CassetteWriter:
         self.ready = threading.Event()
         """Set once the writer can take Ctrl-C (the child ignores it from then on)."""
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
+        self._pending: deque[tuple[str, Exchange]] = deque()
+        self._max_queue = max_queue
+        self._closing = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
         target: Callable[[], None]
         if isolation == "thread":
-            batcher = _Batcher(self.settings, append or _default_append, _log_failure)
+            batcher = _Batcher(self.settings, append or _fast_append(), _log_failure)
             self.stats = batcher.stats
             target = lambda: self._run_thread(batcher)  # noqa: E731
             self.ready.set()
@@ -321,7 +329,14 @@ class CassetteWriter:
         """Queue one exchange for cassette `name` (blocks only while the queue is full)."""
         if self._closed:
             raise RuntimeError("CassetteWriter is closed")
-        self._queue.put((name, exchange))
+        if self._child is None:
+            self._queue.put((name, exchange))
+            return
+        # A deque append, not a Queue: no lock and no wake-up of the feeder per exchange
+        # (the event loop would pay for both); the feeder collects every few milliseconds.
+        while len(self._pending) >= self._max_queue and self._worker.is_alive():
+            time.sleep(0.002)  # the child is behind: slow the proxy rather than grow
+        self._pending.append((name, exchange))
 
     def close(self, timeout: float = 60.0) -> WriterStats:
         """Write everything queued, then stop the writer."""
@@ -329,6 +344,7 @@ class CassetteWriter:
             return self.stats
         self._closed = True
         self._queue.put(None)
+        self._closing.set()
         self._worker.join(timeout)
         if self._child is not None:
             try:
@@ -360,15 +376,18 @@ class CassetteWriter:
         """Queue -> the child's stdin; closing stdin tells the child to flush and exit."""
         assert self._child is not None and self._child.stdin is not None
         pipe = self._child.stdin
+        pending = self._pending
         try:
             while True:
-                item = self._queue.get()
-                if item is None:
-                    break
-                data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+                if not pending:
+                    if self._closing.is_set():
+                        break
+                    self._closing.wait(_FEED_SECONDS)
+                    continue
+                batch = [pending.popleft() for _ in range(min(len(pending), 256))]
+                data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
                 pipe.write(_FRAME.pack(len(data)) + data)
-                if self._queue.empty():
-                    pipe.flush()  # nothing more waiting: let the child see this batch now
+                pipe.flush()
         except (BrokenPipeError, OSError) as exc:
             message = f"the cassette writer process stopped ({exc}); recording stopped"
             self.stats.failures.append(message)
