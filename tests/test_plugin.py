@@ -12,11 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+# httpx, hypothesis (its pytest plugin imports it at every terminal summary) and our modules
+# are imported here so that pytester's in-process runs keep them instead of importing anew.
 import httpx  # noqa: F401
-import hypothesis  # noqa: F401  (its pytest plugin imports it at every terminal summary)
+import hypothesis  # noqa: F401
 import pytest
 
-# Imported here so that pytester's in-process runs keep them instead of importing them anew.
 import pytest_convitems.recording
 import pytest_convitems.validation  # noqa: F401
 from pytest_convitems.cassette import load_cassette, write_cassette
