@@ -195,7 +195,8 @@ def vcrpy_per_call(path: Path, n: int) -> float:
 
 
 def ours_per_call(path: Path, n: int) -> float:
-    from pytest_convitems.recording import CassetteRecorder, Switchboard
+    from pytest_convitems.recording import CassetteRecorder
+    from pytest_convitems.recording_vcr import Switchboard
     from pytest_convitems.validation import validate_exchange
 
     board = Switchboard()

@@ -42,7 +42,8 @@ import pytest
 
 if TYPE_CHECKING:
     from .drift import DriftCollector
-    from .recording import CassetteRecorder, ConvItemsCassette, Switchboard
+    from .recording import CassetteRecorder, ConvItemsCassette
+    from .recording_vcr import Switchboard
     from .report import RunReport
 
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
@@ -105,7 +106,7 @@ class _State:
     @property
     def switchboard(self) -> Switchboard:
         if self._switchboard is None:
-            from .recording import Switchboard
+            from .recording_vcr import Switchboard
 
             self._switchboard = Switchboard()
         return self._switchboard

@@ -1,16 +1,12 @@
-"""vcrpy glue: intercept HTTP in a test, replay from or record into one cassette, validate.
+"""Recording for the pytest plugin: one test's cassette, what it replays, records and finds.
 
-vcrpy patches every HTTP library it knows (httpx2 for the openai client, httpx, requests,
-urllib3, aiohttp, ...); its stubs ask a *cassette object* whether to play a response, and
-hand it what they recorded. We give them one long-lived `Switchboard` (a vcrpy `Cassette`
-subclass) and build vcrpy's patch list once per process. Per test we only swap the
-attributes in and out and point the switchboard at that test's `CassetteRecorder`: the
-expensive part (imports, patch construction) is paid once, not per test.
+`CassetteRecorder` holds a test's cassette (read through `pytest_convitems.cassette`:
+redaction, pretty bodies, atomic writes), answers requests from a `matching.ReplayIndex`
+(a dictionary hit, not vcrpy's scan of every recorded request with every matcher),
+records what the record mode lets through, validates every exchange, and explains a
+request it cannot answer. `recording_vcr.Switchboard` connects it to vcrpy's patches.
 
-Lookups go through `matching.ReplayIndex`, a dictionary hit, instead of vcrpy's scan of every
-recorded request with every matcher. Cassettes are read and written by
-`pytest_convitems.cassette` (redaction, pretty bodies, atomic writes).
-
+Also the settings a recorder needs: record modes and their precedence, `match_on`.
 No pytest here: the plugin turns what this module reports into test outcomes.
 """
 
@@ -21,18 +17,15 @@ import os
 import shlex
 import tempfile
 import threading
-import zlib
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from vcr.cassette import Cassette as _VcrCassette
-
 from .cassette import append_to_cassette, load_cassette, write_cassette
 from .errors import InputError, UnmatchedRequestError
-from .exchange import Exchange, Headers, Request, Response
+from .exchange import Exchange, Request, Response
 from .findings import Finding
 from .matching import Mismatch, ReplayIndex, request_key
 
@@ -105,90 +98,6 @@ def key_for(match_on: Sequence[str] | None) -> Callable[[Request], Hashable]:
 
 def rerecord_command(nodeid: str) -> str:
     return f"pytest {shlex.quote(nodeid)} --convitems-record-mode=all"
-
-
-# -- bodies and headers --------------------------------------------------------------
-
-
-def _decode(encoding: str, body: bytes) -> bytes:
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:
-            return zlib.decompress(body, -zlib.MAX_WBITS)
-    if encoding == "br":
-        import brotli
-
-        return bytes(brotli.decompress(body))
-    if encoding == "zstd":
-        import zstandard
-
-        return bytes(zstandard.ZstdDecompressor().decompressobj().decompress(body))
-    raise ValueError(encoding)
-
-
-def decoded_response(status: int, reason: str, headers: Headers, body: bytes) -> Response:
-    """The response as a reader sees it: body decoded, so validation and cassettes see JSON."""
-    encoding = next((v[0] for k, v in headers.items() if k.lower() == "content-encoding"), None)
-    if encoding and body:
-        try:
-            for enc in reversed([e.strip().lower() for e in encoding.split(",")]):
-                if enc and enc != "identity":
-                    body = _decode(enc, body)
-        except (ValueError, zlib.error, OSError):
-            return Response(status, reason, headers, body)
-        headers = {
-            k: v
-            for k, v in headers.items()
-            if k.lower() not in ("content-encoding", "content-length")
-        }
-        headers["Content-Length"] = [str(len(body))]
-    return Response(status, reason, headers, body)
-
-
-_HOP_HEADERS: Final = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-
-def _vcr_response(response: Response) -> dict[str, Any]:
-    """A recorded response in the dict shape vcrpy's stubs build real responses from."""
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
-    headers["Content-Length"] = [str(len(response.body))]
-    return {
-        "status": {"code": response.status, "message": response.reason},
-        "headers": headers,
-        "body": {"string": response.body},
-    }
-
-
-def _request_from_vcr(vcr_request: Any) -> Request:
-    body = vcr_request.body
-    if body is None:
-        body = b""
-    elif isinstance(body, str):
-        body = body.encode("utf-8")
-    elif not isinstance(body, bytes):
-        body = getattr(vcr_request, "body_bytes", b"") or b""
-    headers: Headers = {}
-    for name, value in vcr_request.headers.items():
-        headers.setdefault(name, []).append(value if isinstance(value, str) else str(value))
-    return Request(vcr_request.method, vcr_request.uri, headers, body)
-
-
-def _response_from_vcr(data: dict[str, Any]) -> Response:
-    status = data.get("status") or {}
-    raw_headers = data.get("headers") or {}
-    headers: Headers = {
-        str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
-        for k, v in raw_headers.items()
-    }
-    body = (data.get("body") or {}).get("string") or b""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    return decoded_response(
-        int(status.get("code", 0)), str(status.get("message") or ""), headers, body
-    )
 
 
 # -- one test's cassette --------------------------------------------------------------
@@ -352,89 +261,6 @@ def _cassette_lock(path: Path) -> Iterator[_CassetteLock]:
             yield _CassetteLock(handle)
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-# -- the vcrpy side -------------------------------------------------------------------
-
-
-class Switchboard(_VcrCassette):  # type: ignore[misc]
-    """The one cassette object vcrpy's stubs talk to; forwards to the active recorder.
-
-    With no recorder active (between tests) the patches are not installed at all.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(path="<convitems>")
-        self.active: CassetteRecorder | None = None
-        self._pending: dict[int, tuple[Any, Exchange]] = {}
-        self._patches: list[tuple[Any, str, Any]] | None = None
-
-    # vcrpy's stubs: can_play_response_for -> play_response, else write_protected ->
-    # filter_request (raise), else real request -> append.
-    def can_play_response_for(self, vcr_request: Any) -> bool:
-        recorder = self.active
-        if recorder is None:
-            return False
-        if id(vcr_request) in self._pending:
-            return True
-        found = recorder.take(_request_from_vcr(vcr_request))
-        if found is None:
-            return False
-        self._pending[id(vcr_request)] = (vcr_request, found)
-        return True
-
-    def play_response(self, vcr_request: Any) -> dict[str, Any]:
-        _, found = self._pending.pop(id(vcr_request))
-        assert found.response is not None
-        return _vcr_response(found.response)
-
-    @property
-    def write_protected(self) -> bool:
-        return self.active is not None and not self.active.network_allowed
-
-    def filter_request(self, vcr_request: Any) -> Any:
-        recorder = self.active
-        if recorder is not None and not recorder.network_allowed:
-            raise recorder.refuse(_request_from_vcr(vcr_request))
-        return vcr_request
-
-    def append(self, vcr_request: Any, response: dict[str, Any]) -> None:
-        if self.active is not None:
-            self.active.record(_request_from_vcr(vcr_request), _response_from_vcr(response))
-
-    def _patch_triples(self) -> list[tuple[Any, str, Any]]:
-        if self._patches is None:
-            from vcr.patch import CassettePatcherBuilder
-
-            self._patches = [
-                (p.getter(), p.attribute, p.new) for p in CassettePatcherBuilder(self).build()
-            ]
-        return self._patches
-
-    @contextmanager
-    def activate(self, recorder: CassetteRecorder) -> Iterator[CassetteRecorder]:
-        """Route this process's HTTP through `recorder` for the duration of the block."""
-        if self.active is not None:
-            raise InputError(
-                f"a convitems cassette is already active ({self.active.path}); "
-                "one cassette per test"
-            )
-        saved: list[tuple[Any, str, bool, Any]] = []
-        try:
-            for target, name, new in self._patch_triples():
-                local = name in vars(target)
-                saved.append((target, name, local, vars(target).get(name)))
-                setattr(target, name, new)
-            self.active = recorder
-            yield recorder
-        finally:
-            self.active = None
-            self._pending.clear()
-            for target, name, local, original in reversed(saved):
-                if local:
-                    setattr(target, name, original)
-                else:
-                    delattr(target, name)
 
 
 class ConvItemsCassette:

@@ -1,0 +1,184 @@
+"""The vcrpy side of recording: one long-lived cassette object for vcrpy's stubs.
+
+vcrpy patches every HTTP library it knows (httpx2 for the openai client, httpx, urllib /
+http.client, aiohttp, ...); its stubs ask a *cassette object* whether to play a response,
+and hand it what they recorded. `Switchboard` is that object: a vcrpy `Cassette` subclass
+that forwards to the active test's `recording.CassetteRecorder`. vcrpy's patch list is built
+once per process; per test only the attributes are swapped in and out.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final
+
+from vcr.cassette import Cassette as _VcrCassette
+
+from .errors import InputError
+from .exchange import Exchange, Headers, Request, Response
+
+if TYPE_CHECKING:
+    from .recording import CassetteRecorder
+
+
+def _decode(encoding: str, body: bytes) -> bytes:
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        try:
+            return zlib.decompress(body)
+        except zlib.error:
+            return zlib.decompress(body, -zlib.MAX_WBITS)
+    if encoding == "br":
+        import brotli
+
+        return bytes(brotli.decompress(body))
+    if encoding == "zstd":
+        import zstandard
+
+        return bytes(zstandard.ZstdDecompressor().decompressobj().decompress(body))
+    raise ValueError(encoding)
+
+
+def decoded_response(status: int, reason: str, headers: Headers, body: bytes) -> Response:
+    """The response as a reader sees it: body decoded, so validation and cassettes see JSON."""
+    encoding = next((v[0] for k, v in headers.items() if k.lower() == "content-encoding"), None)
+    if encoding and body:
+        try:
+            for enc in reversed([e.strip().lower() for e in encoding.split(",")]):
+                if enc and enc != "identity":
+                    body = _decode(enc, body)
+        except (ValueError, zlib.error, OSError):
+            return Response(status, reason, headers, body)
+        headers = {
+            k: v
+            for k, v in headers.items()
+            if k.lower() not in ("content-encoding", "content-length")
+        }
+        headers["Content-Length"] = [str(len(body))]
+    return Response(status, reason, headers, body)
+
+
+_HOP_HEADERS: Final = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _vcr_response(response: Response) -> dict[str, Any]:
+    """A recorded response in the dict shape vcrpy's stubs build real responses from."""
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
+    headers["Content-Length"] = [str(len(response.body))]
+    return {
+        "status": {"code": response.status, "message": response.reason},
+        "headers": headers,
+        "body": {"string": response.body},
+    }
+
+
+def _request_from_vcr(vcr_request: Any) -> Request:
+    body = vcr_request.body
+    if body is None:
+        body = b""
+    elif isinstance(body, str):
+        body = body.encode("utf-8")
+    elif not isinstance(body, bytes):
+        body = getattr(vcr_request, "body_bytes", b"") or b""
+    headers: Headers = {}
+    for name, value in vcr_request.headers.items():
+        headers.setdefault(name, []).append(value if isinstance(value, str) else str(value))
+    return Request(vcr_request.method, vcr_request.uri, headers, body)
+
+
+def _response_from_vcr(data: dict[str, Any]) -> Response:
+    status = data.get("status") or {}
+    raw_headers = data.get("headers") or {}
+    headers: Headers = {
+        str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
+        for k, v in raw_headers.items()
+    }
+    body = (data.get("body") or {}).get("string") or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    return decoded_response(
+        int(status.get("code", 0)), str(status.get("message") or ""), headers, body
+    )
+
+
+class Switchboard(_VcrCassette):  # type: ignore[misc]
+    """The one cassette object vcrpy's stubs talk to; forwards to the active recorder.
+
+    With no recorder active (between tests) the patches are not installed at all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(path="<convitems>")
+        self.active: CassetteRecorder | None = None
+        self._pending: dict[int, tuple[Any, Exchange]] = {}
+        self._patches: list[tuple[Any, str, Any]] | None = None
+
+    # vcrpy's stubs: can_play_response_for -> play_response, else write_protected ->
+    # filter_request (raise), else real request -> append.
+    def can_play_response_for(self, vcr_request: Any) -> bool:
+        recorder = self.active
+        if recorder is None:
+            return False
+        if id(vcr_request) in self._pending:
+            return True
+        found = recorder.take(_request_from_vcr(vcr_request))
+        if found is None:
+            return False
+        self._pending[id(vcr_request)] = (vcr_request, found)
+        return True
+
+    def play_response(self, vcr_request: Any) -> dict[str, Any]:
+        _, found = self._pending.pop(id(vcr_request))
+        assert found.response is not None
+        return _vcr_response(found.response)
+
+    @property
+    def write_protected(self) -> bool:
+        return self.active is not None and not self.active.network_allowed
+
+    def filter_request(self, vcr_request: Any) -> Any:
+        recorder = self.active
+        if recorder is not None and not recorder.network_allowed:
+            raise recorder.refuse(_request_from_vcr(vcr_request))
+        return vcr_request
+
+    def append(self, vcr_request: Any, response: dict[str, Any]) -> None:
+        if self.active is not None:
+            self.active.record(_request_from_vcr(vcr_request), _response_from_vcr(response))
+
+    def _patch_triples(self) -> list[tuple[Any, str, Any]]:
+        if self._patches is None:
+            from vcr.patch import CassettePatcherBuilder
+
+            self._patches = [
+                (p.getter(), p.attribute, p.new) for p in CassettePatcherBuilder(self).build()
+            ]
+        return self._patches
+
+    @contextmanager
+    def activate(self, recorder: CassetteRecorder) -> Iterator[CassetteRecorder]:
+        """Route this process's HTTP through `recorder` for the duration of the block."""
+        if self.active is not None:
+            raise InputError(
+                f"a convitems cassette is already active ({self.active.path}); "
+                "one cassette per test"
+            )
+        saved: list[tuple[Any, str, bool, Any]] = []
+        try:
+            for target, name, new in self._patch_triples():
+                local = name in vars(target)
+                saved.append((target, name, local, vars(target).get(name)))
+                setattr(target, name, new)
+            self.active = recorder
+            yield recorder
+        finally:
+            self.active = None
+            self._pending.clear()
+            for target, name, local, original in reversed(saved):
+                if local:
+                    setattr(target, name, original)
+                else:
+                    delattr(target, name)
