@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> object:
-    # The fixture class pulls in vcrpy: imported on first use, not with the package.
+    # The fixture class pulls in the cassette machinery: imported on first use only.
     if name == "ConvItemsCassette":
         from .recording import ConvItemsCassette
 
