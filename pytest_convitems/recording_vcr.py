@@ -182,3 +182,49 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
                     setattr(target, name, original)
                 else:
                     delattr(target, name)
+
+
+class ConvItemsPersister:
+    """A vcrpy persister that reads and writes through `pytest_convitems.cassette`.
+
+    For plain vcrpy and pytest-recording users who want our cassettes (redacted, pretty
+    JSON bodies, atomic writes) without the plugin:
+
+        my_vcr = vcr.VCR()
+        my_vcr.register_persister(ConvItemsPersister)
+        # pytest-recording: in conftest.py, def pytest_recording_configure(config, vcr):
+        #     vcr.register_persister(ConvItemsPersister)
+    """
+
+    @classmethod
+    def load_cassette(cls, cassette_path: Any, serializer: Any) -> tuple[list[Any], list[Any]]:
+        from pathlib import Path
+
+        from vcr.persisters.filesystem import CassetteNotFoundError
+        from vcr.request import Request as VcrRequest
+        from vcr.serializers import compat
+
+        from .cassette import exchange_to_interaction, load_cassette
+
+        path = Path(cassette_path)
+        try:
+            if path.stat().st_size == 0:
+                raise CassetteNotFoundError()
+        except FileNotFoundError as exc:
+            raise CassetteNotFoundError() from exc
+        interactions = [exchange_to_interaction(e, redactor=None) for e in load_cassette(path)]
+        requests = [VcrRequest._from_dict(i["request"]) for i in interactions]
+        responses = [compat.convert_to_bytes(i["response"]) for i in interactions]
+        return requests, responses
+
+    @staticmethod
+    def save_cassette(cassette_path: Any, cassette_dict: dict[str, Any], serializer: Any) -> None:
+        from .cassette import write_cassette
+
+        exchanges = [
+            Exchange(_request_from_vcr(request), _response_from_vcr(response))
+            for request, response in zip(
+                cassette_dict["requests"], cassette_dict["responses"], strict=True
+            )
+        ]
+        write_cassette(cassette_path, exchanges)

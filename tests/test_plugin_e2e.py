@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 # Imported here so that pytester's in-process runs keep them instead of importing them anew.
-import httpx  # noqa: F401
+import httpx
 import hypothesis  # noqa: F401
 import openai  # noqa: F401
 import pytest
@@ -214,3 +214,25 @@ def test_xdist_workers_never_clobber_a_shared_cassette_and_reports_merge(
     [use] = [c for c in report["cassettes"] if c["path"].endswith("shared.yaml")]
     assert len(use["tests"]) == 6
     result.stdout.fnmatch_lines(["5 cassettes used: 0 interactions replayed, 10 recorded*"])
+
+
+def test_vcrpy_persister_writes_and_reads_our_cassettes(tmp_path: Path) -> None:
+    import vcr
+
+    from pytest_convitems.recording_vcr import ConvItemsPersister
+
+    my_vcr = vcr.VCR(record_mode="once")
+    my_vcr.register_persister(ConvItemsPersister)
+    path = tmp_path / "plain.yaml"
+    with running_server() as srv, my_vcr.use_cassette(str(path)):
+        headers = {"Authorization": "Bearer sk-convitems-FAKE-test-key-000000000000"}
+        made = httpx.post(srv.api_base + "/conversations", json={}, headers=headers)
+        conv_id = made.json()["id"]
+    text = path.read_text()
+    assert "sk-convitems-FAKE" not in text and '"object": "conversation"' in text
+    [exchange] = load_cassette(path)
+    assert exchange.request.method == "POST"
+    # replayed by plain vcrpy through the persister, with nothing listening
+    with my_vcr.use_cassette(str(path), record_mode="none"):
+        again = httpx.post(srv.api_base + "/conversations", json={}, headers=headers)
+    assert again.json()["id"] == conv_id
