@@ -76,8 +76,15 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _add_validate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("validate", help="validate cassettes (files or folders, recursive)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = sub.add_parser(
+        "validate",
+        help="validate cassettes (files or folders, recursive)",
+        description="Run every interaction of every cassette (*.yaml, *.yml, *.json; folders "
+        "recursively) through the models, and report any credential left on disk (rule "
+        "`secret`). Exit 0: clean; 1: findings; 2: a cassette that does not load (the message "
+        "names the file and the line or interaction).",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="cassette file or folder")
     _add_format(p)
     p.set_defaults(handler=_run_validate)
 
@@ -96,10 +103,22 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("serve", help="run the embedded items API on loopback")
-    p.add_argument("--host", default="127.0.0.1")
+    p = sub.add_parser(
+        "serve",
+        help="run the embedded items API on loopback",
+        description="A stateful, in-memory Conversations API (conversations and their items) "
+        "for demos and tests. Prints its base URL; Ctrl-C or SIGTERM stops it. Any "
+        "`Authorization: Bearer ...` is accepted; none gets 401.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="default %(default)s (loopback)")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
-    p.add_argument("--profile", choices=("current", "seed"), default="current")
+    p.add_argument(
+        "--profile",
+        choices=("current", "seed"),
+        default="current",
+        help="current: as openai-python 3.57.0; seed: as the original 'Create items' page "
+        "(differences in docs/profiles.md)",
+    )
     p.set_defaults(handler=_run_serve)
 
 
