@@ -41,7 +41,6 @@ import sys
 import time
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
@@ -54,7 +53,14 @@ except ImportError:  # run as `mitmdump -s path/to/addon.py` from a checkout not
     from proxy_addon import flows
     from proxy_addon.recorder import CassetteWriter, cassette_files, safe_name
 
-from pytest_convitems.exchange import Exchange, Request, json_or_none
+from pytest_convitems import validation
+from pytest_convitems.exchange import (
+    Exchange,
+    Request,
+    Response,
+    is_json_content_type,
+    json_or_none,
+)
 from pytest_convitems.findings import Finding
 from pytest_convitems.routes import RouteMatch, match_route
 
@@ -110,7 +116,33 @@ def _state(flow: http.HTTPFlow) -> _FlowState:
 
 
 def _route(flow: http.HTTPFlow) -> RouteMatch | None:
-    return match_route(flow.request.method, urlsplit(flow.request.path).path)
+    return match_route(flow.request.method, _path(flow))
+
+
+def _path(flow: http.HTTPFlow) -> str:
+    return flow.request.path.split("?", 1)[0]
+
+
+def _response_findings(response: Response, route: RouteMatch | None) -> list[Finding]:
+    """The response half of `validate_exchange`: the request was validated in `request()`,
+    and validating it again for every response would cost the proxy throughput."""
+    if route is None:
+        return []
+    found: list[Finding] = []
+    content_type = response.header("content-type")
+    if response.body and content_type is not None and not is_json_content_type(content_type):
+        found.append(
+            Finding(
+                "error",
+                route.endpoint,
+                "response",
+                "body",
+                "",
+                "content_type",
+                f"Content-Type is {content_type!r}, not application/json.",
+            )
+        )
+    return found + validation.validate_response(route.endpoint, response.status, response.body)
 
 
 def _conversation_id(exchange: Exchange) -> str | None:
@@ -332,7 +364,8 @@ class ConvItems:
 
     def request(self, flow: http.HTTPFlow) -> None:
         state = _state(flow)
-        if state.route is not None:
+        # `/conversations//items` routes nowhere (empty id) but is still items traffic
+        if state.route is not None or "/conversations/" in flow.request.path:
             state.request = flows.request_of(flow)
             state.findings = self._validate(flow, state.request, None, "request")
             errors = [f for f in state.findings if f.severity == "error"]
@@ -404,10 +437,11 @@ class ConvItems:
     def _validate(
         self, flow: http.HTTPFlow, request: Request, exchange: Exchange | None, direction: str
     ) -> list[Finding]:
-        from pytest_convitems.validation import validate_exchange
-
         try:
-            found = validate_exchange(exchange or Exchange(request=request, response=None))
+            if exchange is None or exchange.response is None:
+                found = validation.validate_exchange(Exchange(request=request, response=None))
+            else:
+                found = _response_findings(exchange.response, _state(flow).route)
         except Exception as exc:  # a validator bug must not take traffic down with it
             logger.error(
                 "convitems: validating %s %s raised %r (a bug: please report it); traffic passed",
@@ -428,7 +462,7 @@ class ConvItems:
             "convitems: %s %s %s %s:%s %s [%s]",
             finding.severity,
             flow.request.method,
-            urlsplit(flow.request.path).path,
+            _path(flow),
             finding.direction,
             finding.pointer or "/",
             finding.message,

@@ -310,3 +310,29 @@ def test_replay_serves_recordings_in_order_then_a_404_naming_the_closest(
     error = json.loads(miss.response.content or b"")["error"]
     assert error["code"] == "convitems_replay_miss"
     assert "query /limit: recorded '1', sent '2'" in error["message"]
+
+
+def test_an_empty_conversation_id_is_a_path_finding(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    report = tmp_path / "findings.jsonl"
+    ctx.configure(addon, convitems_report=str(report), convitems_block_invalid=True)
+    f = flow("GET", "/conversations//items")
+    addon.request(f)
+    rows = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [(r["part"], r["pointer"]) for r in rows] == [("path", "/conversation_id")]
+    assert f.response is not None
+    assert f.response.status_code == 400
+
+
+def test_wrong_content_type_of_a_response_is_a_finding(
+    tctx: tuple[taddons.context, ConvItems],
+) -> None:
+    _, addon = tctx
+    f = flow("GET", f"/conversations/{CONV}/items")
+    addon.request(f)
+    respond(f, list_body(), headers={"content-type": "text/html"})
+    addon.response(f)
+    assert f.response is not None
+    assert f.response.headers[FINDINGS_HEADER] == "1"
