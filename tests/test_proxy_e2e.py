@@ -199,9 +199,10 @@ def test_plain_vcrpy_replays_the_cassette(recorded: Recorded, upstream: Counting
 
 
 def test_replay_mode_serves_the_session_with_no_upstream(
-    recorded: Recorded, tmp_path: Path
+    recorded: Recorded, upstream: CountingUpstream, tmp_path: Path
 ) -> None:
     options = {"convitems_mode": "replay", "convitems_cassette_dir": str(recorded.cassette_dir)}
+    before = len(upstream.seen)
     with running_mitmdump(dead_url(), tmp_path, options=options, name="replay") as proxy:
         replayed = run_session(client_for(proxy.base_url))
         # nothing is left to replay: the next identical call names what it matched last
@@ -211,6 +212,7 @@ def test_replay_mode_serves_the_session_with_no_upstream(
             )  # type: ignore[list-item]
     assert session_without_headers(replayed) == session_without_headers(recorded.result)
     assert replayed["findings_headers"] == ["0", "0"]
+    assert len(upstream.seen) == before, "replay reached the upstream API"
     error = excinfo.value.body
     assert isinstance(error, dict)
     assert error["code"] == "convitems_replay_miss"
