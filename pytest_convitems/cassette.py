@@ -34,8 +34,7 @@ from .cassette_body import (
     interaction_to_exchange,
     normalise_for_storage,
 )
-from .cassette_cache import CassetteCache, default_cache, digest
-from .cassette_parse import parse_cassette
+from .cassette_cache import CacheEntry, CassetteCache, default_cache, digest, read_bytes
 from .errors import CassetteError
 from .exchange import Exchange
 from .redact import DEFAULT_REDACTOR, Redactor
@@ -48,6 +47,7 @@ __all__ = [
     "exchange_to_interaction",
     "interaction_to_exchange",
     "load_cassette",
+    "load_cassette_entry",
     "write_cassette",
 ]
 
@@ -270,15 +270,32 @@ def append_to_cassette(
 
 
 def _load_bytes(path: Path, data: bytes, store: CassetteCache | None) -> list[Exchange]:
-    key = digest(data) if store is not None else ""
+    return _load_entry(path, data, store, digest(data) if store is not None else "").exchanges
+
+
+def _load_entry(path: Path, data: bytes, store: CassetteCache | None, key: str) -> CacheEntry:
     if store is not None:
-        cached = store.get(key, str(path))
+        cached = store.get_entry(key, str(path))
         if cached is not None:
             return cached
+    # Imported here: a warm cache never parses YAML, and the parser pulls in PyYAML.
+    from .cassette_parse import parse_cassette
+
     exchanges = parse_cassette(path, data, json_format=_is_json_path(path))
     if store is not None:
         store.put(key, exchanges)
-    return exchanges
+    return CacheEntry(exchanges)
+
+
+def _read_cassette(path: Path) -> bytes:
+    try:
+        return read_bytes(path)
+    except FileNotFoundError as exc:
+        raise CassetteError(
+            f"{path}: no such cassette; record it first (e.g. --convitems-record-mode=once)"
+        ) from exc
+    except OSError as exc:
+        raise CassetteError(f"{path}: cannot read the cassette: {exc}") from exc
 
 
 def load_cassette(
@@ -291,14 +308,29 @@ def load_cassette(
     file and the line or interaction for anything it cannot read.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise CassetteError(
-            f"{path}: no such cassette; record it first (e.g. --convitems-record-mode=once)"
-        ) from exc
-    except OSError as exc:
-        raise CassetteError(f"{path}: cannot read the cassette: {exc}") from exc
+    data = _read_cassette(path)
     if not data.strip():
         return []
     return _load_bytes(path, data, _cache(cache))
+
+
+def load_cassette_entry(
+    path: str | os.PathLike[str], *, cache: CassetteCache | _Default | None = DEFAULT
+) -> tuple[CacheEntry, str, CassetteCache | None] | None:
+    """`load_cassette` for a reader that annotates the cache entry of these bytes: the entry
+    (exchanges and annotation), its key (sha256 of the bytes) and the cache used, or None
+    when there is no cassette yet (no file, or an empty one). One read, no separate stat."""
+    path = Path(path)
+    try:
+        data = read_bytes(path)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        data = _read_cassette(path)  # raises the CassetteError that names the problem
+    if not data:
+        return None
+    key = digest(data)
+    if not data.strip():
+        return CacheEntry([]), key, None
+    store = _cache(cache)
+    return _load_entry(path, data, store, key), key, store

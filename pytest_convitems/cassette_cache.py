@@ -7,6 +7,10 @@ the cache and is parsed again; an entry that does not decode, or does not have o
 is ignored. Entries are written atomically and hold only what the cassette already holds
 (redacted at write time), so the cache never has a secret the cassette does not.
 
+An entry may also carry an opaque `annotation` (`findings_cache` keeps the validation
+findings of the interactions there, under its validator's fingerprint): derived from the
+same bytes, so it lives and dies with the entry.
+
 Where: `$CONVITEMS_CACHE_DIR` if set (`0`/`off`/empty disables the cache), else
 `$XDG_CACHE_HOME/pytest-convitems`, else `~/.cache/pytest-convitems`. Content-addressed,
 so one cache serves every project on the machine.
@@ -21,6 +25,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,6 +38,25 @@ _DISABLED: Final = frozenset({"", "0", "off", "false", "no"})
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class CacheEntry:
+    exchanges: list[Exchange]
+    annotation: Any = None
+    """What a reader added for these bytes (see `put`); never trusted without checking."""
+
+
+def read_bytes(path: Path) -> bytes:
+    # os-level read: a per-test cost, and pathlib's buffered open costs more than the read.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 class CassetteCache:
@@ -48,22 +72,29 @@ class CassetteCache:
         return self.directory / f"{key}.json"
 
     def get(self, key: str, source: str) -> list[Exchange] | None:
+        entry = self.get_entry(key, source)
+        return None if entry is None else entry.exchanges
+
+    def get_entry(self, key: str, source: str) -> CacheEntry | None:
         try:
-            raw = self._entry(key).read_bytes()
-            data = json.loads(raw)
+            data = json.loads(read_bytes(self._entry(key)))
             if data.get("format") != FORMAT or data.get("v") != VERSION or data.get("key") != key:
                 return None
-            return [_exchange(row, source, i) for i, row in enumerate(data["interactions"])]
+            exchanges = [_exchange(row, source, i) for i, row in enumerate(data["interactions"])]
+            return CacheEntry(exchanges, data.get("annotation"))
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             return None
 
-    def put(self, key: str, exchanges: Sequence[Exchange]) -> None:
-        payload = {
+    def put(self, key: str, exchanges: Sequence[Exchange], *, annotation: Any = None) -> None:
+        """Store the entry for `key` (replacing it); `annotation` must be JSON-serialisable."""
+        payload: dict[str, Any] = {
             "format": FORMAT,
             "v": VERSION,
             "key": key,
             "interactions": [_row(e) for e in exchanges],
         }
+        if annotation is not None:
+            payload["annotation"] = annotation
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         tmp = None
         try:

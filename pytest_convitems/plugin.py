@@ -32,6 +32,7 @@ xdist each worker sends its part back and the controller merges them and writes 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Generator
 from contextlib import ExitStack
@@ -52,6 +53,7 @@ MARKER_KWARGS: Final = ("cassette", "record_mode", "match_on")
 DRIFT_IGNORE_FILE: Final = "convitems-drift-ignore.yaml"
 """Read from the rootdir when present: reviewed drift changes (fingerprint + reason)."""
 _UNSAFE_NAME_CHARS: Final = "<>?%*:|\"'/\\ "
+_SAFE_NAME: Final = re.compile(r"[^<>?%*:|\"'/\\ ]*")
 
 
 class _State:
@@ -62,6 +64,9 @@ class _State:
 
         self.config = config
         self.run_id = run_id
+        self.root = str(config.rootpath) + os.sep
+        self.folders: dict[Path, Path] = {}
+        """Cassette folder per test file: path arithmetic once per module, not per test."""
         self.cli_replay: bool = config.getoption("convitems_replay")
         self.cli_mode: str | None = config.getoption("convitems_record_mode")
         self.ini_replay = bool(config.getini("convitems_replay"))
@@ -138,7 +143,8 @@ class _State:
     @property
     def validate(self) -> Any:
         if self._validate is None:
-            from .validation import validate_exchange
+            # A lazy wrapper: a replay answered from the findings cache never imports the models.
+            from .recording import validate_exchange
 
             self._validate = validate_exchange
         return self._validate
@@ -254,8 +260,10 @@ def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
 
 
 def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> Path:
-    base = state.cassette_dir or item.path.parent / "cassettes"
-    folder = base / item.path.stem
+    folder = state.folders.get(item.path)
+    if folder is None:
+        base = state.cassette_dir or item.path.parent / "cassettes"
+        folder = state.folders[item.path] = base / item.path.stem
     if name:
         path = Path(name).expanduser()
         path = path if path.is_absolute() else folder / path
@@ -264,14 +272,15 @@ def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> Path:
     cls = getattr(item, "cls", None)
     if cls is not None:
         test_name = f"{cls.__name__}.{test_name}"
-    for ch in _UNSAFE_NAME_CHARS:
-        test_name = test_name.replace(ch, "-")
+    if not _SAFE_NAME.fullmatch(test_name):
+        for ch in _UNSAFE_NAME_CHARS:
+            test_name = test_name.replace(ch, "-")
     return folder / f"{test_name}.yaml"
 
 
 def _label(state: _State, path: Path) -> str:
-    text, root = str(path), str(state.config.rootpath) + os.sep
-    return text[len(root) :] if text.startswith(root) else text
+    text = str(path)
+    return text[len(state.root) :] if text.startswith(state.root) else text
 
 
 def _recorder(state: _State, item: pytest.Item) -> CassetteRecorder:

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from .cassette import append_to_cassette, load_cassette, write_cassette
+from .cassette import append_to_cassette, load_cassette_entry, write_cassette
 from .errors import InputError, UnmatchedRequestError
 from .exchange import Exchange, Request, Response
 from .findings import Finding
+from .findings_cache import FindingsMemo
 from .matching import Mismatch, ReplayIndex, request_key
 
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
@@ -35,6 +36,14 @@ MATCH_PARTS: Final = ("method", "path", "query", "body")
 """What `match_on` may name: the parts of `matching.request_key`, in its order."""
 
 Validator = Callable[[Exchange], list[Finding]]
+
+
+def validate_exchange(exchange: Exchange) -> list[Finding]:
+    """`validation.validate_exchange`, imported on first use: the models cost ~0.3 s to
+    build, and a replay whose findings are all cached never needs them."""
+    from .validation import validate_exchange as validate
+
+    return validate(exchange)
 
 
 def resolve_record_mode(
@@ -129,12 +138,16 @@ class CassetteRecorder:
     def __post_init__(self) -> None:
         check_record_mode(self.record_mode)
         self.label = self.label or str(self.path)
-        try:
-            self.existed = self.path.stat().st_size > 0
-        except OSError:
-            self.existed = False
-        if self.existed:
-            self.loaded = load_cassette(self.path)
+        self._memo: FindingsMemo | None = None
+        found = load_cassette_entry(self.path)
+        self.existed = found is not None
+        if found is not None:
+            entry, key, store = found
+            self.loaded = entry.exchanges
+            if self.validate is not None and self.record_mode != "all":
+                self._memo = FindingsMemo(
+                    self.loaded, self.validate, store=store, key=key, annotation=entry.annotation
+                )
         # Under `all` nothing replays: the index stays empty so every request is recorded.
         self._index = ReplayIndex(
             self.loaded if self.record_mode != "all" else [], key=key_for(self.match_on)
@@ -162,7 +175,7 @@ class CassetteRecorder:
             found = self._index.take(request)
             if found is not None:
                 self.replayed += 1
-                self._check(Exchange(request, found.response, found.source))
+                self._check(Exchange(request, found.response, found.source), recorded=found)
             return found
 
     def refuse(self, request: Request) -> UnmatchedRequestError:
@@ -182,12 +195,16 @@ class CassetteRecorder:
             self.recorded.append(exchange)
             self._check(exchange)
 
-    def _check(self, exchange: Exchange) -> None:
+    def _check(self, exchange: Exchange, *, recorded: Exchange | None = None) -> None:
         if self.validate is None:
             return
+        if recorded is not None and self._memo is not None:
+            found = self._memo.findings_for(exchange, recorded)
+        else:
+            found = self.validate(exchange)
         source = dict(exchange.source or {})
         source["test"] = self.nodeid
-        self.findings += [replace(f, source=source) for f in self.validate(exchange)]
+        self.findings += [replace(f, source=source) for f in found]
 
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]

@@ -1,0 +1,175 @@
+"""Validation findings of recorded interactions, memoized with the cassette's parse cache.
+
+Validation is a pure function of the bytes it reads, so the findings of a recorded
+interaction are stored in the cassette's parse-cache entry (`cassette_cache`, keyed by
+the sha256 of the cassette's bytes) under a *validator fingerprint*: a sha256 over the
+source of everything `validation.validate_exchange` runs (the models, the validation
+modules, routes, exchange and findings) and the versions of this package and pydantic.
+Any edit to the validator, or a different pydantic, changes the fingerprint and misses.
+
+On replay a live request reuses the findings of the recorded interaction that answers it
+only when everything validation reads from the request is equal (`validation_view`):
+method, exact path, parsed query in order, every `Content-Type` value and the body as
+canonical JSON (strict UTF-8; anything else compares as bytes); the response replayed is
+the recorded one itself. Otherwise it is validated for real. A warm replay therefore
+never imports pydantic or the models (~0.3 s per process); an entry that does not decode
+is recomputed, never trusted. Recording always validates for real.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Hashable, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Final
+
+from .cassette_cache import CassetteCache
+from .exchange import Exchange, Request
+from .findings import Finding
+from .routes import parse_query
+
+FORMAT: Final = "pytest-convitems-findings"
+VERSION: Final = 1
+Validator = Callable[[Exchange], list[Finding]]
+
+_PACKAGE: Final = Path(__file__).resolve().parent
+_SOURCES: Final = ("validation*.py", "models/**/*.py", "routes.py", "exchange.py", "findings.py")
+_DISTRIBUTIONS: Final = ("pytest-convitems", "pydantic", "pydantic-core")
+
+
+@functools.cache
+def validator_fingerprint() -> str:
+    """sha256 over the validator's source files and versions; read, never imported."""
+    h = hashlib.sha256(f"{FORMAT}/{VERSION}\n".encode())
+    files = sorted({p for pattern in _SOURCES for p in _PACKAGE.glob(pattern)})
+    for path in files:
+        h.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    for dist in _DISTRIBUTIONS:
+        try:
+            h.update(f"{dist}={metadata.version(dist)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=?\n".encode())
+    return h.hexdigest()
+
+
+def _canonical_body(body: bytes) -> str | bytes:
+    if not body:
+        return b""
+    try:
+        # Strict UTF-8: json.loads would also accept UTF-16/32 bytes the validator refuses.
+        return json.dumps(json.loads(body.decode("utf-8")), sort_keys=True, separators=(",", ":"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return body
+
+
+def validation_view(request: Request) -> Hashable:
+    """Everything validation reads from a request: equal views, equal findings."""
+    query = tuple(
+        (k, tuple(v) if isinstance(v, list) else v)
+        for k, v in parse_query(request.query_string).items()
+    )
+    content_types = tuple(
+        value
+        for name, values in request.headers.items()
+        if name.lower() == "content-type"
+        for value in values
+    )
+    return (
+        request.method.upper(),
+        request.path,
+        query,
+        content_types,
+        _canonical_body(request.body),
+    )
+
+
+def encode(table: Sequence[Sequence[Finding]]) -> dict[str, Any]:
+    rows = [[{**f.to_dict(), "source": None} for f in findings] for findings in table]
+    return {"format": FORMAT, "v": VERSION, "fingerprint": validator_fingerprint(), "rows": rows}
+
+
+def decode(annotation: Any, count: int) -> list[list[Finding]] | None:
+    """The findings per interaction, or None when `annotation` is not for this validator."""
+    try:
+        if (
+            annotation.get("format") != FORMAT
+            or annotation.get("v") != VERSION
+            or annotation.get("fingerprint") != validator_fingerprint()
+        ):
+            return None
+        rows = annotation["rows"]
+        if not isinstance(rows, list) or len(rows) != count:
+            return None
+        table = []
+        for row in rows:
+            findings = []
+            for data in row:
+                finding = Finding.from_dict({**data, "source": None})
+                if not all(isinstance(v, str) for v in finding.to_dict().values()):
+                    return None
+                findings.append(finding)
+            table.append(findings)
+        return table
+    except (AttributeError, TypeError, KeyError, ValueError):
+        return None
+
+
+class FindingsMemo:
+    """The findings of one cassette's recorded interactions, computed at most once.
+
+    `store`/`key`: the parse-cache entry the cassette was loaded from (None: no cache, the
+    memo then lives for this object only); `annotation`: what that entry carried.
+    """
+
+    def __init__(
+        self,
+        recorded: Sequence[Exchange],
+        validate: Validator,
+        *,
+        store: CassetteCache | None = None,
+        key: str = "",
+        annotation: Any = None,
+    ) -> None:
+        self._recorded = list(recorded)
+        self._validate = validate
+        self._store = store
+        self._key = key
+        self._annotation = annotation
+        self._table: list[list[Finding]] | None = None
+        self._views: dict[int, Hashable] = {}
+        self.computed = False
+        """True once the findings were validated for real here (a cache miss)."""
+
+    def findings_for(self, live: Exchange, recorded: Exchange) -> list[Finding]:
+        """Findings of `live` (a live request and the response replayed from `recorded`)."""
+        index = (recorded.source or {}).get("interaction")
+        if (
+            isinstance(index, int)
+            and 0 <= index < len(self._recorded)
+            and self._recorded[index] is recorded
+            and live.response is recorded.response
+            and validation_view(live.request) == self._view(index)
+        ):
+            return list(self._findings()[index])
+        return self._validate(Exchange(live.request, live.response))
+
+    def _view(self, index: int) -> Hashable:
+        view = self._views.get(index)
+        if view is None:
+            view = self._views[index] = validation_view(self._recorded[index].request)
+        return view
+
+    def _findings(self) -> list[list[Finding]]:
+        if self._table is None:
+            table = decode(self._annotation, len(self._recorded)) if self._annotation else None
+            if table is None:
+                table = [self._validate(Exchange(e.request, e.response)) for e in self._recorded]
+                self.computed = True
+                if self._store is not None and self._key:
+                    self._store.put(self._key, self._recorded, annotation=encode(table))
+            self._table = table
+        return self._table

@@ -1,0 +1,312 @@
+"""The findings cache: memoized validation of recorded interactions never differs from
+validating for real, misses when the validator or the request changes, ignores what it
+cannot trust, and never hides an error from a test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx  # noqa: F401  (kept for pytester's in-process runs, as in test_plugin)
+import pytest
+
+import pytest_convitems.recording
+from pytest_convitems import findings_cache
+from pytest_convitems.cassette import load_cassette_entry, write_cassette
+from pytest_convitems.cassette_cache import CassetteCache
+from pytest_convitems.exchange import Exchange, Request, Response
+from pytest_convitems.findings import Finding
+from pytest_convitems.findings_cache import FindingsMemo, validation_view
+from pytest_convitems.validation import validate_exchange
+
+pytest_plugins = ["pytester"]
+
+DATA = Path(__file__).parent / "data" / "invalid"
+API = "https://api.openai.com/v1/conversations/conv_1/items"
+JSON = {"content-type": ["application/json"]}
+ITEM = {
+    "id": "msg_1",
+    "type": "message",
+    "role": "user",
+    "status": "completed",
+    "content": [{"type": "input_text", "text": "hi"}],
+}
+LISTING = {"object": "list", "data": [ITEM], "first_id": "msg_1", "last_id": "msg_1"}
+LISTING["has_more"] = False
+REQUESTS: dict[str, tuple[str, str]] = {
+    "create": ("POST", API),
+    "list": ("GET", API),
+    "retrieve": ("GET", API + "/msg_1"),
+    "delete": ("DELETE", API + "/msg_1"),
+}
+VALID_RESPONSES: dict[str, Any] = {
+    "create": LISTING,
+    "list": LISTING,
+    "retrieve": ITEM,
+    "delete": {"id": "conv_1", "object": "conversation", "created_at": 1, "metadata": {}},
+}
+
+
+def _body(case: dict[str, Any]) -> bytes:
+    if "body" in case:
+        return json.dumps(case["body"]).encode()
+    if "body_text" in case:
+        return str(case["body_text"]).encode()
+    return bytes.fromhex(case.get("body_hex", ""))
+
+
+def corpus_exchange(case: dict[str, Any]) -> Exchange:
+    endpoint = case["endpoint"]
+    method, url = REQUESTS[endpoint]
+    if case["direction"] == "request":
+        query = case.get("query")
+        body = _body(case) if method == "POST" else b""
+        request = Request(method, url + (f"?{query}" if query else ""), dict(JSON), body)
+        valid = json.dumps(VALID_RESPONSES[endpoint]).encode()
+        return Exchange(request, Response(200, "OK", dict(JSON), valid))
+    body = json.dumps({"items": [{"role": "user", "content": "hi"}]}).encode()
+    request = Request(method, url, dict(JSON), body if method == "POST" else b"")
+    return Exchange(request, Response(case.get("status", 200), "OK", dict(JSON), _body(case)))
+
+
+def corpus(name: str, count: int, direction: str) -> list[dict[str, Any]]:
+    cases = json.loads((DATA / name).read_text())["cases"]
+    picked = [c for c in cases if c["direction"] == direction and "body_hex" not in c]
+    return picked[:count]
+
+
+CASES = [
+    *corpus("request_bodies.json", 5, "request"),
+    *corpus("queries.json", 3, "request"),
+    *corpus("output_items.json", 3, "response"),
+    *corpus("envelopes.json", 2, "response"),
+]
+
+
+def fresh(exchange: Exchange) -> list[Finding]:
+    return validate_exchange(Exchange(exchange.request, exchange.response))
+
+
+def refuse(exchange: Exchange) -> list[Finding]:
+    raise AssertionError("validated for real although the cache should have answered")
+
+
+def store(tmp_path: Path) -> CassetteCache:
+    return CassetteCache(tmp_path / "cache")
+
+
+def memo_for(path: Path, cache: CassetteCache, validate: Any = validate_exchange) -> FindingsMemo:
+    loaded = load_cassette_entry(path, cache=cache)
+    assert loaded is not None
+    entry, key, used = loaded
+    return FindingsMemo(entry.exchanges, validate, store=used, key=key, annotation=entry.annotation)
+
+
+def recorded(path: Path, cache: CassetteCache) -> list[Exchange]:
+    loaded = load_cassette_entry(path, cache=cache)
+    assert loaded is not None
+    return loaded[0].exchanges
+
+
+def replay(memo: FindingsMemo, live: Request, found: Exchange) -> list[Finding]:
+    return memo.findings_for(Exchange(live, found.response, found.source), found)
+
+
+@pytest.mark.parametrize(
+    "exchange",
+    [
+        Exchange(
+            Request("POST", API, dict(JSON), b'{"items": [{"role": "user", "content": "hi"}]}'),
+            Response(200, "OK", dict(JSON), json.dumps(LISTING).encode()),
+        ),
+        Exchange(
+            Request("GET", API + "/msg_1"),
+            Response(200, "OK", dict(JSON), json.dumps(ITEM).encode()),
+        ),
+        *[corpus_exchange(c) for c in CASES],
+    ],
+    ids=["valid create", "valid retrieve", *[c["name"] for c in CASES]],
+)
+def test_cached_findings_equal_fresh_findings(tmp_path: Path, exchange: Exchange) -> None:
+    path = tmp_path / "c.yaml"
+    cache = store(tmp_path)
+    write_cassette(path, [exchange], cache=cache)
+    expected = fresh(exchange)
+
+    cold = memo_for(path, cache)
+    found = recorded(path, cache)[0]
+    assert replay(cold, exchange.request, cold._recorded[0]) == expected
+    assert cold.computed
+
+    warm = memo_for(path, cache, validate=refuse)
+    assert replay(warm, exchange.request, warm._recorded[0]) == expected
+    assert not warm.computed
+    assert expected == fresh(Exchange(found.request, found.response))
+
+
+def test_corpus_cases_are_invalid() -> None:
+    # The parametrisation above would prove little if the corpus cases validated clean here.
+    assert all(
+        any(f.severity in ("error", "drift") for f in fresh(corpus_exchange(c))) for c in CASES
+    )
+
+
+def invalid_create() -> Exchange:
+    body = json.dumps({"items": [{"type": "mesage", "role": "user", "content": "hi"}]})
+    return Exchange(
+        Request("POST", API, dict(JSON), body.encode()),
+        Response(200, "OK", dict(JSON), json.dumps(LISTING).encode()),
+    )
+
+
+def test_a_changed_validator_fingerprint_misses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, cache, exchange = tmp_path / "c.yaml", store(tmp_path), invalid_create()
+    write_cassette(path, [exchange], cache=cache)
+    first = memo_for(path, cache)
+    assert replay(first, exchange.request, first._recorded[0]) == fresh(exchange)
+    assert memo_for(path, cache, validate=refuse)._annotation is not None
+
+    monkeypatch.setattr(findings_cache, "validator_fingerprint", lambda: "0" * 64)
+    calls: list[Exchange] = []
+
+    def counting(ex: Exchange) -> list[Finding]:
+        calls.append(ex)
+        return validate_exchange(ex)
+
+    again = memo_for(path, cache, validate=counting)
+    assert replay(again, exchange.request, again._recorded[0]) == fresh(exchange)
+    assert again.computed and len(calls) == 1
+
+
+def test_fingerprint_reads_the_validator_sources_without_importing_them() -> None:
+    fingerprint = findings_cache.validator_fingerprint()
+    assert len(fingerprint) == 64 and int(fingerprint, 16) >= 0
+    sources = {
+        p.relative_to(findings_cache._PACKAGE).as_posix()
+        for pattern in findings_cache._SOURCES
+        for p in findings_cache._PACKAGE.glob(pattern)
+    }
+    assert {"validation.py", "models/__init__.py", "routes.py"} <= sources
+
+
+def test_a_request_that_differs_in_content_type_is_validated_fresh(tmp_path: Path) -> None:
+    path, cache = tmp_path / "c.yaml", store(tmp_path)
+    exchange = Exchange(
+        Request("POST", API, dict(JSON), b'{"items": [{"role": "user", "content": "hi"}]}'),
+        Response(200, "OK", dict(JSON), json.dumps(LISTING).encode()),
+    )
+    write_cassette(path, [exchange], cache=cache)
+    memo_for(path, cache)._findings()  # warm the cache
+
+    calls: list[Exchange] = []
+
+    def counting(ex: Exchange) -> list[Finding]:
+        calls.append(ex)
+        return validate_exchange(ex)
+
+    memo = memo_for(path, cache, validate=counting)
+    found = memo._recorded[0]
+    live = Request("POST", API, {"content-type": ["text/plain"]}, exchange.request.body)
+    findings = replay(memo, live, found)
+    assert [f.rule for f in findings] == ["content_type"]
+    assert len(calls) == 1 and calls[0].request is live
+    # JSON-equal body, other key order and spacing: the same request to the validator.
+    same = Request("POST", API, dict(JSON), b'{ "items":[{"content":"hi","role":"user"}] }')
+    assert replay(memo, same, found) == [] and len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (b'{"limit": 1}', b'{"limit": 1.0}'),
+        (b'{"a": true}', b'{"a": 1}'),
+        (b"{}", b"\xff\xfe{\x00}\x00"),
+    ],
+)
+def test_validation_view_keeps_what_validation_tells_apart(a: bytes, b: bytes) -> None:
+    assert validation_view(Request("POST", API, dict(JSON), a)) != validation_view(
+        Request("POST", API, dict(JSON), b)
+    )
+
+
+def test_validation_view_tells_paths_and_queries_apart() -> None:
+    def view(url: str) -> object:
+        return validation_view(Request("GET", url))
+
+    assert view(API + "?limit=2") != view(API + "?limit=3")
+    assert view(API + "?include[]=a") == view(API + "?include=a")
+    assert view(API + "/") != view(API)
+
+
+def _entry_file(cache: CassetteCache) -> Path:
+    (entry,) = cache.directory.glob("*.json")
+    return entry
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda data: b"{not json",
+        lambda data: data.replace(b'"rows":[[', b'"rows":[[{"severity":1},'),
+        lambda data: data.replace(b'"rows":[', b'"rows":[[],'),
+        lambda data: data.replace(b'"rows":', b'"rowz":'),
+    ],
+    ids=["entry not JSON", "finding of the wrong shape", "row count differs", "no rows"],
+)
+def test_a_corrupt_cache_entry_is_ignored(tmp_path: Path, spoil: Any) -> None:
+    path, cache, exchange = tmp_path / "c.yaml", store(tmp_path), invalid_create()
+    write_cassette(path, [exchange], cache=cache)
+    memo_for(path, cache)._findings()
+    entry = _entry_file(cache)
+    entry.write_bytes(spoil(entry.read_bytes()))
+
+    memo = memo_for(path, cache)
+    assert replay(memo, exchange.request, memo._recorded[0]) == fresh(exchange)
+    assert memo.computed
+    # ...and the entry is whole again afterwards.
+    assert not memo_for(path, cache, validate=refuse).computed
+
+
+def test_no_cache_still_validates(tmp_path: Path) -> None:
+    path, exchange = tmp_path / "c.yaml", invalid_create()
+    write_cassette(path, [exchange], cache=None)
+    loaded = load_cassette_entry(path, cache=None)
+    assert loaded is not None and loaded[2] is None
+    memo = FindingsMemo(loaded[0].exchanges, validate_exchange)
+    assert replay(memo, exchange.request, memo._recorded[0]) == fresh(exchange)
+
+
+TEST_FILE = """
+import httpx, pytest
+
+@pytest.mark.convitems
+def test_bad():
+    httpx.post("http://127.0.0.1:9/v1/conversations/conv_1/items",
+               json={"items": [{"type": "mesage", "role": "user", "content": "hi"}]})
+"""
+
+
+def test_an_invalid_recorded_request_fails_cold_and_warm(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cache = tmp_path / "findings-cache"
+    monkeypatch.setenv("CONVITEMS_CACHE_DIR", str(cache))
+    write_cassette(pytester.path / "cassettes/test_a/test_bad.yaml", [invalid_create()])
+    pytester.makepyfile(test_a=TEST_FILE)
+    for run in ("cold", "warm"):
+        if run == "warm":
+            # The warm run must answer from the cache: validating for real would raise.
+            monkeypatch.setattr(pytest_convitems.recording, "validate_exchange", refuse)
+        result = pytester.runpytest("--convitems-replay")
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(
+            [
+                "convitems: 1 validation error(s) in this test's items traffic:",
+                "  interaction 0: body:/items/0/type *'mesage' is not a known type*",
+            ]
+        )
+        (entry,) = cache.glob("*.json")
+        assert "annotation" in json.loads(entry.read_bytes()), run
