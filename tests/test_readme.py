@@ -98,10 +98,12 @@ def test_run_commands_work_as_written(command: str, expected: int) -> None:
 def test_long_running_commands_start_listening(command: str, tmp_path: Path) -> None:
     log = tmp_path / "out.log"
     with open(log, "wb") as out:
+        # run in a scratch folder, so files the command writes never land in the checkout
+        command = command.replace("proxy_addon/addon.py", str(ROOT / "proxy_addon" / "addon.py"))
         proc = subprocess.Popen(
             _with_free_ports(command),
             shell=True,
-            cwd=tmp_path if "proxy_addon/" not in command else ROOT,
+            cwd=tmp_path,
             env=_env(),
             stdout=out,
             stderr=subprocess.STDOUT,
