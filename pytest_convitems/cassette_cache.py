@@ -47,11 +47,17 @@ class CacheEntry:
     """What a reader added for these bytes (see `put`); never trusted without checking."""
 
 
-def read_bytes(path: Path) -> bytes:
-    # os-level read: a per-test cost, and pathlib's buffered open costs more than the read.
+_CHUNK: Final = 1 << 16
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes; a small file in one `read` (a per-test cost on replay)."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        chunks = []
+        chunk = os.read(fd, _CHUNK)
+        if len(chunk) < _CHUNK:
+            return chunk
+        chunks = [chunk]
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
         return b"".join(chunks)
@@ -64,6 +70,7 @@ class CassetteCache:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
+        self._prefix = os.path.join(self.directory, "")
 
     def __repr__(self) -> str:
         return f"CassetteCache({str(self.directory)!r})"
@@ -77,7 +84,7 @@ class CassetteCache:
 
     def get_entry(self, key: str, source: str) -> CacheEntry | None:
         try:
-            data = json.loads(read_bytes(self._entry(key)))
+            data = json.loads(read_bytes(f"{self._prefix}{key}.json"))
             if data.get("format") != FORMAT or data.get("v") != VERSION or data.get("key") != key:
                 return None
             exchanges = [_exchange(row, source, i) for i, row in enumerate(data["interactions"])]
@@ -118,7 +125,18 @@ class CassetteCache:
 
 def default_cache() -> CassetteCache | None:
     """The cache the environment asks for (read at call time, so tests can point it away)."""
-    configured = os.environ.get("CONVITEMS_CACHE_DIR")
+    env = os.environ
+    wanted = (env.get("CONVITEMS_CACHE_DIR"), env.get("XDG_CACHE_HOME"), env.get("HOME"))
+    if wanted not in _DEFAULTS:
+        _DEFAULTS[wanted] = _default_cache(wanted[0])
+    return _DEFAULTS[wanted]
+
+
+_DEFAULTS: dict[tuple[str | None, ...], CassetteCache | None] = {}
+"""One cache object per environment: asked for once per cassette load."""
+
+
+def _default_cache(configured: str | None) -> CassetteCache | None:
     if configured is not None:
         if configured.strip().lower() in _DISABLED:
             return None

@@ -361,6 +361,9 @@ def pytest_runtest_teardown(
             del item.stash[_ACTIVATION]
             activation.close()
             recorder = item.stash[_RECORDER]
+            # Items live until the session ends: a recorder kept on each one would hold
+            # every cassette's exchanges, and the run's garbage collections would walk them.
+            del item.stash[_RECORDER]
             state = item.config.stash[_STATE]
             try:
                 recorder.save()
