@@ -228,6 +228,10 @@ def _child_main(settings_json: str) -> int:
     """The writer in its own process: the proxy's CPU goes to traffic, ours to YAML."""
     # Ctrl-C reaches the whole process group; the proxy decides when we stop (EOF on stdin).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Traffic first: when CPU is short the proxy keeps its pace and the writer catches up in
+    # the gaps (the bounded queue slows the proxy only if the writer falls far behind).
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
     raw = json.loads(settings_json)
     settings = Settings(Path(raw.pop("directory")), **raw)
     jobs: queue.Queue[object] = queue.Queue(maxsize=1000)
