@@ -11,8 +11,8 @@ records every exchange (record mode, one cassette per conversation). The direct 
 
 Targets: ours >= 0.85x bare for 20-item bodies, >= 0.7x for 100-item bodies (best round
 of each, the figure least disturbed by other load); proxy RSS (VmRSS of the mitmdump
-process) flat over --memory recorded exchanges: last <= first + 25 MB and max <= first
-+ 50 MB after a warm-up.
+process) flat over --memory recorded exchanges: last <= first + 15 MB and max <= first
++ 25 MB after a warm-up.
 """
 
 from __future__ import annotations
@@ -156,11 +156,11 @@ def memory(upstream: Process, root: Path, total: int) -> bool:
         proxy.stop()
     files = cassette_files(cassettes)
     first, last, peak = samples[0], samples[-1], max(samples)
-    ok = last <= first + 25 and peak <= first + 50
+    ok = last <= first + 15 and peak <= first + 25
     print(
         f"memory: {step * 10} recorded exchanges (20-item bodies) into {len(files)} cassette "
         f"file(s); proxy VmRSS first {first:.1f} MB, last {last:.1f} MB, max {peak:.1f} MB "
-        f"-> {'PASS' if ok else 'FAIL'} (flat: last <= first+25, max <= first+50)"
+        f"-> {'PASS' if ok else 'FAIL'} (flat: last <= first+15, max <= first+25)"
     )
     print(f"      proxy VmRSS every {step}: {', '.join(f'{x:.0f}' for x in samples)} MB")
     print(f"      writer VmRSS every {step}: {', '.join(f'{x:.0f}' for x in writer)} MB")

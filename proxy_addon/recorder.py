@@ -228,10 +228,6 @@ def _child_main(settings_json: str) -> int:
     """The writer in its own process: the proxy's CPU goes to traffic, ours to YAML."""
     # Ctrl-C reaches the whole process group; the proxy decides when we stop (EOF on stdin).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Traffic first: when CPU is short the proxy keeps its pace and the writer catches up in
-    # the gaps (the bounded queue slows the proxy only if the writer falls far behind).
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(10)
     raw = json.loads(settings_json)
     settings = Settings(Path(raw.pop("directory")), **raw)
     jobs: queue.Queue[object] = queue.Queue(maxsize=1000)
@@ -274,7 +270,7 @@ class CassetteWriter:
         flush_seconds: float = 1.0,
         max_per_file: int = 1000,
         max_part_bytes: int = 4 * 1024 * 1024,
-        max_queue: int = 2000,
+        max_queue: int = 1000,
         append: AppendFn | None = None,
         isolation: str = "thread",
     ) -> None:
