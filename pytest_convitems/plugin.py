@@ -35,7 +35,6 @@ import os
 import re
 import uuid
 from collections.abc import Generator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -152,7 +151,7 @@ class _State:
 
 _STATE: Final = pytest.StashKey[_State]()
 _RECORDER: Final = pytest.StashKey["CassetteRecorder"]()
-_ACTIVATION: Final = pytest.StashKey[ExitStack]()
+_ACTIVATION: Final = pytest.StashKey["Switchboard"]()
 
 
 def _option_path(config: pytest.Config, name: str) -> Path | None:
@@ -240,12 +239,12 @@ class _XdistHooks:
             state.collector.merge_json(output["convitems_drift"])
 
 
-def _marker_kwargs(item: pytest.Item) -> dict[str, Any]:
-    """The convitems marker's arguments, the nearest marker winning (test > class > module)."""
+def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
+    """The convitems markers' arguments (nearest first), the nearest marker winning."""
     from .errors import InputError
 
     merged: dict[str, Any] = {}
-    for marker in reversed(list(item.iter_markers("convitems"))):
+    for marker in reversed(markers):
         unknown = sorted(set(marker.kwargs) - set(MARKER_KWARGS))
         if unknown or len(marker.args) > 1:
             raise InputError(
@@ -283,12 +282,12 @@ def _label(state: _State, path: Path) -> str:
     return text[len(state.root) :] if text.startswith(state.root) else text
 
 
-def _recorder(state: _State, item: pytest.Item) -> CassetteRecorder:
+def _recorder(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> CassetteRecorder:
     from .errors import InputError
     from .recording import CassetteRecorder, resolve_record_mode
 
     try:
-        kwargs = _marker_kwargs(item)
+        kwargs = _marker_kwargs(markers)
         mode = resolve_record_mode(
             cli_replay=state.cli_replay,
             cli_mode=state.cli_mode,
@@ -321,19 +320,26 @@ def convitems(request: pytest.FixtureRequest) -> ConvItemsCassette:
     return ConvItemsCassette(request.node.stash[_RECORDER])
 
 
-def _intercepted(item: pytest.Item) -> bool:
-    return item.get_closest_marker("convitems") is not None or "convitems" in getattr(
-        item, "fixturenames", ()
-    )
+def _markers(item: pytest.Item) -> tuple[list[pytest.Mark], bool]:
+    """The convitems markers, nearest first (test > class > module), and whether a
+    pytest-recording `vcr` marker is there too: one walk over the markers."""
+    ours, vcr = [], False
+    for marker in item.iter_markers():
+        if marker.name == "convitems":
+            ours.append(marker)
+        elif marker.name == "vcr":
+            vcr = True
+    return ours, vcr
 
 
 # Interception starts before the test's fixtures are set up and ends after they are torn
 # down, so requests made by fixtures go through the cassette too. Hooks, not an autouse
-# fixture: an unmarked test pays one marker lookup and nothing else.
+# fixture: an unmarked test pays one walk over its markers and nothing else.
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    if _intercepted(item):
-        if item.get_closest_marker("vcr") is not None:
+    markers, vcr = _markers(item)
+    if markers or "convitems" in getattr(item, "fixturenames", ()):
+        if vcr:
             # pytest-recording would patch over us and our cassette would silently see nothing.
             raise pytest.fail.Exception(
                 "convitems: this test uses both @pytest.mark.vcr (pytest-recording) and "
@@ -341,11 +347,11 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
                 pytrace=False,
             )
         state = item.config.stash[_STATE]
-        recorder = _recorder(state, item)
+        recorder = _recorder(state, item, markers)
         item.stash[_RECORDER] = recorder
-        activation = ExitStack()
-        item.stash[_ACTIVATION] = activation
-        activation.enter_context(state.switchboard.activate(recorder))
+        board = state.switchboard
+        board.start(recorder)
+        item.stash[_ACTIVATION] = board
     return (yield)
 
 
@@ -359,7 +365,7 @@ def pytest_runtest_teardown(
         activation = item.stash.get(_ACTIVATION, None)
         if activation is not None:
             del item.stash[_ACTIVATION]
-            activation.close()
+            activation.stop()
             recorder = item.stash[_RECORDER]
             # Items live until the session ends: a recorder kept on each one would hold
             # every cassette's exchanges, and the run's garbage collections would walk them.

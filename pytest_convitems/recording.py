@@ -202,6 +202,8 @@ class CassetteRecorder:
             found = self._memo.findings_for(exchange, recorded)
         else:
             found = self.validate(exchange)
+        if not found:
+            return
         source = dict(exchange.source or {})
         source["test"] = self.nodeid
         self.findings += [replace(f, source=source) for f in found]

@@ -115,6 +115,7 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
         self.active: CassetteRecorder | None = None
         self._pending: dict[int, tuple[Any, Exchange]] = {}
         self._patches: list[tuple[Any, str, Any]] | None = None
+        self._saved: list[tuple[Any, str, bool, Any]] = []
 
     # vcrpy's stubs: can_play_response_for -> play_response, else write_protected ->
     # filter_request (raise), else real request -> append.
@@ -161,27 +162,40 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
     @contextmanager
     def activate(self, recorder: CassetteRecorder) -> Iterator[CassetteRecorder]:
         """Route this process's HTTP through `recorder` for the duration of the block."""
+        self.start(recorder)
+        try:
+            yield recorder
+        finally:
+            self.stop()
+
+    def start(self, recorder: CassetteRecorder) -> None:
+        """Install vcrpy's patches and route through `recorder` until `stop`."""
         if self.active is not None:
             raise InputError(
                 f"a convitems cassette is already active ({self.active.path}); "
                 "one cassette per test"
             )
-        saved: list[tuple[Any, str, bool, Any]] = []
+        saved = self._saved = []
         try:
             for target, name, new in self._patch_triples():
-                local = name in vars(target)
-                saved.append((target, name, local, vars(target).get(name)))
+                attrs = vars(target)
+                saved.append((target, name, name in attrs, attrs.get(name)))
                 setattr(target, name, new)
-            self.active = recorder
-            yield recorder
-        finally:
-            self.active = None
-            self._pending.clear()
-            for target, name, local, original in reversed(saved):
-                if local:
-                    setattr(target, name, original)
-                else:
-                    delattr(target, name)
+        except BaseException:
+            self.stop()
+            raise
+        self.active = recorder
+
+    def stop(self) -> None:
+        """Put back what `start` patched (idempotent)."""
+        self.active = None
+        self._pending.clear()
+        saved, self._saved = self._saved, []
+        for target, name, local, original in reversed(saved):
+            if local:
+                setattr(target, name, original)
+            else:
+                delattr(target, name)
 
 
 class ConvItemsPersister:
