@@ -75,6 +75,15 @@ STREAM_LIMIT = 64 * 1024 * 1024
 """A streamed body larger than this passes through but is not recorded (memory bound)."""
 
 _META = "convitems"
+_WRITER_OPTIONS = frozenset(
+    {
+        "convitems_writer",
+        "convitems_flush_every",
+        "convitems_flush_ms",
+        "convitems_cassette_max_interactions",
+        "convitems_cassette_max_mb",
+    }
+)
 _CONVERSATION_IN_PATH = "/conversations/"
 
 
@@ -264,13 +273,17 @@ class ConvItems:
         if "convitems_report" in updated:
             self._open_report(opts.convitems_report)
         directory = Path(opts.convitems_cassette_dir)
+        # Only what changed is rebuilt: a new report file must not restart a replay midway.
+        where = bool(updated & {"convitems_mode", "convitems_cassette_dir"})
         if opts.convitems_mode == "replay":
             self._close_writer()
-            self.index = self._load_index(directory)
+            if where or self.index is None:
+                self.index = self._load_index(directory)
         else:
             self.index = None
         if opts.convitems_mode == "record":
-            self._start_writer(directory)
+            if where or self.writer is None or updated & _WRITER_OPTIONS:
+                self._start_writer(directory)
         else:
             self._close_writer()
 

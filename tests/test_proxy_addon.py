@@ -336,3 +336,27 @@ def test_wrong_content_type_of_a_response_is_a_finding(
     addon.response(f)
     assert f.response is not None
     assert f.response.headers[FINDINGS_HEADER] == "1"
+
+
+def test_changing_the_report_does_not_restart_a_replay(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    url = UPSTREAM + f"/conversations/{CONV}/items"
+    write_cassette(
+        tmp_path / f"{CONV}.yaml",
+        [
+            Exchange(
+                Request("GET", url),
+                Response(200, "OK", {"Content-Type": ["application/json"]}, list_body(1)),
+            )
+        ],
+    )
+    ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
+    first = flow("GET", f"/conversations/{CONV}/items")
+    addon.request(first)
+    assert first.response is not None and first.response.status_code == 200
+    ctx.configure(addon, convitems_report=str(tmp_path / "r.jsonl"))
+    again = flow("GET", f"/conversations/{CONV}/items")
+    addon.request(again)
+    assert again.response is not None and again.response.status_code == 404, "replayed twice"
