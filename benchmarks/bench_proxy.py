@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from proxy_addon.harness import Process, running_mitmdump, running_upstream
-from proxy_addon.recorder import cassette_files
+from proxy_addon.naming import cassette_files
 
 CLIENTS = 4
 TARGETS = {20: 0.85, 100: 0.7}

@@ -40,28 +40,31 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 
 try:
-    from proxy_addon import flows
-    from proxy_addon.recorder import CassetteWriter, cassette_files, safe_name
+    from proxy_addon import flows, replayer
+    from proxy_addon.naming import cassette_name
+    from proxy_addon.recorder import CassetteWriter
 except ImportError:  # run as `mitmdump -s path/to/addon.py` from a checkout not installed
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from proxy_addon import flows
-    from proxy_addon.recorder import CassetteWriter, cassette_files, safe_name
+    from proxy_addon import flows, replayer
+    from proxy_addon.naming import cassette_name
+    from proxy_addon.recorder import CassetteWriter
 
 from pytest_convitems import validation
+from pytest_convitems.errors import InputError
 from pytest_convitems.exchange import (
     Exchange,
     Request,
     Response,
     is_json_content_type,
-    json_or_none,
 )
 from pytest_convitems.findings import Finding
+from pytest_convitems.matching import ReplayIndex
 from pytest_convitems.routes import RouteMatch, match_route
 
 logger = logging.getLogger("convitems")
@@ -84,7 +87,6 @@ _WRITER_OPTIONS = frozenset(
         "convitems_cassette_max_mb",
     }
 )
-_CONVERSATION_IN_PATH = "/conversations/"
 
 
 class _FlowState:
@@ -154,29 +156,12 @@ def _response_findings(response: Response, route: RouteMatch | None) -> list[Fin
     return found + validation.validate_response(route.endpoint, response.status, response.body)
 
 
-def _conversation_id(exchange: Exchange) -> str | None:
-    """The conversation an exchange belongs to: from its path, or the one it created."""
-    path = exchange.request.path
-    at = path.find(_CONVERSATION_IN_PATH)
-    if at >= 0:
-        rest = path[at + len(_CONVERSATION_IN_PATH) :]
-        ident = rest.split("/", 1)[0]
-        if ident:
-            return ident
-    if exchange.request.method == "POST" and path.rstrip("/").endswith("/conversations"):
-        body = json_or_none(exchange.response.body) if exchange.response else None
-        created = body.get("id") if isinstance(body, dict) else None
-        if isinstance(created, str):
-            return created
-    return None
-
-
 class ConvItems:
     """The convitems addon: validation on every items call, plus recording or replay."""
 
     def __init__(self) -> None:
         self.writer: CassetteWriter | None = None
-        self.index: Any = None  # pytest_convitems.matching.ReplayIndex in replay mode
+        self.index: ReplayIndex | None = None
         self.report: IO[str] | None = None
         self.run_name = "run-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
         self.block_invalid = False
@@ -302,35 +287,23 @@ class ConvItems:
                 "choose a writable path"
             ) from exc
 
-    def _load_index(self, directory: Path) -> Any:
-        from pytest_convitems.cassette import load_cassette
-        from pytest_convitems.errors import CassetteError
-        from pytest_convitems.matching import ReplayIndex
-
-        if not directory.is_dir():
-            raise _refuse(
-                f"convitems_cassette_dir: {directory} is not a folder; record into it first "
-                "(convitems_mode=record) or point at the folder that holds the cassettes"
-            )
-        exchanges: list[Exchange] = []
-        files = cassette_files(directory)
-        for path in files:
-            try:
-                exchanges.extend(load_cassette(path))
-            except CassetteError as exc:
-                raise _refuse(f"convitems replay: {exc}") from exc
-        if not exchanges:
+    def _load_index(self, directory: Path) -> ReplayIndex:
+        try:
+            index, files = replayer.load_index(directory)
+        except InputError as exc:
+            raise _refuse(f"convitems_cassette_dir: {exc}") from exc
+        if not len(index):
             logger.warning(
                 "convitems: no recorded interactions under %s; every request will get a 404",
                 directory,
             )
         logger.info(
             "convitems: replaying %d interaction(s) from %d cassette(s) in %s",
-            len(exchanges),
-            len(files),
+            len(index),
+            files,
             directory,
         )
-        return ReplayIndex(exchanges)
+        return index
 
     def _start_writer(self, directory: Path) -> None:
         opts = ctx.options
@@ -386,7 +359,7 @@ class ConvItems:
                 self._block(flow, state, errors)
                 return
         if self.index is not None:
-            self._replay(flow, state)
+            self._replay(flow, state, self.index)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         resp = flow.response
@@ -497,10 +470,10 @@ class ConvItems:
             extra[FINDINGS_HEADER] = str(len(state.findings))
         flow.response = flows.openai_error(400, error_body(errors), extra)
 
-    def _replay(self, flow: http.HTTPFlow, state: _FlowState) -> None:
+    def _replay(self, flow: http.HTTPFlow, state: _FlowState, index: ReplayIndex) -> None:
         state.answered_by_proxy = True
         request = flows.request_of(flow)
-        found = self.index.take(request)
+        found = index.take(request)
         extra: dict[str, str] = {}
         if state.route is not None and self.findings_header:
             extra[FINDINGS_HEADER] = str(len(state.findings))
@@ -510,31 +483,14 @@ class ConvItems:
             flow.response.headers.update({**extra, REPLAY_HEADER: "hit"})
             return
         self.counts["missed"] += 1
-        closest = self.index.closest(request)
-        where = closest.describe() if closest is not None else "the cassettes hold no requests"
-        message = (
-            f"convitems replay: no recorded interaction matches {request.method} {request.path}"
-            f"{'?' + request.query_string if request.query_string else ''}. {where}\n"
-            "Record it (convitems proxy --mode record) or fix the request."
-        )
-        logger.warning("%s", message)
-        body = {
-            "error": {
-                "message": message,
-                "type": "invalid_request_error",
-                "param": None,
-                "code": "convitems_replay_miss",
-            }
-        }
-        flow.response = flows.openai_error(404, body, {**extra, REPLAY_HEADER: "miss"})
+        body = replayer.miss_body(index, request)
+        logger.warning("%s", body["error"]["message"])
+        extra[REPLAY_HEADER] = "miss"
+        flow.response = flows.openai_error(replayer.MISS_STATUS, body, extra)
 
     def _record(self, exchange: Exchange) -> None:
         assert self.writer is not None
-        if self.per_run:
-            name = self.run_name
-        else:
-            name = safe_name(_conversation_id(exchange) or self.run_name)
-        self.writer.put(name, exchange)
+        self.writer.put(cassette_name(exchange, self.run_name, per_run=self.per_run), exchange)
 
 
 addons = [ConvItems()]

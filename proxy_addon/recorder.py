@@ -29,7 +29,6 @@ import logging
 import os
 import pickle
 import queue
-import re
 import signal
 import struct
 import subprocess
@@ -42,44 +41,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from proxy_addon.naming import cassette_files, part_path, safe_name
 from pytest_convitems.exchange import Exchange
+
+__all__ = ["CassetteWriter", "WriterStats", "cassette_files", "part_path", "safe_name"]
 
 logger = logging.getLogger(__name__)
 
-SUFFIX = ".yaml"
-_PART = re.compile(r"^(?P<stem>.*?)(?:\.part(?P<part>\d+))?\.ya?ml$")
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
 AppendFn = Callable[[Path, list[Exchange]], None]
-
-
-def safe_name(name: str) -> str:
-    """A cassette file stem from an id: path separators and odd characters replaced."""
-    cleaned = _UNSAFE.sub("_", name).strip("._") or "unnamed"
-    return cleaned[:120]
-
-
-def part_path(directory: Path, name: str, part: int) -> Path:
-    suffix = SUFFIX if part == 1 else f".part{part:03d}{SUFFIX}"
-    return directory / f"{name}{suffix}"
-
-
-def _order(path: Path) -> tuple[str, int]:
-    m = _PART.match(path.name)
-    if m is None:
-        return (path.name, 0)
-    return (m.group("stem"), int(m.group("part") or 1))
-
-
-def cassette_files(directory: Path) -> list[Path]:
-    """Every cassette under `directory`, parts of one cassette in the order they were written."""
-    found = [
-        p
-        for pattern in ("*.yaml", "*.yml")
-        for p in directory.rglob(pattern)
-        if p.is_file() and not p.name.startswith(".")
-    ]
-    return sorted(found, key=lambda p: (str(p.parent), *_order(p)))
 
 
 def _fast_append() -> AppendFn:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from proxy_addon.harness import Process, list_body, running_mitmdump, running_upstream
-from proxy_addon.recorder import cassette_files
+from proxy_addon.naming import cassette_files
 from pytest_convitems.cassette import load_cassette
 
 AUTH = {"authorization": "Bearer sk-convitems-FAKE-test-key-000000000000"}

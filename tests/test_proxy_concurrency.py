@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from proxy_addon.harness import Process, running_mitmdump, running_upstream
-from proxy_addon.recorder import cassette_files
+from proxy_addon.naming import cassette_files
 from pytest_convitems.cassette import load_cassette
 from pytest_convitems.exchange import Exchange
 

@@ -26,7 +26,7 @@ import pytest
 import uvicorn
 
 from proxy_addon.harness import running_mitmdump
-from proxy_addon.recorder import cassette_files
+from proxy_addon.naming import cassette_files
 from pytest_convitems.cassette import load_cassette
 from pytest_convitems.server import build_app
 from tests.conftest import FAKE_API_KEY

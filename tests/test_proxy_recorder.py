@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from proxy_addon import launch
-from proxy_addon.recorder import CassetteWriter, cassette_files, part_path, safe_name
+from proxy_addon.naming import cassette_files, part_path, safe_name
+from proxy_addon.recorder import CassetteWriter
 from pytest_convitems.cassette import load_cassette
 from pytest_convitems.cli import main
 from pytest_convitems.exchange import Exchange, Request, Response

@@ -1,0 +1,70 @@
+"""Where recordings go: cassette file names from conversation ids, and their parts in order.
+
+No mitmproxy here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pytest_convitems.exchange import Exchange, json_or_none
+
+SUFFIX = ".yaml"
+_PART = re.compile(r"^(?P<stem>.*?)(?:\.part(?P<part>\d+))?\.ya?ml$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def safe_name(name: str) -> str:
+    """A cassette file stem from an id: path separators and odd characters replaced."""
+    cleaned = _UNSAFE.sub("_", name).strip("._") or "unnamed"
+    return cleaned[:120]
+
+
+def part_path(directory: Path, name: str, part: int) -> Path:
+    suffix = SUFFIX if part == 1 else f".part{part:03d}{SUFFIX}"
+    return directory / f"{name}{suffix}"
+
+
+def _order(path: Path) -> tuple[str, int]:
+    m = _PART.match(path.name)
+    if m is None:
+        return (path.name, 0)
+    return (m.group("stem"), int(m.group("part") or 1))
+
+
+def cassette_files(directory: Path) -> list[Path]:
+    """Every cassette under `directory`, parts of one cassette in the order they were written."""
+    found = [
+        p
+        for pattern in ("*.yaml", "*.yml")
+        for p in directory.rglob(pattern)
+        if p.is_file() and not p.name.startswith(".")
+    ]
+    return sorted(found, key=lambda p: (str(p.parent), *_order(p)))
+
+
+_CONVERSATION_IN_PATH = "/conversations/"
+
+
+def conversation_id(exchange: Exchange) -> str | None:
+    """The conversation an exchange belongs to: from its path, or the one it created."""
+    path = exchange.request.path
+    at = path.find(_CONVERSATION_IN_PATH)
+    if at >= 0:
+        ident = path[at + len(_CONVERSATION_IN_PATH) :].split("/", 1)[0]
+        if ident:
+            return ident
+    if exchange.request.method == "POST" and path.rstrip("/").endswith("/conversations"):
+        body = json_or_none(exchange.response.body) if exchange.response else None
+        created = body.get("id") if isinstance(body, dict) else None
+        if isinstance(created, str):
+            return created
+    return None
+
+
+def cassette_name(exchange: Exchange, run_name: str, *, per_run: bool) -> str:
+    """The cassette an exchange is recorded in: its conversation's, or the run's."""
+    if per_run:
+        return run_name
+    return safe_name(conversation_id(exchange) or run_name)

@@ -1,0 +1,61 @@
+"""Replay mode's library half: cassettes in a folder -> a `ReplayIndex`, and the 404 a
+request with no recording gets. No mitmproxy here; the addon turns these into responses.
+
+404, not 599: OpenAI SDKs (Python, Node, ...) retry 5xx, so a 599 would be sent three times
+and surface late as a generic server error; a 404 fails at once as `NotFoundError`, and the
+`x-convitems-replay: miss` header tells it apart from an API 404.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from proxy_addon.naming import cassette_files
+from pytest_convitems.cassette import load_cassette
+from pytest_convitems.errors import CassetteError, InputError
+from pytest_convitems.exchange import Exchange, Request
+from pytest_convitems.matching import ReplayIndex
+
+MISS_STATUS = 404
+MISS_CODE = "convitems_replay_miss"
+
+
+def load_index(directory: Path) -> tuple[ReplayIndex, int]:
+    """Every cassette under `directory`, in recorded order, and how many files that was.
+
+    Raises `InputError` naming the folder, or the cassette and interaction that failed.
+    """
+    if not directory.is_dir():
+        raise InputError(
+            f"{directory} is not a folder; record into it first (convitems_mode=record) "
+            "or point at the folder that holds the cassettes"
+        )
+    exchanges: list[Exchange] = []
+    files = cassette_files(directory)
+    for path in files:
+        try:
+            exchanges.extend(load_cassette(path))
+        except CassetteError as exc:
+            raise InputError(f"convitems replay: {exc}") from exc
+    return ReplayIndex(exchanges), len(files)
+
+
+def miss_body(index: ReplayIndex, request: Request) -> dict[str, Any]:
+    """The OpenAI-shaped error for an unrecorded request: the closest recording and how
+    the request differs from it."""
+    closest = index.closest(request)
+    where = closest.describe() if closest is not None else "The cassettes hold no requests."
+    query = f"?{request.query_string}" if request.query_string else ""
+    message = (
+        f"convitems replay: no recorded interaction matches {request.method} {request.path}"
+        f"{query}. {where}\nRecord it (convitems proxy --mode record) or fix the request."
+    )
+    return {
+        "error": {
+            "message": message,
+            "type": "invalid_request_error",
+            "param": None,
+            "code": MISS_CODE,
+        }
+    }
