@@ -29,6 +29,13 @@ Modes (`convitems_mode`):
   from an API 404.
 `convitems_block_invalid=true` (any mode): a request with error findings is answered by the
 proxy with the API's 400 (`param` names the field) and never reaches the upstream.
+
+Streamed responses (`text/event-stream`) pass through chunk by chunk and are recorded whole
+(up to 64 MB); compressed bodies are validated and recorded decoded. Not recorded, each
+with a log line: answers the proxy made itself (blocked, replayed), requests the upstream
+never answered, and bodies a cassette cannot hold (one that claims JSON but is not).
+Cassettes are written by a child process in batches (`convitems_flush_every`,
+`convitems_flush_ms`), atomically, and flushed on exit (`done()`).
 """
 
 from __future__ import annotations
