@@ -320,7 +320,7 @@ def load_cassette_entry(
     """`load_cassette` for a reader that annotates the cache entry of these bytes: the entry
     (exchanges and annotation), its key (sha256 of the bytes) and the cache used, or None
     when there is no cassette yet (no file, or an empty one). One read, no separate stat."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     try:
         data = read_bytes(path)
     except FileNotFoundError:

@@ -126,7 +126,12 @@ class CassetteCache:
 def default_cache() -> CassetteCache | None:
     """The cache the environment asks for (read at call time, so tests can point it away)."""
     env = os.environ
-    wanted = (env.get("CONVITEMS_CACHE_DIR"), env.get("XDG_CACHE_HOME"), env.get("HOME"))
+    configured = env.get("CONVITEMS_CACHE_DIR")
+    wanted = (
+        (configured,)
+        if configured is not None
+        else (None, env.get("XDG_CACHE_HOME"), env.get("HOME"))
+    )
     if wanted not in _DEFAULTS:
         _DEFAULTS[wanted] = _default_cache(wanted[0])
     return _DEFAULTS[wanted]
