@@ -273,7 +273,7 @@ def _load_bytes(path: Path, data: bytes, store: CassetteCache | None) -> list[Ex
     return _load_entry(path, data, store, digest(data) if store is not None else "").exchanges
 
 
-def _load_entry(path: Path, data: bytes, store: CassetteCache | None, key: str) -> CacheEntry:
+def _load_entry(path: Path | str, data: bytes, store: CassetteCache | None, key: str) -> CacheEntry:
     if store is not None:
         cached = store.get_entry(key, str(path))
         if cached is not None:
@@ -281,6 +281,7 @@ def _load_entry(path: Path, data: bytes, store: CassetteCache | None, key: str) 
     # Imported here: a warm cache never parses YAML, and the parser pulls in PyYAML.
     from .cassette_parse import parse_cassette
 
+    path = Path(path)
     exchanges = parse_cassette(path, data, json_format=_is_json_path(path))
     if store is not None:
         store.put(key, exchanges)
@@ -319,18 +320,19 @@ def load_cassette_entry(
 ) -> tuple[CacheEntry, str, CassetteCache | None] | None:
     """`load_cassette` for a reader that annotates the cache entry of these bytes: the entry
     (exchanges and annotation), its key (sha256 of the bytes) and the cache used, or None
-    when there is no cassette yet (no file, or an empty one). One read, no separate stat."""
-    path = path if isinstance(path, Path) else Path(path)
+    when there is no cassette yet (no file, or an empty one). One read, no separate stat;
+    given a `str`, a warm cache never builds a `Path` (pathlib's parse is a per-test cost)."""
+    text = os.fspath(path)
     try:
-        data = read_bytes(path)
+        data = read_bytes(text)
     except FileNotFoundError:
         return None
     except OSError:
-        data = _read_cassette(path)  # raises the CassetteError that names the problem
+        data = _read_cassette(Path(text))  # raises the CassetteError that names the problem
     if not data:
         return None
     key = digest(data)
     if not data.strip():
         return CacheEntry([]), key, None
     store = _cache(cache)
-    return _load_entry(path, data, store, key), key, store
+    return _load_entry(text, data, store, key), key, store

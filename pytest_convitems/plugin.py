@@ -64,7 +64,7 @@ class _State:
         self.config = config
         self.run_id = run_id
         self.root = str(config.rootpath) + os.sep
-        self.folders: dict[Path, Path] = {}
+        self.folders: dict[Path, str] = {}
         """Cassette folder per test file: path arithmetic once per module, not per test."""
         self.cli_replay: bool = config.getoption("convitems_replay")
         self.cli_mode: str | None = config.getoption("convitems_record_mode")
@@ -258,15 +258,17 @@ def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
     return merged
 
 
-def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> Path:
+def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> tuple[Path, str]:
+    """The cassette's path, and as text (built from text: pathlib's parse costs per test)."""
     folder = state.folders.get(item.path)
     if folder is None:
         base = state.cassette_dir or item.path.parent / "cassettes"
-        folder = state.folders[item.path] = base / item.path.stem
+        folder = state.folders[item.path] = str(base / item.path.stem)
     if name:
         path = Path(name).expanduser()
-        path = path if path.is_absolute() else folder / path
-        return path if path.suffix else path.with_suffix(".yaml")
+        path = path if path.is_absolute() else Path(folder) / path
+        path = path if path.suffix else path.with_suffix(".yaml")
+        return path, str(path)
     test_name = item.name
     cls = getattr(item, "cls", None)
     if cls is not None:
@@ -274,11 +276,11 @@ def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> Path:
     if not _SAFE_NAME.fullmatch(test_name):
         for ch in _UNSAFE_NAME_CHARS:
             test_name = test_name.replace(ch, "-")
-    return folder / f"{test_name}.yaml"
+    text = f"{folder}{os.sep}{test_name}.yaml"
+    return Path(text), text
 
 
-def _label(state: _State, path: Path) -> str:
-    text = str(path)
+def _label(state: _State, text: str) -> str:
     return text[len(state.root) :] if text.startswith(state.root) else text
 
 
@@ -295,11 +297,12 @@ def _recorder(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> C
             marker_mode=kwargs.get("record_mode"),
             ini_mode=state.ini_mode,
         )
-        path = _cassette_path(state, item, kwargs.get("cassette"))
+        path, text = _cassette_path(state, item, kwargs.get("cassette"))
         live = state.drift_mode != "off"
         return CassetteRecorder(
             path=path,
-            label=_label(state, path),
+            path_text=text,
+            label=_label(state, text),
             # A live drift run sends everything upstream and keeps the cassette as it is.
             record_mode="all" if live else mode,
             persist=not live,

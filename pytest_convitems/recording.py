@@ -127,6 +127,8 @@ class CassetteRecorder:
     """How messages name the cassette (e.g. relative to the rootdir); defaults to `path`."""
     persist: bool = True
     """False for a live drift run: the cassette is read for comparison, never written."""
+    path_text: str = ""
+    """`str(path)` when the caller has it already (spares pathlib's parse per test)."""
 
     loaded: list[Exchange] = field(default_factory=list)
     recorded: list[Exchange] = field(default_factory=list)
@@ -139,7 +141,8 @@ class CassetteRecorder:
         check_record_mode(self.record_mode)
         self.label = self.label or str(self.path)
         self._memo: FindingsMemo | None = None
-        found = load_cassette_entry(self.path)
+        self.path_text = self.path_text or str(self.path)
+        found = load_cassette_entry(self.path_text)
         self.existed = found is not None
         if found is not None:
             entry, key, store = found
