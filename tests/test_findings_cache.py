@@ -17,7 +17,7 @@ from pytest_convitems.cassette import load_cassette_entry, write_cassette
 from pytest_convitems.cassette_cache import CassetteCache
 from pytest_convitems.exchange import Exchange, Request, Response
 from pytest_convitems.findings import Finding
-from pytest_convitems.findings_cache import FindingsMemo, validation_view
+from pytest_convitems.findings_cache import FindingsMemo, same_for_validation, validation_view
 from pytest_convitems.validation import validate_exchange
 
 pytest_plugins = ["pytester"]
@@ -227,9 +227,9 @@ def test_a_request_that_differs_in_content_type_is_validated_fresh(tmp_path: Pat
     ],
 )
 def test_validation_view_keeps_what_validation_tells_apart(a: bytes, b: bytes) -> None:
-    assert validation_view(Request("POST", API, dict(JSON), a)) != validation_view(
-        Request("POST", API, dict(JSON), b)
-    )
+    ra, rb = Request("POST", API, dict(JSON), a), Request("POST", API, dict(JSON), b)
+    assert validation_view(ra) != validation_view(rb)
+    assert not same_for_validation(ra, rb)
 
 
 def test_validation_view_tells_paths_and_queries_apart() -> None:
@@ -239,6 +239,12 @@ def test_validation_view_tells_paths_and_queries_apart() -> None:
     assert view(API + "?limit=2") != view(API + "?limit=3")
     assert view(API + "?include[]=a") == view(API + "?include=a")
     assert view(API + "/") != view(API)
+    for a, b in [("?limit=2", "?limit=3"), ("?include[]=a", "?include=a"), ("/", "")]:
+        same = same_for_validation(Request("GET", API + a), Request("GET", API + b))
+        assert same == (view(API + a) == view(API + b))
+    assert same_for_validation(
+        Request("GET", "http://127.0.0.1:9/v1/conversations/conv_1/items"), Request("GET", API)
+    )
 
 
 def _entry_file(cache: CassetteCache) -> Path:
