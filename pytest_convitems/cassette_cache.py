@@ -45,6 +45,8 @@ class CacheEntry:
     exchanges: list[Exchange]
     annotation: Any = None
     """What a reader added for these bytes (see `put`); never trusted without checking."""
+    stored: bool = True
+    """False when the bytes were parsed and the entry is left for the caller to `put`."""
 
 
 _CHUNK: Final = 1 << 16

@@ -139,7 +139,8 @@ class FindingsMemo:
     """The findings of one cassette's recorded interactions, computed at most once.
 
     `store`/`key`: the parse-cache entry the cassette was loaded from (None: no cache, the
-    memo then lives for this object only); `annotation`: what that entry carried.
+    memo then lives for this object only); `annotation`: what that entry carried;
+    `stored=False`: the entry is not written yet (the memo writes it, once, see `flush`).
     """
 
     def __init__(
@@ -150,6 +151,7 @@ class FindingsMemo:
         store: CassetteCache | None = None,
         key: str = "",
         annotation: Any = None,
+        stored: bool = True,
     ) -> None:
         self._recorded = list(recorded)
         self._validate = validate
@@ -157,6 +159,7 @@ class FindingsMemo:
         self._key = key
         self._annotation = annotation
         self._table: list[list[Finding]] | None = None
+        self._stored = stored
         self.computed = False
         """True once the findings were validated for real here (a cache miss)."""
 
@@ -181,5 +184,13 @@ class FindingsMemo:
                 self.computed = True
                 if self._store is not None and self._key:
                     self._store.put(self._key, self._recorded, annotation=encode(table))
+                    self._stored = True
             self._table = table
         return self._table
+
+    def flush(self) -> None:
+        """Store the cassette's parse-cache entry if nothing stored it yet (no findings were
+        needed): the next run then still skips the YAML."""
+        if not self._stored and self._store is not None and self._key:
+            self._store.put(self._key, self._recorded)
+            self._stored = True

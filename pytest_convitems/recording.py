@@ -142,14 +142,20 @@ class CassetteRecorder:
         self.label = self.label or str(self.path)
         self._memo: FindingsMemo | None = None
         self.path_text = self.path_text or str(self.path)
-        found = load_cassette_entry(self.path_text)
+        memoize = self.validate is not None and self.record_mode != "all"
+        found = load_cassette_entry(self.path_text, put=not memoize)
         self.existed = found is not None
         if found is not None:
             entry, key, store = found
             self.loaded = entry.exchanges
-            if self.validate is not None and self.record_mode != "all":
+            if self.validate is not None and memoize:
                 self._memo = FindingsMemo(
-                    self.loaded, self.validate, store=store, key=key, annotation=entry.annotation
+                    self.loaded,
+                    self.validate,
+                    store=store,
+                    key=key,
+                    annotation=entry.annotation,
+                    stored=entry.stored,
                 )
         # Under `all` nothing replays: the index stays empty so every request is recorded.
         self._index = ReplayIndex(
@@ -232,6 +238,8 @@ class CassetteRecorder:
 
     def save(self) -> None:
         """Write what this test recorded; never touches the file when nothing was recorded."""
+        if self._memo is not None:
+            self._memo.flush()
         if not self.recorded or self.record_mode == "none" or not self.persist:
             return
         with _cassette_lock(self.path) as lock:

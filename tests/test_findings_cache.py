@@ -316,3 +316,40 @@ def test_an_invalid_recorded_request_fails_cold_and_warm(
         )
         (entry,) = cache.glob("*.json")
         assert "annotation" in json.loads(entry.read_bytes()), run
+
+
+def test_a_cold_replay_writes_the_cache_entry_once_with_its_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_convitems.recording import CassetteRecorder
+
+    path, exchange = tmp_path / "c.yaml", invalid_create()
+    write_cassette(path, [exchange], cache=None)  # nothing cached: the replay parses the YAML
+    cache = store(tmp_path)
+    monkeypatch.setenv("CONVITEMS_CACHE_DIR", str(cache.directory))
+    puts: list[Any] = []
+    real_put = CassetteCache.put
+
+    def counting_put(self: CassetteCache, key: str, exchanges: Any, **kw: Any) -> None:
+        puts.append(kw.get("annotation"))
+        real_put(self, key, exchanges, **kw)
+
+    monkeypatch.setattr(CassetteCache, "put", counting_put)
+    recorder = CassetteRecorder(path, "none", nodeid="t", validate=validate_exchange)
+    assert recorder.take(exchange.request) is not None
+    recorder.save()
+    assert len(puts) == 1 and puts[0] is not None
+    assert [f.rule for f in recorder.errors()] == ["unknown_type"]
+
+    # A test that sends nothing still leaves the parsed entry for the next run.
+    puts.clear()
+    _entry_file(cache).unlink()
+    idle = CassetteRecorder(path, "none", nodeid="t", validate=validate_exchange)
+    idle.save()
+    assert puts == [None]
+    import pytest_convitems.cassette_parse
+
+    monkeypatch.setattr(pytest_convitems.cassette_parse, "parse_cassette", refuse)
+    again = CassetteRecorder(path, "none", nodeid="t", validate=validate_exchange)
+    assert again.take(exchange.request) is not None
+    assert len(puts) == 2 and puts[1] is not None  # the findings join the entry
