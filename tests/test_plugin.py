@@ -453,6 +453,30 @@ def test_one(convitems):
     result.stdout.fnmatch_lines(["*DIR elsewhere*"])
 
 
+def test_cassette_folders_are_not_walked_by_collection(pytester: pytest.Pytester) -> None:
+    """pytest would visit every file of a big cassette folder on every run; it skips the
+    folder, unless Python files sit at its top (tests kept there still run)."""
+    cassette(pytester, "cassettes/test_a/test_one.yaml", retrieve_exchange())
+    cassette(pytester, "elsewhere/test_a/test_one.yaml", retrieve_exchange())
+    pytester.makeconftest(
+        """
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".yaml":
+        print("VISITED", file_path.name)
+"""
+    )
+    pytester.makepyfile(test_a="def test_one():\n    pass\n")
+    result = pytester.runpytest("-s", "--convitems-replay")
+    result.assert_outcomes(passed=1)
+    visited = [line for line in result.outlines if "VISITED" in line]
+    assert visited == ["VISITED test_one.yaml"], "only elsewhere/ is walked by default"
+    result = pytester.runpytest("-s", "--convitems-cassette-dir=elsewhere")
+    assert [line for line in result.outlines if "VISITED" in line] == ["VISITED test_one.yaml"]
+    (pytester.path / "elsewhere" / "test_kept.py").write_text("def test_kept():\n    pass\n")
+    result = pytester.runpytest("-s", "--convitems-cassette-dir=elsewhere")
+    result.assert_outcomes(passed=2)
+
+
 def test_default_names_are_sanitised_and_classes_prefixed(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_a="""
