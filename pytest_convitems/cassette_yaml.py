@@ -28,7 +28,8 @@ _RESERVED: Final = frozenset(
 # Characters YAML does not allow raw in a scalar (non-printable), or reads as a line
 # break inside a double-quoted one (NEL, LS, PS); BOM is refused mid-stream by libyaml.
 _NEEDS_ESCAPE: Final = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-_BLOCK_UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]| \n")
+_BLOCK_UNSAFE: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_ASCII_BLOCK_SAFE: Final = b"\t\n" + bytes(range(0x20, 0x7F))
 
 HEAD: Final = "interactions:\n"
 TAIL: Final = "version: 1\n"
@@ -56,11 +57,23 @@ def flow(value: str) -> str:
     return quoted(value)
 
 
+def _block_unsafe(value: str) -> bool:
+    """Whether a literal block cannot hold `value` as is (a space ending a line, or a
+    character YAML would not keep)."""
+    if " \n" in value:
+        return True
+    if value.isascii():
+        # The usual case (pretty JSON bodies): deleting every safe byte is one C pass,
+        # ~6x faster than the regex, which costs ~0.4 ms on a 100-item body.
+        return bool(value.encode("ascii").translate(None, _ASCII_BLOCK_SAFE))
+    return _BLOCK_UNSAFE.search(value) is not None
+
+
 def block(value: str, indent: str) -> str:
     """What follows `key:` for a string value: a literal block when it has lines."""
     if "\n" not in value or value[0] in " \n" or value.endswith((" ", "\n\n")):
         return " " + flow(value)
-    if _BLOCK_UNSAFE.search(value):
+    if _block_unsafe(value):
         return " " + flow(value)
     if value.endswith("\n"):
         indicator, value = "|", value[:-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
@@ -115,3 +116,14 @@ def test_plain_only_when_unambiguous() -> None:
     assert cassette_yaml.flow("17") == '"17"'
     assert cassette_yaml.flow("yes") == '"yes"'
     assert cassette_yaml.flow("a: b") == '"a: b"'
+
+
+ascii_texts = st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=60)
+_REFERENCE_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]| \n")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(texts, ascii_texts, tricky))
+def test_block_safety_check_agrees_with_the_reference_pattern(value: str) -> None:
+    """The fast check (ASCII bodies skip the regex) decides exactly as the one pattern did."""
+    assert cassette_yaml._block_unsafe(value) == bool(_REFERENCE_UNSAFE.search(value))
