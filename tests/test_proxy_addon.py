@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from mitmproxy import exceptions, http
+from mitmproxy.io import FlowWriter
 from mitmproxy.test import taddons, tflow
 
 from proxy_addon import addon as addon_module
@@ -156,6 +158,24 @@ def test_valid_list_gets_a_zero_count_and_nothing_else_changes(
     assert f.response.content == before
 
 
+@pytest.mark.parametrize("with_response", [True, False])
+def test_flows_stay_savable_with_mitmdump_w(
+    tctx: tuple[taddons.context, ConvItems], with_response: bool
+) -> None:
+    """`mitmdump -w` and mitmweb serialise each flow, metadata included: the addon's
+    per-flow state must not end up there (it once did, and saving failed)."""
+    _, addon = tctx
+    f = flow("GET", f"/conversations/{CONV}/items?limit=1")
+    addon.request(f)
+    if with_response:
+        respond(f, list_body())
+        addon.response(f)
+    assert f.metadata == {}
+    buffer = io.BytesIO()
+    FlowWriter(buffer).add(f)  # raises ValueError on an unserialisable object
+    assert buffer.getvalue()
+
+
 def test_invalid_create_is_reported_in_the_log_and_report(
     tctx: tuple[taddons.context, ConvItems], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -234,7 +254,7 @@ def test_event_stream_gets_a_tee_that_forwards_every_chunk(
     tee = f.response.stream
     assert callable(tee)
     assert tee(b"data: 1\n\n") == b"data: 1\n\n"
-    assert addon_module._state(f).chunks == [b"data: 1\n\n"]
+    assert addon._state(f).chunks == [b"data: 1\n\n"]
 
 
 def test_upstream_error_is_a_log_line(
