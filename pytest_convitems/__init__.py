@@ -6,7 +6,6 @@ models, YAML or deepdiff.
 """
 
 from importlib import import_module
-from importlib.metadata import version as _version
 from typing import TYPE_CHECKING
 
 from .errors import CassetteError, ConvItemsError, InputError, UnmatchedRequestError
@@ -15,6 +14,7 @@ from .findings import Finding
 from .routes import match_route, parse_query
 
 if TYPE_CHECKING:
+    __version__: str
     from .cassette import append_to_cassette, load_cassette, write_cassette
     from .drift import DriftReport, drift_between_paths
     from .matching import ReplayIndex, request_key
@@ -49,13 +49,17 @@ _LAZY: dict[str, str] = {
 
 
 def __getattr__(name: str) -> object:
+    if name == "__version__":
+        # Read on demand: package metadata costs ~1 ms, and pytest imports this package
+        # in every run.
+        from importlib.metadata import version
+
+        return version("pytest-convitems")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(import_module(module, __name__), name)
 
-
-__version__ = _version("pytest-convitems")
 
 __all__ = [
     "DEFAULT_REDACTOR",
