@@ -72,9 +72,9 @@ from pytest_convitems.exchange import (
     Response,
     is_json_content_type,
 )
-from pytest_convitems.findings import Finding
+from pytest_convitems.findings import Direction, Finding
 from pytest_convitems.matching import ReplayIndex
-from pytest_convitems.routes import RouteMatch, match_route
+from pytest_convitems.routes import RouteMatch, match_route, route_for
 
 logger = logging.getLogger("convitems")
 
@@ -134,6 +134,40 @@ def _path(flow: http.HTTPFlow) -> str:
     return flow.request.path.split("?", 1)[0]
 
 
+def _is_event_stream(response: http.Response) -> bool:
+    # Over the raw fields: every response passes here, and `headers.get` costs more.
+    for name, value in response.headers.fields:
+        if name.lower() == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() == b"text/event-stream"
+    return False
+
+
+def _request_findings(request: Request, route: RouteMatch | None) -> list[Finding]:
+    """`validate_exchange` for a request alone, with the route already matched."""
+    if route is None:  # e.g. an empty id in the path: the full check names it
+        return validation.validate_exchange(Exchange(request=request, response=None))
+    found: list[Finding] = []
+    if route_for(route.endpoint).has_body:
+        content_type = request.header("content-type")
+        if request.body and content_type is not None and not is_json_content_type(content_type):
+            found.append(_content_type_finding(route, "request", content_type))
+    return found + validation.validate_request(
+        route.endpoint, query_string=request.query_string, body=request.body
+    )
+
+
+def _content_type_finding(route: RouteMatch, direction: Direction, content_type: str) -> Finding:
+    return Finding(
+        "error",
+        route.endpoint,
+        direction,
+        "body",
+        "",
+        "content_type",
+        f"Content-Type is {content_type!r}, not application/json.",
+    )
+
+
 def _response_findings(response: Response, route: RouteMatch | None) -> list[Finding]:
     """The response half of `validate_exchange`: the request was validated in `request()`,
     and validating it again for every response would cost the proxy throughput."""
@@ -142,17 +176,7 @@ def _response_findings(response: Response, route: RouteMatch | None) -> list[Fin
     found: list[Finding] = []
     content_type = response.header("content-type")
     if response.body and content_type is not None and not is_json_content_type(content_type):
-        found.append(
-            Finding(
-                "error",
-                route.endpoint,
-                "response",
-                "body",
-                "",
-                "content_type",
-                f"Content-Type is {content_type!r}, not application/json.",
-            )
-        )
+        found.append(_content_type_finding(route, "response", content_type))
     return found + validation.validate_response(route.endpoint, response.status, response.body)
 
 
@@ -381,10 +405,7 @@ class ConvItems:
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         resp = flow.response
-        if resp is None or self._state(flow).answered_by_proxy:
-            return
-        media = resp.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        if media != "text/event-stream":
+        if resp is None or not _is_event_stream(resp) or self._state(flow).answered_by_proxy:
             return
         state = self._state(flow)
         state.chunks = []
@@ -450,10 +471,11 @@ class ConvItems:
         self, flow: http.HTTPFlow, request: Request, exchange: Exchange | None, direction: str
     ) -> list[Finding]:
         try:
+            route = self._state(flow).route
             if exchange is None or exchange.response is None:
-                found = validation.validate_exchange(Exchange(request=request, response=None))
+                found = _request_findings(request, route)
             else:
-                found = _response_findings(exchange.response, self._state(flow).route)
+                found = _response_findings(exchange.response, route)
         except Exception as exc:  # a validator bug must not take traffic down with it
             logger.error(
                 "convitems: validating %s %s raised %r (a bug: please report it); traffic passed",

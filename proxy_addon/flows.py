@@ -23,47 +23,44 @@ _DROP_ON_DECODE = frozenset({"content-encoding", "content-length"})
 _NOT_REPLAYED = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
 
 
-def _headers(message: http.Message, *, decoded: bool, body: bytes) -> Headers:
-    out: Headers = {}
+def _message(message: http.Message, raw: bytes | None = None) -> tuple[Headers, bytes]:
+    """The headers and body as stored: the content-encoding undone, when it can be.
+
+    One pass over the raw header fields (mitmproxy's `headers.get` re-walks them per
+    lookup, and this runs on every items request and response). A body that claims an
+    encoding it does not have stays raw, with its headers: the validator then reports what
+    it sees (not JSON) instead of the proxy failing.
+    """
+    headers: Headers = {}
+    encodings: list[str] = []
     for raw_name, raw_value in message.headers.fields:
         name = raw_name.decode("latin-1")
         value = raw_value.decode("latin-1")
-        if decoded and name.lower() in _DROP_ON_DECODE:
-            continue
-        out.setdefault(name, []).append(value)
-    if decoded and "content-length" in message.headers:
-        out["content-length"] = [str(len(body))]
-    return out
-
-
-def _decoded(message: http.Message, raw: bytes | None = None) -> tuple[bytes, bool]:
-    """The body with its content-encoding undone, and whether anything was undone.
-
-    A body that claims an encoding it does not have stays raw: the validator then reports
-    what it sees (not JSON) instead of the proxy failing.
-    """
-    ce = message.headers.get("content-encoding", "").strip().lower()
-    if raw is None:
-        raw = message.raw_content or b""
-    if not ce or ce == "identity" or not raw:
-        return raw, False
+        if name.lower() == "content-encoding":
+            encodings.append(value)
+        headers.setdefault(name, []).append(value)
+    body = (message.raw_content or b"") if raw is None else raw
+    ce = ", ".join(encodings).strip().lower()
+    if not ce or ce == "identity" or not body:
+        return headers, body
     try:
-        decoded = encoding.decode(raw, ce)
+        decoded = encoding.decode(body, ce)
     except ValueError:
-        return raw, False
-    return (decoded if isinstance(decoded, bytes) else raw), True
+        return headers, body
+    if not isinstance(decoded, bytes):
+        return headers, body
+    had_length = any(name.lower() == "content-length" for name in headers)
+    headers = {k: v for k, v in headers.items() if k.lower() not in _DROP_ON_DECODE}
+    if had_length:
+        headers["content-length"] = [str(len(decoded))]
+    return headers, decoded
 
 
 def request_of(flow: http.HTTPFlow) -> Request:
     """The flow's request as the upstream sees it (reverse mode: the upstream's URL)."""
     req = flow.request
-    body, decoded = _decoded(req)
-    return Request(
-        method=req.method,
-        url=req.url,
-        headers=_headers(req, decoded=decoded, body=body),
-        body=body,
-    )
+    headers, body = _message(req)
+    return Request(method=req.method, url=req.url, headers=headers, body=body)
 
 
 def response_of(flow: http.HTTPFlow, streamed_body: bytes | None = None) -> Response | None:
@@ -71,13 +68,8 @@ def response_of(flow: http.HTTPFlow, streamed_body: bytes | None = None) -> Resp
     resp = flow.response
     if resp is None:
         return None
-    body, decoded = _decoded(resp, streamed_body)
-    return Response(
-        status=resp.status_code,
-        reason=resp.reason,
-        headers=_headers(resp, decoded=decoded, body=body),
-        body=body,
-    )
+    headers, body = _message(resp, streamed_body)
+    return Response(status=resp.status_code, reason=resp.reason, headers=headers, body=body)
 
 
 def exchange_of(flow: http.HTTPFlow, streamed_body: bytes | None = None) -> Exchange:
