@@ -207,6 +207,11 @@ def _child_main(settings_json: str) -> int:
     """The writer in its own process: the proxy's CPU goes to traffic, ours to YAML."""
     # Ctrl-C reaches the whole process group; the proxy decides when we stop (EOF on stdin).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Writing is background work: when the proxy and the writer want the same core, live
+    # traffic goes first (the bounded queue slows the proxy if the writer falls behind).
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(10)
     raw = json.loads(settings_json)
     settings = Settings(Path(raw.pop("directory")), **raw)
     jobs: queue.Queue[object] = queue.Queue(maxsize=1000)
