@@ -100,7 +100,7 @@ def mitmdump_path() -> str:
 
 @contextlib.contextmanager
 def running_mitmdump(
-    upstream: str,
+    upstream: str | None,
     log_dir: Path,
     *,
     addon: bool = True,
@@ -108,13 +108,14 @@ def running_mitmdump(
     name: str = "mitmdump",
     timeout: float = 30.0,
 ) -> Iterator[Process]:
-    """mitmdump in reverse mode to `upstream`, with (or without) the convitems addon."""
+    """mitmdump in reverse mode to `upstream` (`None`: regular, forward mode), with (or
+    without) the convitems addon."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
+    mode = ["--mode", f"reverse:{upstream}"] if upstream is not None else []
     argv = [
         mitmdump_path(),
-        "--mode",
-        f"reverse:{upstream}",
+        *mode,
         "--listen-host",
         "127.0.0.1",
         "--listen-port",

@@ -378,3 +378,32 @@ def test_block_refuses_an_invalid_create_before_the_upstream(
     assert body["type"] == "invalid_request_error"
     assert len(ok.data) == 1
     assert len(upstream.seen) == len(before) + 1
+
+
+def test_regular_forward_mode_validates_a_client_configured_with_a_proxy(
+    upstream: CountingUpstream, tmp_path: Path
+) -> None:
+    """Regular (forward) mode, for a client that keeps its base URL and is given a proxy.
+    Plain HTTP to a loopback upstream, so no CA to trust; HTTPS adds only mitmproxy's CA."""
+    conv = upstream.client().conversations.create()
+    report = tmp_path / "findings.jsonl"
+    options = {"convitems_mode": "observe", "convitems_report": str(report)}
+    with running_mitmdump(None, tmp_path, options=options, name="forward") as proxy:
+        http_client = openai.DefaultHttpxClient(proxy=proxy.base_url)
+        client = openai.OpenAI(
+            base_url=upstream.base_url + "/v1",
+            api_key=FAKE_API_KEY,
+            max_retries=0,
+            http_client=http_client,
+        )
+        before = len(upstream.seen)
+        raw = client.conversations.items.with_raw_response.list(conv.id)
+        with pytest.raises(openai.BadRequestError):
+            client.conversations.items.create(conv.id, items=[message("wizard", "hi")])  # type: ignore[list-item]
+        http_client.close()
+        proxy.stop()
+    assert raw.headers["x-convitems-findings"] == "0", "the proxy saw the call"
+    assert len(upstream.seen) == before + 2
+    found = read_report(report)
+    assert [(f["direction"], f["pointer"]) for f in found] == [("request", "/items/0/role")]
+    assert found[0]["source"]["url"] == f"{upstream.base_url}/v1/conversations/{conv.id}/items"
