@@ -14,6 +14,12 @@ same bytes, so it lives and dies with the entry.
 Where: `$CONVITEMS_CACHE_DIR` if set (`0`/`off`/empty disables the cache), else
 `$XDG_CACHE_HOME/pytest-convitems`, else `~/.cache/pytest-convitems`. Content-addressed,
 so one cache serves every project on the machine.
+
+Every re-recorded cassette leaves its old entry behind, so `prune` deletes entries nobody
+has read for `PRUNE_AFTER_DAYS` (by access time: with `relatime`, the Linux default, a read
+refreshes it at most once a day; on a `noatime` mount an entry that is still used is parsed
+again once). The pytest plugin calls it at the end of a run, and it looks at the folder at
+most once a day.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +41,9 @@ from .exchange import Exchange, Request, Response
 FORMAT: Final = "pytest-convitems-cassette-cache"
 VERSION: Final = 1
 _DISABLED: Final = frozenset({"", "0", "off", "false", "no"})
+PRUNE_AFTER_DAYS: Final = 30.0
+PRUNE_EVERY_HOURS: Final = 24.0
+_PRUNED_MARK: Final = ".pruned"
 
 
 def digest(data: bytes) -> str:
@@ -123,6 +133,40 @@ class CassetteCache:
     def discard(self, key: str) -> None:
         with contextlib.suppress(OSError):
             self._entry(key).unlink()
+
+    def prune(
+        self,
+        *,
+        after_days: float = PRUNE_AFTER_DAYS,
+        every_hours: float = PRUNE_EVERY_HOURS,
+        now: float | None = None,
+    ) -> int | None:
+        """Delete entries last read more than `after_days` ago; returns how many, or None
+        when the folder was pruned less than `every_hours` ago (one `stat` then)."""
+        now = time.time() if now is None else now
+        mark = os.path.join(self.directory, _PRUNED_MARK)
+        try:
+            if now - os.stat(mark).st_mtime < every_hours * 3600:
+                return None
+        except OSError:
+            pass  # never pruned, or no folder yet
+        cutoff = now - after_days * 86400
+        removed = 0
+        try:
+            with os.scandir(self.directory) as entries:
+                for entry in entries:
+                    if not entry.name.endswith(".json") or not entry.is_file():
+                        continue
+                    with contextlib.suppress(OSError):
+                        if entry.stat().st_atime < cutoff:
+                            os.unlink(entry.path)
+                            removed += 1
+            with open(mark, "w"):
+                pass
+            os.utime(mark, (now, now))
+        except OSError:
+            return removed  # a cache that cannot be pruned is only bigger
+        return removed
 
 
 def default_cache() -> CassetteCache | None:

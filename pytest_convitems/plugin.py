@@ -467,6 +467,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if state.drift_mode != "off":
         state.finish_drift()
+    if state.report.cassettes:
+        from .cassette_cache import default_cache
+
+        cache = default_cache()
+        if cache is not None:
+            cache.prune()  # at most once a day: entries of cassettes since re-recorded
     if state.report_path is not None:
         try:
             state.report.write(state.report_path)

@@ -353,3 +353,60 @@ def test_a_cold_replay_writes_the_cache_entry_once_with_its_findings(
     again = CassetteRecorder(path, "none", nodeid="t", validate=validate_exchange)
     assert again.take(exchange.request) is not None
     assert len(puts) == 2 and puts[1] is not None  # the findings join the entry
+
+
+def test_prune_drops_entries_unread_for_a_month_at_most_once_a_day(tmp_path: Path) -> None:
+    import os
+    import time
+
+    cache = store(tmp_path)
+    listing = Exchange(
+        Request("GET", API, dict(JSON)),
+        Response(200, "OK", dict(JSON), json.dumps(LISTING).encode()),
+    )
+    cache.put("old", [listing])
+    cache.put("fresh", [listing])
+    now = time.time()
+    month_ago = now - 31 * 86400
+    os.utime(cache.directory / "old.json", (month_ago, month_ago))
+    (cache.directory / "notes.txt").write_text("not ours")
+    assert cache.prune(now=now) == 1
+    assert cache.get_entry("old", "x") is None
+    assert cache.get_entry("fresh", "x") is not None
+    assert (cache.directory / "notes.txt").exists(), "only entries are pruned"
+    os.utime(cache.directory / "fresh.json", (month_ago, month_ago))
+    assert cache.prune(now=now + 3600) is None, "pruned an hour ago: not again today"
+    assert cache.prune(now=now + 25 * 3600) == 1
+    assert CassetteCache(tmp_path / "missing").prune() == 0
+
+
+def test_a_run_prunes_the_cache_it_used(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    cache_dir = pytester.path / "cache"
+    old = time.time() - 40 * 86400
+    cache_dir.mkdir()
+    (cache_dir / ("0" * 64 + ".json")).write_text("{}")
+    os.utime(cache_dir / ("0" * 64 + ".json"), (old, old))
+    listing = Exchange(
+        Request("GET", API, {"accept": ["application/json"]}),
+        Response(200, "OK", dict(JSON), json.dumps(LISTING).encode()),
+    )
+    write_cassette(pytester.path / "cassettes" / "test_a" / "test_one.yaml", [listing])
+    pytester.makepyfile(
+        test_a=f"""
+import httpx, pytest
+
+@pytest.mark.convitems
+def test_one():
+    httpx.get({API!r}, headers={{"accept": "application/json"}})
+"""
+    )
+    monkeypatch.setenv("CONVITEMS_CACHE_DIR", str(cache_dir))
+    result = pytester.runpytest("--convitems-replay", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert not (cache_dir / ("0" * 64 + ".json")).exists()
+    assert (cache_dir / ".pruned").exists()
