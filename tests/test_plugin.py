@@ -14,10 +14,13 @@ from typing import Any
 
 # httpx, hypothesis (its pytest plugin imports it at every terminal summary) and our modules
 # are imported here so that pytester's in-process runs keep them instead of importing anew.
+# cassette_parse brings PyYAML: its C extension is not re-imported, and a fresh `yaml` package
+# beside it raises errors the parser's `except` no longer matches (this module run alone).
 import httpx  # noqa: F401
 import hypothesis  # noqa: F401
 import pytest
 
+import pytest_convitems.cassette_parse
 import pytest_convitems.recording
 import pytest_convitems.validation  # noqa: F401
 from pytest_convitems.cassette import load_cassette, write_cassette

@@ -14,6 +14,7 @@ import hypothesis  # noqa: F401
 import openai  # noqa: F401
 import pytest
 
+import pytest_convitems.cassette_parse  # PyYAML with it: see tests/test_plugin.py
 import pytest_convitems.recording
 import pytest_convitems.validation  # noqa: F401
 from pytest_convitems.cassette import load_cassette, write_cassette
