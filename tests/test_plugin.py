@@ -181,6 +181,55 @@ def test_plain():
     assert not (pytester.path / "cassettes").exists()
 
 
+def test_patches_stay_between_convitems_tests_and_never_reach_other_tests(
+    pytester: pytest.Pytester,
+) -> None:
+    """vcrpy's patches are kept from one convitems test to the next (cheaper than patching
+    every test), and are gone for a test that does not use convitems, and after the run."""
+    for name in ("test_one", "test_two", "test_three"):
+        cassette(pytester, f"cassettes/test_a/{name}.yaml", retrieve_exchange())
+    pytester.makeconftest(
+        """
+import httpx
+
+ORIGINAL = httpx.HTTPTransport.handle_request
+
+def pytest_unconfigure(config):
+    print("AFTER RUN PATCHED", httpx.HTTPTransport.handle_request is not ORIGINAL)
+"""
+    )
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+from conftest import ORIGINAL
+
+def test_plain_first():
+    assert httpx.HTTPTransport.handle_request is ORIGINAL
+
+def test_one(convitems):
+    assert httpx.HTTPTransport.handle_request is not ORIGINAL
+    retrieve()
+
+def test_two(convitems):
+    retrieve()
+    assert convitems.exchanges
+
+def test_plain_between():
+    assert httpx.HTTPTransport.handle_request is ORIGINAL
+
+def test_three(convitems):
+    retrieve()
+    assert False, "stop here with -x"
+
+def test_four(convitems):
+    retrieve()
+"""
+    )
+    result = pytester.runpytest("-s", "--convitems-replay", "-x")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(["*AFTER RUN PATCHED False*"])
+
+
 def test_unmatched_request_shows_closest_diff_and_rerecord_command(
     pytester: pytest.Pytester,
 ) -> None:
