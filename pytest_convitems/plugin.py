@@ -232,20 +232,30 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     """Leave cassette folders unwalked: they hold YAML and JSON only, and pytest would look at
     every file of a thousand-cassette folder on every run (~50 µs each, on replay too).
 
-    A cassette folder is the configured one, or (the default) a `cassettes` folder; either
-    is walked as usual when Python files sit at its top, so tests kept there still run."""
+    A cassette folder is the configured one, or (the default) a `cassettes` folder. It is
+    walked as usual when Python files sit at its top or one level down (where cassettes
+    keep their `<test module>/` folders), so a folder of tests named as the cassette folder,
+    say `convitems_cassette_dir = tests`, still has its tests collected."""
     state = config.stash.get(_STATE, None)
     if state is None or collection_path.name != state.cassette_dir_name:
         return None
     if state.cassette_dir is not None and collection_path != state.cassette_dir:
         return None
+    return None if _has_python(collection_path, depth=2) else True
+
+
+def _has_python(folder: Path | str, *, depth: int) -> bool:
     try:
-        with os.scandir(collection_path) as entries:
-            if any(e.name.endswith(".py") for e in entries):
-                return None
+        with os.scandir(folder) as entries:
+            subfolders = []
+            for entry in entries:
+                if entry.name.endswith(".py"):
+                    return True
+                if depth > 1 and entry.is_dir(follow_symlinks=False):
+                    subfolders.append(entry.path)
     except OSError:
-        return None
-    return True
+        return True  # unsure: let pytest walk it
+    return any(_has_python(sub, depth=depth - 1) for sub in subfolders)
 
 
 class _XdistHooks:

@@ -527,6 +527,11 @@ def pytest_collect_file(file_path, parent):
     (pytester.path / "elsewhere" / "test_kept.py").write_text("def test_kept():\n    pass\n")
     result = pytester.runpytest("-s", "--convitems-cassette-dir=elsewhere")
     result.assert_outcomes(passed=2)
+    # a folder of tests named as the cassette folder: tests one level down still run
+    (pytester.path / "tests" / "unit").mkdir(parents=True)
+    (pytester.path / "tests" / "unit" / "test_deep.py").write_text("def test_deep():\n    pass\n")
+    result = pytester.runpytest("--convitems-cassette-dir=tests")  # reached by the walk
+    result.assert_outcomes(passed=3)  # test_a, elsewhere/test_kept, tests/unit/test_deep
 
 
 def test_default_names_are_sanitised_and_classes_prefixed(pytester: pytest.Pytester) -> None:
