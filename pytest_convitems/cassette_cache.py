@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Sequence
@@ -44,6 +45,7 @@ _DISABLED: Final = frozenset({"", "0", "off", "false", "no"})
 PRUNE_AFTER_DAYS: Final = 30.0
 PRUNE_EVERY_HOURS: Final = 24.0
 _PRUNED_MARK: Final = ".pruned"
+_OURS: Final = re.compile(r"[0-9a-f]{64}\.json|\.[0-9a-f]{16}\..+\.tmp")
 
 
 def digest(data: bytes) -> str:
@@ -155,7 +157,9 @@ class CassetteCache:
         try:
             with os.scandir(self.directory) as entries:
                 for entry in entries:
-                    if not entry.name.endswith(".json") or not entry.is_file():
+                    # Only our own files (`<sha256>.json`, and temp files a crash left):
+                    # the variable may point at a folder that holds other things too.
+                    if not _OURS.fullmatch(entry.name) or not entry.is_file():
                         continue
                     with contextlib.suppress(OSError):
                         if entry.stat().st_atime < cutoff:

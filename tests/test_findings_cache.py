@@ -364,17 +364,21 @@ def test_prune_drops_entries_unread_for_a_month_at_most_once_a_day(tmp_path: Pat
         Request("GET", API, dict(JSON)),
         Response(200, "OK", dict(JSON), json.dumps(LISTING).encode()),
     )
-    cache.put("old", [listing])
-    cache.put("fresh", [listing])
+    old, fresh = "a" * 64, "b" * 64
+    cache.put(old, [listing])
+    cache.put(fresh, [listing])
     now = time.time()
     month_ago = now - 31 * 86400
-    os.utime(cache.directory / "old.json", (month_ago, month_ago))
-    (cache.directory / "notes.txt").write_text("not ours")
+    os.utime(cache.directory / f"{old}.json", (month_ago, month_ago))
+    for name in ("notes.txt", "settings.json"):  # not ours, however old: kept
+        (cache.directory / name).write_text("not ours")
+        os.utime(cache.directory / name, (month_ago, month_ago))
     assert cache.prune(now=now) == 1
-    assert cache.get_entry("old", "x") is None
-    assert cache.get_entry("fresh", "x") is not None
-    assert (cache.directory / "notes.txt").exists(), "only entries are pruned"
-    os.utime(cache.directory / "fresh.json", (month_ago, month_ago))
+    assert cache.get_entry(old, "x") is None
+    assert cache.get_entry(fresh, "x") is not None
+    assert (cache.directory / "notes.txt").exists()
+    assert (cache.directory / "settings.json").exists()
+    os.utime(cache.directory / f"{fresh}.json", (month_ago, month_ago))
     assert cache.prune(now=now + 3600) is None, "pruned an hour ago: not again today"
     assert cache.prune(now=now + 25 * 3600) == 1
     assert CassetteCache(tmp_path / "missing").prune() == 0
