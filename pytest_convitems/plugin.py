@@ -109,10 +109,6 @@ class _State:
             )
 
     @property
-    def has_switchboard(self) -> bool:
-        return self._switchboard is not None
-
-    @property
     def switchboard(self) -> Switchboard:
         if self._switchboard is None:
             from .recording_vcr import Switchboard
@@ -371,28 +367,13 @@ def _markers(item: pytest.Item) -> tuple[list[pytest.Mark], bool]:
     return ours, vcr
 
 
-_USES: Final = pytest.StashKey["tuple[list[pytest.Mark], bool] | None"]()
-
-
-def _uses_convitems(item: pytest.Item) -> tuple[list[pytest.Mark], bool] | None:
-    """(its convitems markers, whether a `vcr` marker is there too) for a test that uses
-    convitems, else None; worked out once per test (teardown asks about the next one)."""
-    if _USES in item.stash:
-        return item.stash[_USES]
-    markers, vcr = _markers(item)
-    uses = markers or "convitems" in getattr(item, "fixturenames", ())
-    found = item.stash[_USES] = (markers, vcr) if uses else None
-    return found
-
-
 # Interception starts before the test's fixtures are set up and ends after they are torn
 # down, so requests made by fixtures go through the cassette too. Hooks, not an autouse
 # fixture: an unmarked test pays one walk over its markers and nothing else.
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    uses = _uses_convitems(item)
-    if uses is not None:
-        markers, vcr = uses
+    markers, vcr = _markers(item)
+    if markers or "convitems" in getattr(item, "fixturenames", ()):
         if vcr:
             # pytest-recording would patch over us and our cassette would silently see nothing.
             raise pytest.fail.Exception(
@@ -416,21 +397,10 @@ def pytest_runtest_teardown(
     try:
         return (yield)
     finally:
-        # vcrpy's patches stay in place when the next test uses convitems too: nothing runs
-        # between the two but pytest, and patching ~30 classes per test costs more than the
-        # setattrs (each one resets the interpreter's caches for that class).
-        keep = nextitem is not None and _uses_convitems(nextitem) is not None
         activation = item.stash.get(_ACTIVATION, None)
-        if activation is None:
-            state = item.config.stash[_STATE]
-            if not keep and state.has_switchboard:
-                state.switchboard.stop()  # kept for a next test whose setup never came
-        else:
+        if activation is not None:
             del item.stash[_ACTIVATION]
-            if keep:
-                activation.release()
-            else:
-                activation.stop()
+            activation.stop()
             recorder = item.stash[_RECORDER]
             # Items live until the session ends: a recorder kept on each one would hold
             # every cassette's exchanges, and the run's garbage collections would walk them.
@@ -499,8 +469,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = config.stash.get(_STATE, None)
     if state is None:
         return
-    if state.has_switchboard:
-        state.switchboard.stop()  # e.g. -x stopped the run before a next test it was kept for
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["convitems"] = state.report.to_dict()

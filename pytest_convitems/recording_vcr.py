@@ -169,34 +169,22 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
             self.stop()
 
     def start(self, recorder: CassetteRecorder) -> None:
-        """Route through `recorder` until `release` or `stop`, installing vcrpy's patches
-        unless a `release` left them in place."""
+        """Install vcrpy's patches and route through `recorder` until `stop`."""
         if self.active is not None:
             raise InputError(
                 f"a convitems cassette is already active ({self.active.path}); "
                 "one cassette per test"
             )
-        if not self._saved:
-            saved = self._saved = []
-            try:
-                for target, name, new in self._patch_triples():
-                    attrs = vars(target)
-                    saved.append((target, name, name in attrs, attrs.get(name)))
-                    setattr(target, name, new)
-            except BaseException:
-                self.stop()
-                raise
+        saved = self._saved = []
+        try:
+            for target, name, new in self._patch_triples():
+                attrs = vars(target)
+                saved.append((target, name, name in attrs, attrs.get(name)))
+                setattr(target, name, new)
+        except BaseException:
+            self.stop()
+            raise
         self.active = recorder
-
-    @property
-    def installed(self) -> bool:
-        return bool(self._saved)
-
-    def release(self) -> None:
-        """Stop routing to the recorder but keep the patches for the next `start`: with
-        none active, a request the patches see goes to the network as if unpatched."""
-        self.active = None
-        self._pending.clear()
 
     def stop(self) -> None:
         """Put back what `start` patched (idempotent)."""

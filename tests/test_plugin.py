@@ -181,11 +181,11 @@ def test_plain():
     assert not (pytester.path / "cassettes").exists()
 
 
-def test_patches_stay_between_convitems_tests_and_never_reach_other_tests(
+def test_patches_are_there_for_convitems_tests_and_never_reach_other_tests(
     pytester: pytest.Pytester,
 ) -> None:
-    """vcrpy's patches are kept from one convitems test to the next (cheaper than patching
-    every test), and are gone for a test that does not use convitems, and after the run."""
+    """vcrpy's patches are in place for each convitems test, and gone for a test that does
+    not use convitems and after the run, -x included."""
     for name in ("test_one", "test_two", "test_three"):
         cassette(pytester, f"cassettes/test_a/{name}.yaml", retrieve_exchange())
     pytester.makeconftest(
