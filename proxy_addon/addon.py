@@ -70,11 +70,10 @@ from pytest_convitems.exchange import (
     Exchange,
     Request,
     Response,
-    is_json_content_type,
 )
-from pytest_convitems.findings import Direction, Finding
+from pytest_convitems.findings import Finding
 from pytest_convitems.matching import ReplayIndex
-from pytest_convitems.routes import RouteMatch, match_route, route_for
+from pytest_convitems.routes import RouteMatch, match_route
 
 logger = logging.getLogger("convitems")
 
@@ -140,44 +139,6 @@ def _is_event_stream(response: http.Response) -> bool:
         if name.lower() == b"content-type":
             return value.split(b";", 1)[0].strip().lower() == b"text/event-stream"
     return False
-
-
-def _request_findings(request: Request, route: RouteMatch | None) -> list[Finding]:
-    """`validate_exchange` for a request alone, with the route already matched."""
-    if route is None:  # e.g. an empty id in the path: the full check names it
-        return validation.validate_exchange(Exchange(request=request, response=None))
-    found: list[Finding] = []
-    if route_for(route.endpoint).has_body:
-        content_type = request.header("content-type")
-        if request.body and content_type is not None and not is_json_content_type(content_type):
-            found.append(_content_type_finding(route, "request", content_type))
-    return found + validation.validate_request(
-        route.endpoint, query_string=request.query_string, body=request.body
-    )
-
-
-def _content_type_finding(route: RouteMatch, direction: Direction, content_type: str) -> Finding:
-    return Finding(
-        "error",
-        route.endpoint,
-        direction,
-        "body",
-        "",
-        "content_type",
-        f"Content-Type is {content_type!r}, not application/json.",
-    )
-
-
-def _response_findings(response: Response, route: RouteMatch | None) -> list[Finding]:
-    """The response half of `validate_exchange`: the request was validated in `request()`,
-    and validating it again for every response would cost the proxy throughput."""
-    if route is None:
-        return []
-    found: list[Finding] = []
-    content_type = response.header("content-type")
-    if response.body and content_type is not None and not is_json_content_type(content_type):
-        found.append(_content_type_finding(route, "response", content_type))
-    return found + validation.validate_response(route.endpoint, response.status, response.body)
 
 
 class ConvItems:
@@ -395,7 +356,7 @@ class ConvItems:
         # `/conversations//items` routes nowhere (empty id) but is still items traffic
         if state.route is not None or "/conversations/" in flow.request.path:
             state.request = flows.request_of(flow)
-            state.findings = self._validate(flow, state.request, None, "request")
+            state.findings = self._validate(flow, state.route, state.request, None)
             errors = [f for f in state.findings if f.severity == "error"]
             if errors and self.block_invalid:
                 self._block(flow, state, errors)
@@ -405,9 +366,11 @@ class ConvItems:
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         resp = flow.response
-        if resp is None or not _is_event_stream(resp) or self._state(flow).answered_by_proxy:
+        if resp is None or not _is_event_stream(resp):
             return
         state = self._state(flow)
+        if state.answered_by_proxy:
+            return
         state.chunks = []
 
         def tee(chunk: bytes) -> bytes:
@@ -449,7 +412,7 @@ class ConvItems:
         exchange = Exchange(request, flows.response_of(flow, streamed))
         self.counts["exchanges"] += 1
         if state.route is not None:
-            state.findings += self._validate(flow, exchange.request, exchange, "response")
+            state.findings += self._validate(flow, state.route, exchange.request, exchange.response)
             if self.findings_header and not flow.response.stream:
                 flow.response.headers[FINDINGS_HEADER] = str(len(state.findings))
         if self.writer is not None:
@@ -468,14 +431,21 @@ class ConvItems:
     # --- the work ------------------------------------------------------------------
 
     def _validate(
-        self, flow: http.HTTPFlow, request: Request, exchange: Exchange | None, direction: str
+        self,
+        flow: http.HTTPFlow,
+        route: RouteMatch | None,
+        request: Request,
+        response: Response | None,
     ) -> list[Finding]:
+        """Findings of the request, or (given a response) of the response alone: the
+        request was validated in `request()`, and again for every response would cost."""
         try:
-            route = self._state(flow).route
-            if exchange is None or exchange.response is None:
-                found = _request_findings(request, route)
-            else:
-                found = _response_findings(exchange.response, route)
+            if response is not None:
+                found = validation.validate_response_of(route.endpoint, response) if route else []
+            elif route is not None:
+                found = validation.validate_request_of(route.endpoint, request)
+            else:  # e.g. an empty id in the path: the full check names it
+                found = validation.validate_exchange(Exchange(request=request, response=None))
         except Exception as exc:  # a validator bug must not take traffic down with it
             logger.error(
                 "convitems: validating %s %s raised %r (a bug: please report it); traffic passed",
@@ -484,6 +454,7 @@ class ConvItems:
                 exc,
             )
             return []
+        direction = "request" if response is None else "response"
         found = [f for f in found if f.direction == direction]
         for finding in found:
             self._emit(flow, finding)

@@ -21,7 +21,7 @@ from typing import Any, Final
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import CoreSchema
 
-from .exchange import Exchange, is_json_content_type
+from .exchange import Exchange, Request, Response, is_json_content_type
 from .findings import Direction, Endpoint, Finding, Part
 from .models import (
     Conversation,
@@ -345,17 +345,28 @@ def validate_exchange(exchange: Exchange) -> list[Finding]:
         endpoint, findings = broken
     else:
         endpoint, findings = route.endpoint, []
-    has_body = route_for(endpoint).has_body
-    if has_body:
-        findings += _content_type(req.header("content-type"), req.body, endpoint, "request")
-    findings += validate_request(endpoint, query_string=req.query_string, body=req.body)
-    resp = exchange.response
-    if resp is not None:
-        findings += _content_type(resp.header("content-type"), resp.body, endpoint, "response")
-        findings += validate_response(endpoint, resp.status, resp.body)
+    findings += validate_request_of(endpoint, req)
+    if exchange.response is not None:
+        findings += validate_response_of(endpoint, exchange.response)
     if exchange.source is not None:
         findings = [_with_source(f, exchange.source) for f in findings]
     return findings
+
+
+def validate_request_of(endpoint: Endpoint, request: Request) -> list[Finding]:
+    """The request half of `validate_exchange`, for a caller that has matched the route."""
+    findings = []
+    if route_for(endpoint).has_body:
+        findings += _content_type(request.header("content-type"), request.body, endpoint, "request")
+    return findings + validate_request(
+        endpoint, query_string=request.query_string, body=request.body
+    )
+
+
+def validate_response_of(endpoint: Endpoint, response: Response) -> list[Finding]:
+    """The response half of `validate_exchange`, for a caller that has matched the route."""
+    findings = _content_type(response.header("content-type"), response.body, endpoint, "response")
+    return findings + validate_response(endpoint, response.status, response.body)
 
 
 def _with_source(finding: Finding, source: dict[str, Any]) -> Finding:
