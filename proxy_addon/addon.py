@@ -416,7 +416,7 @@ class ConvItems:
             if self.findings_header and not flow.response.stream:
                 flow.response.headers[FINDINGS_HEADER] = str(len(state.findings))
         if self.writer is not None:
-            self._record(exchange)
+            self._record(exchange, state.route)
 
     def error(self, flow: http.HTTPFlow) -> None:
         self._flows.pop(flow, None)
@@ -507,9 +507,15 @@ class ConvItems:
         extra[REPLAY_HEADER] = "miss"
         flow.response = flows.openai_error(replayer.MISS_STATUS, body, extra)
 
-    def _record(self, exchange: Exchange) -> None:
+    def _record(self, exchange: Exchange, route: RouteMatch | None) -> None:
         assert self.writer is not None
-        self.writer.put(cassette_name(exchange, self.run_name, per_run=self.per_run), exchange)
+        name = cassette_name(
+            exchange,
+            self.run_name,
+            per_run=self.per_run,
+            conversation=route.conversation_id if route is not None else None,
+        )
+        self.writer.put(name, exchange)
 
 
 addons = [ConvItems()]

@@ -5,6 +5,7 @@ No mitmproxy here.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ _PART = re.compile(r"^(?P<stem>.*?)(?:\.part(?P<part>\d+))?\.ya?ml$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
+@functools.lru_cache(maxsize=4096)  # a proxy records the same few conversations over and over
 def safe_name(name: str) -> str:
     """A cassette file stem from an id: path separators and odd characters replaced."""
     cleaned = _UNSAFE.sub("_", name).strip("._") or "unnamed"
@@ -63,8 +65,13 @@ def conversation_id(exchange: Exchange) -> str | None:
     return None
 
 
-def cassette_name(exchange: Exchange, run_name: str, *, per_run: bool) -> str:
-    """The cassette an exchange is recorded in: its conversation's, or the run's."""
+def cassette_name(
+    exchange: Exchange, run_name: str, *, per_run: bool, conversation: str | None = None
+) -> str:
+    """The cassette an exchange is recorded in: its conversation's, or the run's.
+
+    `conversation`: the id when the caller has it already (the proxy matched the route).
+    """
     if per_run:
         return run_name
-    return safe_name(conversation_id(exchange) or run_name)
+    return safe_name(conversation or conversation_id(exchange) or run_name)
