@@ -13,8 +13,9 @@ client and make it trust mitmproxy's CA (`~/.mitmproxy/mitmproxy-ca-cert.pem`, c
 first run: `SSL_CERT_FILE` for Python, `NODE_EXTRA_CA_CERTS` for Node).
 
 Modes (`convitems_mode`):
-- observe: every request and response of the four items endpoints is validated; one log
-  line per finding, the findings as JSON lines in `convitems_report`, and the count in an
+- observe: every request and response of the four items endpoints is validated (a
+  request together with its response, or with its error when none comes; at once when
+  blocking or replaying, which decide on it); one log line per finding, the findings as JSON lines in `convitems_report`, and the count in an
   `x-convitems-findings` response header on items responses (the only change the proxy
   makes; `convitems_findings_header=false` turns it off). Other paths pass untouched.
 - record: observe, and every exchange (conversation calls too) goes into cassettes under
@@ -105,6 +106,7 @@ class _FlowState:
         "chunks",
         "findings",
         "request",
+        "request_checked",
         "route",
         "stream_overflow",
         "streamed",
@@ -113,6 +115,7 @@ class _FlowState:
     def __init__(self, route: RouteMatch | None) -> None:
         self.route = route
         self.request: Request | None = None
+        self.request_checked = False
         self.findings: list[Finding] = []
         self.answered_by_proxy = False
         self.chunks: list[bytes] | None = None
@@ -352,17 +355,25 @@ class ConvItems:
         return state
 
     def request(self, flow: http.HTTPFlow) -> None:
+        if not self.block_invalid and self.index is None:
+            # Nothing to decide before the upstream answers: the request is validated with
+            # its response (or its error), in one pass and without per-flow state.
+            return
         state = self._state(flow)
+        self._check_request(flow, state)
+        errors = [f for f in state.findings if f.severity == "error"]
+        if errors and self.block_invalid:
+            self._block(flow, state, errors)
+            return
+        if self.index is not None:
+            self._replay(flow, state, self.index)
+
+    def _check_request(self, flow: http.HTTPFlow, state: _FlowState) -> None:
+        state.request_checked = True
         # `/conversations//items` routes nowhere (empty id) but is still items traffic
         if state.route is not None or "/conversations/" in flow.request.path:
             state.request = flows.request_of(flow)
             state.findings = self._validate(flow, state.route, state.request, None)
-            errors = [f for f in state.findings if f.severity == "error"]
-            if errors and self.block_invalid:
-                self._block(flow, state, errors)
-                return
-        if self.index is not None:
-            self._replay(flow, state, self.index)
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         resp = flow.response
@@ -387,12 +398,11 @@ class ConvItems:
         resp.stream = tee
 
     def response(self, flow: http.HTTPFlow) -> None:
-        state = self._state(flow)
-        try:
-            self._response(flow, state)
-        finally:
-            # The flow's last hook: freed now, by reference count, not later by the collector.
-            self._flows.pop(flow, None)
+        # The flow's last hook: its state (if any) is freed now, by reference count.
+        state = self._flows.pop(flow, None) or _FlowState(route=_route(flow))
+        if not state.request_checked:
+            self._check_request(flow, state)
+        self._response(flow, state)
 
     def _response(self, flow: http.HTTPFlow, state: _FlowState) -> None:
         if state.answered_by_proxy or flow.response is None:
@@ -419,7 +429,9 @@ class ConvItems:
             self._record(exchange, state.route)
 
     def error(self, flow: http.HTTPFlow) -> None:
-        self._flows.pop(flow, None)
+        state = self._flows.pop(flow, None) or _FlowState(route=_route(flow))
+        if not state.request_checked:
+            self._check_request(flow, state)  # its findings count even with no response
         message = flow.error.msg if flow.error else "unknown error"
         logger.warning(
             "convitems: %s %s: no response (%s); nothing recorded for this request",

@@ -270,6 +270,23 @@ def test_upstream_error_is_a_log_line(
 # --- record and replay ---------------------------------------------------------------
 
 
+def test_an_invalid_request_the_upstream_never_answers_is_still_reported(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Outside block and replay modes a request is validated with its response: when none
+    # comes, the error hook must validate it instead, or its findings are lost.
+    ctx, addon = tctx
+    report = tmp_path / "findings.jsonl"
+    ctx.configure(addon, convitems_report=str(report))
+    f = flow("GET", f"/conversations/{CONV}/items?limit=500")
+    addon.request(f)
+    f.error = tflow.terr("connection closed")
+    addon.error(f)
+    rows = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [(r["direction"], r["pointer"]) for r in rows] == [("request", "/limit")]
+    assert "no response (connection closed)" in caplog.text
+
+
 def test_record_writes_one_cassette_per_conversation_on_done(
     tctx: tuple[taddons.context, ConvItems], tmp_path: Path
 ) -> None:
