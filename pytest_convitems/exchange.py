@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 Headers = dict[str, list[str]]
 """Header name -> values, as vcrpy stores them. Lookups go through `header()`."""
@@ -34,12 +34,16 @@ class Request:
     body: bytes = b""
 
     @cached_property
-    def path(self) -> str:
-        return urlsplit(self.url).path
+    def _parts(self) -> SplitResult:
+        return urlsplit(self.url)
 
-    @cached_property
+    @property
+    def path(self) -> str:
+        return self._parts.path
+
+    @property
     def query_string(self) -> str:
-        return urlsplit(self.url).query
+        return self._parts.query
 
     def header(self, name: str) -> str | None:
         return header(self.headers, name)

@@ -28,6 +28,8 @@ _CLOSEST_CANDIDATES = 25
 
 
 def _canonical_query(query_string: str) -> tuple[tuple[str, Any], ...]:
+    if not query_string:  # most requests: a per-call cost on replay
+        return ()
     parsed = parse_query(query_string)
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in parsed.items()))
 
