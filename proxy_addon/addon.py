@@ -15,9 +15,10 @@ first run: `SSL_CERT_FILE` for Python, `NODE_EXTRA_CA_CERTS` for Node).
 Modes (`convitems_mode`):
 - observe: every request and response of the four items endpoints is validated (a
   request together with its response, or with its error when none comes; at once when
-  blocking or replaying, which decide on it); one log line per finding, the findings as JSON lines in `convitems_report`, and the count in an
-  `x-convitems-findings` response header on items responses (the only change the proxy
-  makes; `convitems_findings_header=false` turns it off). Other paths pass untouched.
+  blocking or replaying, which decide on it); one log line per finding, the findings as
+  JSON lines in `convitems_report`, and the count in an `x-convitems-findings` response
+  header on items responses (the only change the proxy makes;
+  `convitems_findings_header=false` turns it off). Other paths pass untouched.
 - record: observe, and every exchange (conversation calls too) goes into cassettes under
   `convitems_cassette_dir`: one per conversation (`<conversation id>.yaml`; the create call
   goes with the conversation it made) or one per run (`convitems_cassette_per=run`). URIs
