@@ -192,6 +192,15 @@ def test_fingerprint_reads_the_validator_sources_without_importing_them() -> Non
     assert {"validation.py", "models/__init__.py", "routes.py"} <= sources
 
 
+def test_fingerprint_versions_are_the_installed_ones() -> None:
+    # Read from METADATA's header block, not through metadata.version(): the same answer.
+    from importlib import metadata
+
+    for dist in findings_cache._DISTRIBUTIONS:
+        assert findings_cache._version(dist) == metadata.version(dist)
+    assert findings_cache._version("no-such-distribution-convitems") == "?"
+
+
 def test_a_request_that_differs_in_content_type_is_validated_fresh(tmp_path: Path) -> None:
     path, cache = tmp_path / "c.yaml", store(tmp_path)
     exchange = Exchange(
