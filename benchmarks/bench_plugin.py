@@ -31,6 +31,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,6 +154,7 @@ def bench_per_test(tests: int, repeat: int) -> bool:
         # Best of `repeat` for each (variant, size), wall time and the run's CPU time apart:
         # the machine is shared, and CPU time is what the process itself spent.
         best: dict[tuple[str, int], tuple[float, float]] = {}
+        rounds: list[dict[str, float]] = []  # CPU of each variant at N tests, per repeat
         for kind, _, _ in variants.values():
             if not (work / f"{kind}{tests}").exists():
                 make_project(work / f"{kind}{tests}", kind, tests)
@@ -160,11 +162,14 @@ def bench_per_test(tests: int, repeat: int) -> bool:
         for n in (tests, small):  # one untimed run fills the findings cache
             run_project(work / f"convitems{n}", replay, n, warm)
         for _ in range(repeat):
+            rounds.append({})
             for label, (kind, extra, env) in variants.items():
                 for n in (tests, small):
                     wall, cpu = run_project(work / f"{kind}{n}", extra, n, env() if env else None)
                     old = best.get((label, n), (wall, cpu))
                     best[label, n] = (min(old[0], wall), min(old[1], cpu))
+                    if n == tests:
+                        rounds[-1][label] = cpu
 
         def overhead(label: str, base: str, i: int) -> float:
             return (best[label, tests][i] - best[base, tests][i]) / tests
@@ -206,6 +211,15 @@ def bench_per_test(tests: int, repeat: int) -> bool:
                 )
                 if base == "no-op":
                     ok = ok and ratio <= 0.25
+        # The verdict compares best runs, each variant's from whichever repeat it came;
+        # the ratio within each repeat (variants run back to back) shows the spread.
+        paired = sorted(
+            (r["convitems"] - r["no-op"]) / (r["pytest-recording"] - r["no-op"]) for r in rounds
+        )
+        print(
+            f"    the ratio within each repeat (CPU, above no-op): median "
+            f"{statistics.median(paired):.3f}, range {paired[0]:.3f}-{paired[-1]:.3f} (information)"
+        )
         return ok
     finally:
         shutil.rmtree(work, ignore_errors=True)

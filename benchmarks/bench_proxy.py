@@ -128,7 +128,7 @@ def throughput(upstream: Process, bare: Process, ours: Process, requests: int, r
         o_cpu, o_all = min(r[1] for r in ours_runs), min(r[2] for r in ours_runs)
         print(
             f"  {items:>3}-item bodies: direct {direct:.0f}/s | bare {b:.0f}/s | ours {o:.0f}/s "
-            f"-> {ratio:.2f}x (target >= {target:.2f}) {'PASS' if ratio >= target else 'FAIL'}"
+            f"-> {ratio:.3f}x (target >= {target:.2f}) {'PASS' if ratio >= target else 'FAIL'}"
         )
         print(
             f"      rounds bare {', '.join(f'{r[0]:.0f}' for r in bare_runs)}; "
