@@ -45,11 +45,11 @@ ROUTES: Final[tuple[Route, ...]] = (
 ENDPOINTS: Final[tuple[Endpoint, ...]] = tuple(r.endpoint for r in ROUTES)
 
 
+_BY_ENDPOINT: Final[dict[Endpoint, Route]] = {r.endpoint: r for r in ROUTES}
+
+
 def route_for(endpoint: Endpoint) -> Route:
-    for route in ROUTES:
-        if route.endpoint == endpoint:
-            return route
-    raise KeyError(endpoint)
+    return _BY_ENDPOINT[endpoint]
 
 
 def match_route(method: str, path: str) -> RouteMatch | None:

@@ -194,9 +194,13 @@ def _check_body(
 
 
 def validate_query(endpoint: Endpoint, query_string: str) -> list[Finding]:
+    if not query_string:  # every query model accepts no parameters (a test pins it)
+        return []
     params = {k: v for k, v in parse_query(query_string).items() if k not in TRANSPORT_QUERY_KEYS}
     try:
-        _QUERY_MODELS[endpoint].model_validate(params)
+        # The compiled validator itself: `model_validate`'s Python wrapper costs more than
+        # checking a short query does, on every request the proxy sees.
+        _QUERY_MODELS[endpoint].__pydantic_validator__.validate_python(params)
     except ValidationError as exc:
         return findings_from_errors(
             exc.errors(), params, endpoint=endpoint, direction="request", part="query"
