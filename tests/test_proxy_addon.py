@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,15 @@ def tctx() -> Iterator[tuple[taddons.context, ConvItems]]:
     with taddons.context(addon) as ctx:
         yield ctx, addon
         addon.done()
+
+
+def report_to(
+    tctx: tuple[taddons.context, ConvItems], path: Path, **options: Any
+) -> Callable[[], list[dict[str, Any]]]:
+    """Point the addon's report at `path` (with any other options); returns its reader."""
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_report=str(path), **options)
+    return lambda: [json.loads(line) for line in path.read_text().splitlines()]
 
 
 # --- options -------------------------------------------------------------------------
@@ -179,9 +188,8 @@ def test_flows_stay_savable_with_mitmdump_w(
 def test_invalid_create_is_reported_in_the_log_and_report(
     tctx: tuple[taddons.context, ConvItems], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ctx, addon = tctx
-    report = tmp_path / "findings.jsonl"
-    ctx.configure(addon, convitems_report=str(report))
+    _, addon = tctx
+    rows = report_to(tctx, tmp_path / "findings.jsonl")
     f = flow(
         "POST", f"/conversations/{CONV}/items", json.dumps({"items": [message("wizard")]}).encode()
     )
@@ -191,8 +199,7 @@ def test_invalid_create_is_reported_in_the_log_and_report(
     addon.response(f)
     assert f.response is not None
     assert f.response.headers[FINDINGS_HEADER] == "1"
-    rows = [json.loads(line) for line in report.read_text().splitlines()]
-    assert [(r["direction"], r["pointer"], r["source"]["method"]) for r in rows] == [
+    assert [(r["direction"], r["pointer"], r["source"]["method"]) for r in rows()] == [
         ("request", "/items/0/role", "POST")
     ]
     assert f"error POST /v1/conversations/{CONV}/items request:/items/0/role" in caplog.text
@@ -275,15 +282,13 @@ def test_an_invalid_request_the_upstream_never_answers_is_still_reported(
 ) -> None:
     # Outside block and replay modes a request is validated with its response: when none
     # comes, the error hook must validate it instead, or its findings are lost.
-    ctx, addon = tctx
-    report = tmp_path / "findings.jsonl"
-    ctx.configure(addon, convitems_report=str(report))
+    _, addon = tctx
+    rows = report_to(tctx, tmp_path / "findings.jsonl")
     f = flow("GET", f"/conversations/{CONV}/items?limit=500")
     addon.request(f)
     f.error = tflow.terr("connection closed")
     addon.error(f)
-    rows = [json.loads(line) for line in report.read_text().splitlines()]
-    assert [(r["direction"], r["pointer"]) for r in rows] == [("request", "/limit")]
+    assert [(r["direction"], r["pointer"]) for r in rows()] == [("request", "/limit")]
     assert "no response (connection closed)" in caplog.text
 
 
@@ -352,13 +357,11 @@ def test_replay_serves_recordings_in_order_then_a_404_naming_the_closest(
 def test_an_empty_conversation_id_is_a_path_finding(
     tctx: tuple[taddons.context, ConvItems], tmp_path: Path
 ) -> None:
-    ctx, addon = tctx
-    report = tmp_path / "findings.jsonl"
-    ctx.configure(addon, convitems_report=str(report), convitems_block_invalid=True)
+    _, addon = tctx
+    rows = report_to(tctx, tmp_path / "findings.jsonl", convitems_block_invalid=True)
     f = flow("GET", "/conversations//items")
     addon.request(f)
-    rows = [json.loads(line) for line in report.read_text().splitlines()]
-    assert [(r["part"], r["pointer"]) for r in rows] == [("path", "/conversation_id")]
+    assert [(r["part"], r["pointer"]) for r in rows()] == [("path", "/conversation_id")]
     assert f.response is not None
     assert f.response.status_code == 400
 
