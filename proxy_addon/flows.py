@@ -60,7 +60,7 @@ def request_of(flow: http.HTTPFlow) -> Request:
     """The flow's request as the upstream sees it (reverse mode: the upstream's URL)."""
     req = flow.request
     headers, body = _message(req)
-    return Request(method=req.method, url=req.url, headers=headers, body=body)
+    return Request.with_target(req.method, req.url, req.path, headers, body)
 
 
 def response_of(flow: http.HTTPFlow, streamed_body: bytes | None = None) -> Response | None:

@@ -142,6 +142,26 @@ def test_unwritable_report_is_refused(
         ctx.configure(addon, convitems_report=str(blocker / "report.jsonl"))
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/conversations/conv_1/items",
+        "/conversations/conv_1/items?limit=5&after=msg_1",
+        "/conversations/conv_1/items?",
+        "/conversations/conv%2F1/items?include%5B%5D=a+b&x=%3F",
+        "/conversations/conv_1/items/msg_1?a=1#frag?b=2",
+    ],
+)
+def test_the_proxy_splits_a_request_target_as_urlsplit_does(path: str) -> None:
+    """The addon takes path and query from the request line instead of parsing the URL."""
+    from proxy_addon import flows
+
+    request = flows.request_of(flow("GET", path))
+    parsed = Request(request.method, request.url)
+    assert (request.path, request.query_string) == (parsed.path, parsed.query_string)
+    assert request == parsed.__class__(request.method, request.url, request.headers, b"")
+
+
 def test_script_loads_as_mitmdump_loads_it() -> None:
     with taddons.context() as ctx:
         script = ctx.script(addon_module.__file__)  # the module, with `addons = [...]`
