@@ -21,6 +21,7 @@ import argparse
 import http.client
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -133,6 +134,13 @@ def throughput(upstream: Process, bare: Process, ours: Process, requests: int, r
         print(
             f"      rounds bare {', '.join(f'{r[0]:.0f}' for r in bare_runs)}; "
             f"ours {', '.join(f'{r[0]:.0f}' for r in ours_runs)}"
+        )
+        # Each ours round right after its bare round: the ratio within a pair shares the
+        # machine's state (the verdict's best rounds may come from different moments).
+        paired = sorted(o[0] / b[0] for b, o in zip(bare_runs, ours_runs, strict=True))
+        print(
+            f"      ratio within each bare/ours pair: median {statistics.median(paired):.3f}, "
+            f"range {paired[0]:.3f}-{paired[-1]:.3f} (information)"
         )
         print(
             f"      CPU per request: bare {b_cpu:.2f} ms, ours {o_cpu:.2f} ms in the proxy "
