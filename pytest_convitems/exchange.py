@@ -39,7 +39,8 @@ class Request:
     ) -> Request:
         """A request whose target (`path?query`, as on the request line) the caller has at
         hand, as a proxy does: `path` and `query_string` come from it, and the URL is never
-        parsed again (in the proxy `urlsplit` costs more than the rest of building this)."""
+        parsed again (inside the proxy `urlsplit` cost about as much as the rest of building
+        the request)."""
         request = cls(method, url, headers, body)
         path, _, query = target.partition("#")[0].partition("?")
         request.__dict__["_target"] = (path, query)  # what the cached property would hold
