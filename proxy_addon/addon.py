@@ -451,7 +451,8 @@ class ConvItems:
         response: Response | None,
     ) -> list[Finding]:
         """Findings of the request, or (given a response) of the response alone: the
-        request was validated in `request()`, and again for every response would cost."""
+        request was validated once already (`_check_request`), and again per response
+        would cost."""
         try:
             if response is not None:
                 found = validation.validate_response_of(route.endpoint, response) if route else []
@@ -467,8 +468,6 @@ class ConvItems:
                 exc,
             )
             return []
-        direction = "request" if response is None else "response"
-        found = [f for f in found if f.direction == direction]
         for finding in found:
             self._emit(flow, finding)
         return found
