@@ -1,6 +1,7 @@
 """Replay speed of the pytest plugin, side by side with pytest-recording / vcrpy, in one run.
 
     .venv/bin/python benchmarks/bench_plugin.py [--tests 1000] [--calls 1000] [--repeat 5]
+                                                [--instructions]
 
 (a) Per-test overhead: a generated project of N one-cassette tests, run three ways with
     `pytest -p no:cacheprovider` in a subprocess: no-op tests; pytest-recording
@@ -21,6 +22,10 @@
     Targets: ours <= 0.1x vcrpy's per call at M; ours at M <= 1.5x ours at 10 (no
     quadratic growth).
 
+`--instructions` adds (a) counted in instructions under valgrind's callgrind: exact and
+repeatable on this noisy machine, blind to cache misses; information, for comparing
+changes to the plugin (see `bench_instructions`).
+
 The machine is shared: figures are noisy, the ratios are what to read.
 """
 
@@ -29,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -110,17 +116,22 @@ def make_project(root: Path, kind: str, tests: int) -> None:
 
 
 def run_project(
-    root: Path, extra: list[str], tests: int, env: dict[str, str] | None = None
-) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of one pytest run in a subprocess."""
+    root: Path,
+    extra: list[str],
+    tests: int,
+    env: dict[str, str] | None = None,
+    prefix: tuple[str, ...] = (),
+) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds, stderr) of one pytest run in a subprocess, behind
+    `prefix` (a valgrind command, say) when given."""
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", *PLUGIN_FLAGS, *extra],
+        [*prefix, sys.executable, "-m", "pytest", *PLUGIN_FLAGS, *extra],
         cwd=root,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1800,
         env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | (env or {}),
     )
     elapsed = time.perf_counter() - start
@@ -130,7 +141,7 @@ def run_project(
         raise SystemExit(
             f"benchmark run failed in {root}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
         )
-    return elapsed, used
+    return elapsed, used, proc.stderr
 
 
 def bench_per_test(tests: int, repeat: int) -> bool:
@@ -165,7 +176,9 @@ def bench_per_test(tests: int, repeat: int) -> bool:
             rounds.append({})
             for label, (kind, extra, env) in variants.items():
                 for n in (tests, small):
-                    wall, cpu = run_project(work / f"{kind}{n}", extra, n, env() if env else None)
+                    wall, cpu, _ = run_project(
+                        work / f"{kind}{n}", extra, n, env() if env else None
+                    )
                     old = best.get((label, n), (wall, cpu))
                     best[label, n] = (min(old[0], wall), min(old[1], cpu))
                     if n == tests:
@@ -200,13 +213,13 @@ def bench_per_test(tests: int, repeat: int) -> bool:
                 theirs, ours = overhead("pytest-recording", base, i), overhead("convitems", base, i)
                 m_theirs = marginal("pytest-recording", base, i)
                 m_ours = marginal("convitems", base, i)
-                cold = overhead("convitems, cold", base, i)
+                cold_cost = overhead("convitems, cold", base, i)
                 ratio = ours / theirs if theirs > 0 else float("inf")
                 verdict = ("PASS" if ratio <= 0.25 else "FAIL") if base == "no-op" else "info"
                 print(
                     f"      {clock}: pytest-recording {theirs * 1e3:.3f} ms, ours {ours * 1e3:.3f} ms"
                     f" -> ratio {ratio:.3f} (target <= 0.25): {verdict}; cold cache "
-                    f"{cold * 1e3:.3f} ms ({cold / theirs if theirs > 0 else float('inf'):.3f}); "
+                    f"{cold_cost * 1e3:.3f} ms ({cold_cost / theirs if theirs > 0 else float('inf'):.3f}); "
                     f"marginal {m_theirs * 1e3:.3f} vs {m_ours * 1e3:.3f} ms"
                 )
                 if base == "no-op":
@@ -222,6 +235,66 @@ def bench_per_test(tests: int, repeat: int) -> bool:
         )
         return ok
     finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# -- (a) in instructions ------------------------------------------------------------------
+
+
+def bench_instructions(sizes: tuple[int, int] = (100, 300)) -> None:
+    """(a) counted in instructions under callgrind: the same for every run of the same code,
+    whatever else the machine does, so a change to the plugin can be compared exactly. It
+    does not see cache misses, part of what a test costs in time, so it is information
+    only. Per-test and per-run parts come from two sizes; the total is extrapolated to
+    1,000 tests."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("(a) in instructions: valgrind not found, skipped")
+        return
+    work = Path(tempfile.mkdtemp(prefix="bench-plugin-instr-"))
+    env = {"CONVITEMS_CACHE_DIR": str(work / "cache"), "PYTHONHASHSEED": "0"}
+    prefix = (valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null")
+    variants = {"no-op": ("noop", []), "pytest-recording": ("vcr", ["--record-mode=none"])}
+    variants["convitems"] = ("convitems", ["--convitems-replay"])
+    try:
+        os.environ.update(env)
+        counts: dict[tuple[str, int], int] = {}
+        for n in sizes:
+            for label, (kind, extra) in variants.items():
+                make_project(work / f"{kind}{n}", kind, n)
+                if kind == "convitems":
+                    run_project(work / f"{kind}{n}", extra, n, env)  # fills the cache
+                err = run_project(work / f"{kind}{n}", extra, n, env, prefix)[2]
+                found = re.search(r"Collected : (\d+)", err)
+                if found is None:
+                    raise SystemExit(f"no instruction count from callgrind:\n{err[-2000:]}")
+                counts[label, n] = int(found.group(1))
+        small, large = sizes
+        slope = {k: (counts[k, large] - counts[k, small]) / (large - small) for k in variants}
+        fixed = {k: counts[k, small] - small * slope[k] for k in variants}
+
+        def per_test(label: str, tests: int) -> float:
+            extra = fixed[label] - fixed["no-op"]
+            return (extra + tests * (slope[label] - slope["no-op"])) / tests
+
+        theirs, ours = per_test("pytest-recording", 1000), per_test("convitems", 1000)
+        m_theirs, m_ours = (
+            slope["pytest-recording"] - slope["no-op"],
+            slope["convitems"] - slope["no-op"],
+        )
+        print(f"(a) in instructions (callgrind, {small} and {large} tests, extrapolated to 1000)")
+        print(
+            f"    per test above no-op: pytest-recording {theirs / 1e6:.2f} M, ours "
+            f"{ours / 1e6:.2f} M -> ratio {ours / theirs:.3f} (information)"
+        )
+        print(
+            f"    of which per test (slope): {m_theirs / 1e6:.2f} M vs {m_ours / 1e6:.2f} M "
+            f"({m_ours / m_theirs:.3f}); once a run: {(fixed['pytest-recording'] - fixed['no-op']) / 1e6:.0f} M "
+            f"vs {(fixed['convitems'] - fixed['no-op']) / 1e6:.0f} M"
+        )
+    finally:
+        for key in env:
+            os.environ.pop(key, None)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -296,9 +369,16 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=1000)
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count (a) in instructions under valgrind's callgrind (~5 minutes)",
+    )
     args = parser.parse_args()
     ok_b = bench_per_call(args.calls, args.repeat)
     ok_a = bench_per_test(args.tests, args.repeat)
+    if args.instructions:
+        bench_instructions()
     print("all targets hold" if ok_a and ok_b else "some targets missed")
     return 0 if ok_a and ok_b else 1
 
