@@ -57,6 +57,13 @@ HOST = "http://127.0.0.1:9"
 """Nothing listens there: a request that escapes replay fails instead of timing the network."""
 PER_MODULE = 100
 PLUGIN_FLAGS = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:xdist", "-q"]
+ARGS: dict[str, list[str]] = {
+    "noop": [],
+    "inmemory": [],
+    "vcr": ["--record-mode=none"],
+    "convitems": ["--convitems-replay"],
+}
+"""The pytest arguments each kind of project (`make_project`) replays with."""
 
 
 def item_exchange(i: int) -> Exchange:
@@ -154,11 +161,11 @@ def bench_per_test(tests: int, repeat: int) -> bool:
 
     try:
         os.environ.update(warm)  # the cassettes written below go into the warm cache
-        replay = ["--convitems-replay"]
+        replay = ARGS["convitems"]
         variants: dict[str, tuple[str, list[str], Callable[[], dict[str, str]] | None]] = {
-            "no-op": ("noop", [], None),
-            "no-op + call": ("inmemory", [], None),
-            "pytest-recording": ("vcr", ["--record-mode=none"], None),
+            "no-op": ("noop", ARGS["noop"], None),
+            "no-op + call": ("inmemory", ARGS["inmemory"], None),
+            "pytest-recording": ("vcr", ARGS["vcr"], None),
             "convitems": ("convitems", replay, lambda: warm),
             "convitems, cold": ("convitems", replay, cold),
         }
@@ -254,17 +261,17 @@ def bench_instructions(sizes: tuple[int, int] = (100, 300)) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-plugin-instr-"))
     env = {"CONVITEMS_CACHE_DIR": str(work / "cache"), "PYTHONHASHSEED": "0"}
     prefix = (valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null")
-    variants = {"no-op": ("noop", []), "pytest-recording": ("vcr", ["--record-mode=none"])}
-    variants["convitems"] = ("convitems", ["--convitems-replay"])
+    variants = {"no-op": "noop", "pytest-recording": "vcr", "convitems": "convitems"}
+    saved = os.environ.get("CONVITEMS_CACHE_DIR")
     try:
-        os.environ.update(env)
+        os.environ["CONVITEMS_CACHE_DIR"] = env["CONVITEMS_CACHE_DIR"]  # for make_project
         counts: dict[tuple[str, int], int] = {}
         for n in sizes:
-            for label, (kind, extra) in variants.items():
+            for label, kind in variants.items():
                 make_project(work / f"{kind}{n}", kind, n)
                 if kind == "convitems":
-                    run_project(work / f"{kind}{n}", extra, n, env)  # fills the cache
-                err = run_project(work / f"{kind}{n}", extra, n, env, prefix)[2]
+                    run_project(work / f"{kind}{n}", ARGS[kind], n, env)  # fills the cache
+                err = run_project(work / f"{kind}{n}", ARGS[kind], n, env, prefix)[2]
                 found = re.search(r"Collected : (\d+)", err)
                 if found is None:
                     raise SystemExit(f"no instruction count from callgrind:\n{err[-2000:]}")
@@ -293,8 +300,10 @@ def bench_instructions(sizes: tuple[int, int] = (100, 300)) -> None:
             f"vs {(fixed['convitems'] - fixed['no-op']) / 1e6:.0f} M"
         )
     finally:
-        for key in env:
-            os.environ.pop(key, None)
+        if saved is None:
+            os.environ.pop("CONVITEMS_CACHE_DIR", None)
+        else:
+            os.environ["CONVITEMS_CACHE_DIR"] = saved
         shutil.rmtree(work, ignore_errors=True)
 
 
