@@ -98,7 +98,9 @@ class CassetteCache:
 
     def get_entry(self, key: str, source: str) -> CacheEntry | None:
         try:
-            data = json.loads(read_bytes(f"{self._prefix}{key}.json"))
+            # Decoded first: given bytes, `json.loads` sniffs the encoding in Python code,
+            # a third of its cost on an entry this size (we write UTF-8 only).
+            data = json.loads(read_bytes(f"{self._prefix}{key}.json").decode("utf-8"))
             if data.get("format") != FORMAT or data.get("v") != VERSION or data.get("key") != key:
                 return None
             exchanges = [_exchange(row, source, i) for i, row in enumerate(data["interactions"])]

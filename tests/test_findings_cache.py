@@ -265,11 +265,18 @@ def _entry_file(cache: CassetteCache) -> Path:
     "spoil",
     [
         lambda data: b"{not json",
+        lambda data: data.decode("utf-8").encode("utf-16"),
         lambda data: data.replace(b'"rows":[[', b'"rows":[[{"severity":1},'),
         lambda data: data.replace(b'"rows":[', b'"rows":[[],'),
         lambda data: data.replace(b'"rows":', b'"rowz":'),
     ],
-    ids=["entry not JSON", "finding of the wrong shape", "row count differs", "no rows"],
+    ids=[
+        "entry not JSON",
+        "entry not UTF-8",
+        "finding of the wrong shape",
+        "row count differs",
+        "no rows",
+    ],
 )
 def test_a_corrupt_cache_entry_is_ignored(tmp_path: Path, spoil: Any) -> None:
     path, cache, exchange = tmp_path / "c.yaml", store(tmp_path), invalid_create()
