@@ -171,7 +171,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         dest="convitems_replay",
-        help="Replay only: no request leaves the machine; an unrecorded request fails its test.",
+        help="Replay only: no request of a convitems test (marker or fixture) leaves the "
+        "machine; an unrecorded request fails its test.",
     )
     group.addoption(
         "--convitems-record-mode",

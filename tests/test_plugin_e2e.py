@@ -171,6 +171,37 @@ def test_twice():
     fixtures.stdout.fnmatch_lines(["*convitems* -- *", "*vcr* -- *"])
 
 
+def test_block_network_keeps_unmarked_tests_off_the_network_while_ours_replay(
+    pytester: pytest.Pytester,
+) -> None:
+    # `--convitems-replay` intercepts the tests that carry the marker or the fixture, as
+    # pytest-recording does; the README points at its `--block-network` for the rest.
+    url = "http://127.0.0.1:9/v1/conversations/conv_1/items/msg_1"
+    write_cassette(pytester.path / "cassettes/test_net/test_ours.yaml", [_exchange(url)])
+    pytester.makepyfile(
+        test_net=f"""
+import httpx, pytest
+
+URL = {url!r}
+
+@pytest.mark.convitems
+def test_ours():
+    assert httpx.get(URL).json()["id"] == "msg_1"
+
+def test_forgot_the_marker():
+    with pytest.raises(RuntimeError, match="Network is disabled"):
+        httpx.get(URL)
+"""
+    )
+    result = pytester.runpytest("--convitems-replay", "--block-network")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["1 cassette used: 1 interaction replayed*"])
+    # Without it, the unmarked test's request is not ours to stop: it reaches the socket.
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*ConnectError*"])
+
+
 XDIST_SUITE = """
 import os, httpx, pytest
 
