@@ -197,7 +197,7 @@ class Redactor:
         if not body:
             return body
         try:
-            text = body.decode("utf-8")
+            original = text = body.decode("utf-8")
         except UnicodeDecodeError:
             return body
         if self._pointers:
@@ -208,7 +208,8 @@ class Redactor:
             else:
                 text = json.dumps(self.json_value(parsed), ensure_ascii=False)
         redacted = self.text(text)
-        return body if redacted == text else redacted.encode("utf-8")
+        # Against the original: a body only a JSON pointer changed is changed too.
+        return body if redacted == original else redacted.encode("utf-8")
 
 
 def _replacement(match: re.Match[str]) -> str:

@@ -189,6 +189,8 @@ def test_json_pointer_wildcards_and_raw_bodies() -> None:
         "c": ["x", "REDACTED"],
         "sk": "sk-REDACTED",
     }
+    # A body only a pointer changes (no token shape in it) is redacted too.
+    assert json.loads(r._body(b'{"c": ["x", "y"]}')) == {"c": ["x", "REDACTED"]}
 
 
 def test_bad_rules_are_reported() -> None:
