@@ -15,14 +15,18 @@ from proxy_addon.naming import cassette_files
 from pytest_convitems.cassette import load_cassette
 from pytest_convitems.errors import CassetteError, InputError
 from pytest_convitems.exchange import Exchange, Request
-from pytest_convitems.matching import ReplayIndex
+from pytest_convitems.matching import ReplayIndex, redacted_key
+from pytest_convitems.redact import DEFAULT_REDACTOR, Redactor
 
 MISS_STATUS = 404
 MISS_CODE = "convitems_replay_miss"
 
 
-def load_index(directory: Path) -> tuple[ReplayIndex, int]:
-    """Every cassette under `directory`, in recorded order, and how many files that was.
+def load_index(
+    directory: Path, redactor: Redactor | None = DEFAULT_REDACTOR
+) -> tuple[ReplayIndex, int]:
+    """Every cassette under `directory`, in recorded order, and how many files that was;
+    matched through `redactor` (what the recording redacted still matches).
 
     Raises `InputError` naming the folder, or the cassette and interaction that failed.
     """
@@ -38,12 +42,17 @@ def load_index(directory: Path) -> tuple[ReplayIndex, int]:
             exchanges.extend(load_cassette(path))
         except CassetteError as exc:
             raise InputError(f"convitems replay: {exc}") from exc
-    return ReplayIndex(exchanges), len(files)
+    return ReplayIndex(exchanges, key=redacted_key(redactor)), len(files)
 
 
-def miss_body(index: ReplayIndex, request: Request) -> dict[str, Any]:
+def miss_body(
+    index: ReplayIndex, request: Request, redactor: Redactor | None = DEFAULT_REDACTOR
+) -> dict[str, Any]:
     """The OpenAI-shaped error for an unrecorded request: the closest recording and how
-    the request differs from it."""
+    the request differs from it, quoting the request as a cassette would store it (the
+    message goes to the client and the log, so no secret in it)."""
+    if redactor is not None:
+        request = redactor.for_matching(request)
     closest = index.closest(request)
     where = closest.describe() if closest is not None else "The cassettes hold no requests."
     query = f"?{request.query_string}" if request.query_string else ""

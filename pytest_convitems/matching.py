@@ -16,11 +16,14 @@ import json
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .exchange import Exchange, Request
 from .findings import pointer
 from .routes import parse_query
+
+if TYPE_CHECKING:
+    from .redact import Redactor
 
 _MISSING = "(absent)"
 _CLOSEST_CANDIDATES = 25
@@ -55,6 +58,18 @@ def request_key(request: Request) -> Hashable:
         _canonical_query(request.query_string),
         _canonical_body(request.body),
     )
+
+
+def redacted_key(
+    redactor: Redactor | None, key: Callable[[Request], Hashable] = request_key
+) -> Callable[[Request], Hashable]:
+    """`key` of the request as a cassette stores it (`Redactor.for_matching`): recordings
+    hold `token=REDACTED` where the live request has the token. Idempotent on recorded
+    requests, so one key serves both sides."""
+    if redactor is None:
+        return key
+    view = redactor.for_matching
+    return lambda request: key(view(request))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from .errors import InputError, UnmatchedRequestError
 from .exchange import Exchange, Request, Response
 from .findings import Finding
 from .findings_cache import FindingsMemo
-from .matching import Mismatch, ReplayIndex, request_key
+from .matching import Mismatch, ReplayIndex, redacted_key, request_key
+from .redact import DEFAULT_REDACTOR, Redactor
 
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
 DEFAULT_RECORD_MODE: Final = "once"
@@ -129,6 +130,8 @@ class CassetteRecorder:
     """False for a live drift run: the cassette is read for comparison, never written."""
     path_text: str = ""
     """`str(path)` when the caller has it already (spares pathlib's parse per test)."""
+    redactor: Redactor | None = field(default_factory=lambda: DEFAULT_REDACTOR)
+    """What never reaches the cassette (None: nothing redacted); replay matches through it."""
 
     loaded: list[Exchange] = field(default_factory=list)
     recorded: list[Exchange] = field(default_factory=list)
@@ -159,7 +162,8 @@ class CassetteRecorder:
                 )
         # Under `all` nothing replays: the index stays empty so every request is recorded.
         self._index = ReplayIndex(
-            self.loaded if self.record_mode != "all" else [], key=key_for(self.match_on)
+            self.loaded if self.record_mode != "all" else [],
+            key=redacted_key(self.redactor, key_for(self.match_on)),
         )
         self._lock = threading.Lock()
 
@@ -189,6 +193,8 @@ class CassetteRecorder:
 
     def refuse(self, request: Request) -> UnmatchedRequestError:
         """The error for a request nothing answers and the record mode keeps off the network."""
+        if self.redactor is not None:
+            request = self.redactor.for_matching(request)  # the message quotes no secret
         with self._lock:
             error = UnmatchedRequestError(
                 self._unmatched_message(request, self._index.closest(request))
@@ -249,11 +255,11 @@ class CassetteRecorder:
                 else self.record_mode == "once" and not self.path.exists()
             )
             if overwrite:
-                write_cassette(self.path, self.recorded)
+                write_cassette(self.path, self.recorded, redactor=self.redactor)
             else:
                 # new_episodes, a second test sharing an `all`/`once` cassette in this run,
                 # or another worker that wrote it first: keep what is there.
-                append_to_cassette(self.path, self.recorded)
+                append_to_cassette(self.path, self.recorded, redactor=self.redactor)
 
 
 class _CassetteLock:

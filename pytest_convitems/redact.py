@@ -178,6 +178,16 @@ class Redactor:
             body=self._body(request.body),
         )
 
+    def for_matching(self, request: Request) -> Request:
+        """The request's URI and body as a cassette would store them (headers untouched:
+        matching ignores them). Replay compares this, so a request whose secret was
+        redacted on disk still finds its recording, and a miss message quotes no secret.
+        The request itself when nothing changes (the common case, checked cheaply)."""
+        url, body = self.uri(request.url), self._body(request.body)
+        if url == request.url and body == request.body:
+            return request
+        return replace(request, url=url, body=body)
+
     def response(self, response: Response) -> Response:
         return replace(
             response,

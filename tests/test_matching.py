@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from pytest_convitems.exchange import Exchange, Request, Response
 from pytest_convitems.matching import ReplayIndex, request_key
@@ -75,3 +76,35 @@ def test_empty_index_has_no_closest_and_unused_lists_unplayed() -> None:
     index.take(Request("GET", BASE))
     assert [e.request.method for e in index.unused()] == ["DELETE"]
     assert index.played_count == 1
+
+
+def test_a_request_whose_secret_the_cassette_redacted_still_matches(tmp_path: Path) -> None:
+    from pytest_convitems.cassette import load_cassette, write_cassette
+    from pytest_convitems.matching import redacted_key
+    from pytest_convitems.redact import DEFAULT_REDACTOR, RedactionRules, Redactor
+
+    live = [
+        Request("GET", BASE + "?limit=2&token=tok-live-0001", {}, b""),
+        Request("POST", BASE, {}, b'{"items": [{"content": "sk-live0002AAAAAAAAAAAAAAAA"}]}'),
+    ]
+    path = tmp_path / "c.yaml"
+    write_cassette(path, [Exchange(r, Response(200, "OK", {}, b"{}")) for r in live], cache=None)
+    assert b"live000" not in path.read_bytes()
+    recorded = load_cassette(path, cache=None)
+
+    blind = ReplayIndex(recorded)
+    assert [blind.take(r) for r in live] == [None, None]  # what replay did before
+    index = ReplayIndex(recorded, key=redacted_key(DEFAULT_REDACTOR))
+    assert [index.take(r) for r in live] == recorded
+    # A miss is explained from the redacted view: no secret in the message.
+    other = Request("POST", BASE, {}, b'{"items": [{"content": "sk-live0003BBBBBBBBBBBBBBBB"}]}')
+    closest = index.closest(DEFAULT_REDACTOR.for_matching(other))
+    assert closest is not None and "live0003" not in closest.describe()
+    # Nothing to redact: the request itself, not a copy.
+    plain = Request("GET", BASE + "?limit=2", {}, b"")
+    assert DEFAULT_REDACTOR.for_matching(plain) is plain
+    # User rules count as much as the defaults.
+    user = Redactor(RedactionRules().extended(json_pointers=["/metadata/session"]))
+    a = Request("POST", BASE, {}, b'{"metadata": {"session": "s-1"}}')
+    b = Request("POST", BASE, {}, b'{"metadata": {"session": "s-2"}}')
+    assert redacted_key(user)(a) == redacted_key(user)(b) != request_key(a)
