@@ -50,6 +50,7 @@ import os
 import sys
 import time
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
@@ -75,6 +76,7 @@ from pytest_convitems.exchange import (
 )
 from pytest_convitems.findings import Finding
 from pytest_convitems.matching import ReplayIndex
+from pytest_convitems.redact import DEFAULT_REDACTOR, SETTINGS, Redactor, configured_redactor
 from pytest_convitems.routes import RouteMatch, match_route
 
 logger = logging.getLogger("convitems")
@@ -89,6 +91,7 @@ STREAM_LIMIT = 64 * 1024 * 1024
 
 _WRITER_OPTIONS = frozenset(
     {
+        *SETTINGS,
         "convitems_writer",
         "convitems_flush_every",
         "convitems_flush_ms",
@@ -154,6 +157,7 @@ class ConvItems:
         self.report: IO[str] | None = None
         self.run_name = "run-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
         self.block_invalid = False
+        self.redactor: Redactor = DEFAULT_REDACTOR
         self.findings_header = True
         self.per_run = False
         self.counts = {"exchanges": 0, "findings": 0, "blocked": 0, "replayed": 0, "missed": 0}
@@ -221,6 +225,13 @@ class ConvItems:
             4,
             "...or about this many megabytes (each append rewrites the part: keep parts small).",
         )
+        for name, what in SETTINGS.items():
+            loader.add_option(
+                name,
+                Sequence[str],
+                [],
+                f"Redacted in cassettes, beyond the defaults: {what} (repeat to add more).",
+            )
 
     def configure(self, updated: set[str]) -> None:
         opts = ctx.options
@@ -246,18 +257,25 @@ class ConvItems:
         ):
             if getattr(opts, name) < 1:
                 raise _refuse(f"{name} must be at least 1, not {getattr(opts, name)}")
+        try:
+            redactor = configured_redactor({name: getattr(opts, name) for name in SETTINGS})
+        except ValueError as exc:
+            raise _refuse(str(exc)) from exc
         # read per flow: plain attributes, not an options lookup on every request
         self.block_invalid = bool(opts.convitems_block_invalid)
         self.findings_header = bool(opts.convitems_findings_header)
         self.per_run = opts.convitems_cassette_per == "run"
+        self.redactor = redactor
         if "convitems_report" in updated:
             self._open_report(opts.convitems_report)
         directory = Path(opts.convitems_cassette_dir)
         # Only what changed is rebuilt: a new report file must not restart a replay midway.
         where = bool(updated & {"convitems_mode", "convitems_cassette_dir"})
+        # Replay matches requests as the cassettes store them: new rules, new index.
+        rematch = bool(updated & SETTINGS.keys())
         if opts.convitems_mode == "replay":
             self._close_writer()
-            if where or self.index is None:
+            if where or rematch or self.index is None:
                 self.index = self._load_index(directory)
         else:
             self.index = None
@@ -284,7 +302,7 @@ class ConvItems:
 
     def _load_index(self, directory: Path) -> ReplayIndex:
         try:
-            index, files = replayer.load_index(directory)
+            index, files = replayer.load_index(directory, self.redactor)
         except InputError as exc:
             raise _refuse(f"convitems_cassette_dir: {exc}") from exc
         if not len(index):
@@ -316,6 +334,7 @@ class ConvItems:
             max_per_file=opts.convitems_cassette_max_interactions,
             max_part_bytes=opts.convitems_cassette_max_mb * 1024 * 1024,
             isolation=opts.convitems_writer,
+            redaction={name: list(getattr(opts, name)) for name in SETTINGS},
         )
 
     def _close_writer(self) -> None:
@@ -514,7 +533,7 @@ class ConvItems:
             flow.response.headers.update({**extra, REPLAY_HEADER: "hit"})
             return
         self.counts["missed"] += 1
-        body = replayer.miss_body(index, request)
+        body = replayer.miss_body(index, request, self.redactor)
         logger.warning("%s", body["error"]["message"])
         extra[REPLAY_HEADER] = "miss"
         flow.response = flows.openai_error(replayer.MISS_STATUS, body, extra)

@@ -27,6 +27,7 @@ from pytest_convitems.cassette import (
     interaction_to_exchange,
 )
 from pytest_convitems.exchange import Exchange
+from pytest_convitems.redact import DEFAULT_REDACTOR, Redactor
 
 _HEAD = cassette_yaml.HEAD.encode("utf-8")
 _TAIL = cassette_yaml.TAIL.encode("utf-8")
@@ -50,18 +51,21 @@ def _atomic_write(path: Path, data: bytes) -> None:
 class Appender:
     """`append(path, exchanges)` for the writer; remembers which files it created."""
 
-    def __init__(self) -> None:
+    def __init__(self, redactor: Redactor | None = DEFAULT_REDACTOR) -> None:
         self._ours: set[Path] = set()
+        self._redactor = redactor
 
     def __call__(self, path: Path, exchanges: list[Exchange]) -> None:
         if path not in self._ours and path.exists() and path.stat().st_size > 0:
-            append_to_cassette(path, exchanges)  # from before this run: the careful path
+            # from before this run: the careful path
+            append_to_cassette(path, exchanges, redactor=self._redactor)
             return
         text = self._render(path, exchanges)  # raises before anything touches the disk
         if path in self._ours:
             old = path.read_bytes()
             if not old.endswith(b"\n" + _TAIL):
-                append_to_cassette(path, exchanges)  # edited under us: the careful path
+                # edited under us: the careful path
+                append_to_cassette(path, exchanges, redactor=self._redactor)
                 return
             prefix = old[: -len(_TAIL)]
         else:
@@ -70,11 +74,10 @@ class Appender:
         _atomic_write(path, prefix + text + _TAIL)
         self._ours.add(path)
 
-    @staticmethod
-    def _render(path: Path, exchanges: list[Exchange]) -> bytes:
+    def _render(self, path: Path, exchanges: list[Exchange]) -> bytes:
         parts = []
         for i, exchange in enumerate(exchanges):
-            item = exchange_to_interaction(exchange)
+            item = exchange_to_interaction(exchange, redactor=self._redactor)
             interaction_to_exchange(item, source=str(path), index=i)
             parts.append(cassette_yaml.interaction(item))
         return "".join(parts).encode("utf-8")

@@ -38,6 +38,8 @@ class ProxyOptions:
     cassette_per: str = "conversation"
     block_invalid: bool = False
     report: str = ""
+    redaction: tuple[tuple[str, str], ...] = ()
+    """(setting, value) pairs of `redact.SETTINGS`, e.g. ("convitems_redact_headers", "X-Key")."""
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -93,6 +95,8 @@ def mitmdump_argv(options: ProxyOptions, executable: str = "mitmdump") -> list[s
     ]
     if options.report:
         argv += ["--set", f"convitems_report={options.report}"]
+    for name, value in options.redaction:
+        argv += ["--set", f"{name}={value}"]  # a list option: each --set adds one
     return argv
 
 

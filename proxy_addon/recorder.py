@@ -56,10 +56,11 @@ logger = logging.getLogger(__name__)
 AppendFn = Callable[[Path, list[Exchange]], None]
 
 
-def _fast_append() -> AppendFn:
+def _fast_append(settings: Settings) -> AppendFn:
     from proxy_addon.appender import Appender
+    from pytest_convitems.redact import configured_redactor
 
-    return Appender()
+    return Appender(configured_redactor(settings.redaction))
 
 
 @dataclass
@@ -83,6 +84,8 @@ class Settings:
     flush_seconds: float = 1.0
     max_per_file: int = 1000
     max_part_bytes: int = 4 * 1024 * 1024
+    redaction: dict[str, list[str]] = field(default_factory=dict)
+    """The project's `redact.SETTINGS` (plain lists: they cross to the child as JSON)."""
 
 
 _TIMEOUT = object()
@@ -247,9 +250,7 @@ def _child_main(settings_json: str) -> int:
         out.write(json.dumps({"failure": message}) + "\n")
         out.flush()
 
-    from proxy_addon.appender import Appender
-
-    stats = _Batcher(settings, Appender(), failed).run(get)
+    stats = _Batcher(settings, _fast_append(settings), failed).run(get)
     out.write(json.dumps({"done": [stats.written, stats.flushes]}) + "\n")
     out.flush()
     return 0
@@ -274,6 +275,7 @@ class CassetteWriter:
         max_queue: int = 1000,
         append: AppendFn | None = None,
         isolation: str = "thread",
+        redaction: dict[str, list[str]] | None = None,
     ) -> None:
         if isolation not in ("thread", "process"):
             raise ValueError(f"isolation must be thread or process, not {isolation!r}")
@@ -281,7 +283,7 @@ class CassetteWriter:
             raise ValueError("a custom append runs only with isolation='thread'")
         self.directory = directory
         self.settings = Settings(
-            directory, flush_every, flush_seconds, max_per_file, max_part_bytes
+            directory, flush_every, flush_seconds, max_per_file, max_part_bytes, redaction or {}
         )
         self.stats = WriterStats()
         self._closed = False
@@ -295,7 +297,7 @@ class CassetteWriter:
         self._child: subprocess.Popen[bytes] | None = None
         target: Callable[[], None]
         if isolation == "thread":
-            batcher = _Batcher(self.settings, append or _fast_append(), _log_failure)
+            batcher = _Batcher(self.settings, append or _fast_append(self.settings), _log_failure)
             self.stats = batcher.stats
             target = lambda: self._run_thread(batcher)  # noqa: E731
             self.ready.set()

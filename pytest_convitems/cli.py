@@ -170,7 +170,25 @@ def _add_proxy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="answer invalid requests with the API's 400 instead of forwarding them",
     )
     p.add_argument("--report", default="", metavar="FILE", help="append findings as JSON lines")
+    for flag, setting, metavar in _PROXY_REDACT:
+        p.add_argument(
+            flag,
+            action="append",
+            default=[],
+            dest=setting,
+            metavar=metavar,
+            help=f"also redact in cassettes (repeatable): {metavar.lower()}",
+        )
     p.set_defaults(handler=_run_proxy)
+
+
+_PROXY_REDACT = (
+    ("--redact-header", "convitems_redact_headers", "HEADER"),
+    ("--redact-query", "convitems_redact_query", "PARAM"),
+    ("--redact-json", "convitems_redact_json", "POINTER"),
+    ("--redact-pattern", "convitems_redact_patterns", "REGEX"),
+)
+"""`convitems proxy` flags for the addon's `redact.SETTINGS` options."""
 
 
 def _run_proxy(args: argparse.Namespace) -> int:
@@ -184,6 +202,9 @@ def _run_proxy(args: argparse.Namespace) -> int:
         cassette_per=args.cassette_per,
         block_invalid=args.block_invalid,
         report=args.report,
+        redaction=tuple(
+            (setting, value) for _, setting, _ in _PROXY_REDACT for value in getattr(args, setting)
+        ),
     )
     try:
         return exec_mitmdump(options)

@@ -44,11 +44,20 @@ if TYPE_CHECKING:
     from .drift import DriftCollector
     from .recording import CassetteRecorder, ConvItemsCassette
     from .recording_vcr import Switchboard
+    from .redact import Redactor
     from .report import RunReport
 
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
 DRIFT_MODES: Final = ("off", "report", "fail")
 MARKER_KWARGS: Final = ("cassette", "record_mode", "match_on")
+REDACT_SETTINGS: Final = {
+    "convitems_redact_headers": "header names (requests and responses)",
+    "convitems_redact_query": "query parameter names",
+    "convitems_redact_json": "JSON pointers into request and response bodies (* for any key)",
+    "convitems_redact_patterns": "regular expressions, anywhere",
+}
+"""`redact.SETTINGS`, repeated so that registering the ini keys does not import the
+redaction module (~2 ms) into every pytest run; a test keeps the two equal."""
 DRIFT_IGNORE_FILE: Final = "convitems-drift-ignore.yaml"
 """Read from the rootdir when present: reviewed drift changes (fingerprint + reason)."""
 _UNSAFE_NAME_CHARS: Final = "<>?%*:|\"'/\\ "
@@ -88,6 +97,10 @@ class _State:
         )
         self._switchboard: Switchboard | None = None
         self._validate: Any = None
+        self._redaction = {key: list(config.getini(key)) for key in REDACT_SETTINGS}
+        self._redactor: Redactor | None = None
+        if any(self._redaction.values()):
+            self._redactor = self.redactor  # a rule that cannot work stops the run here
         # Checked here so a bad setting stops the run at startup, not in the first test;
         # without importing vcrpy, which waits until a test asks for a cassette.
         if self.cli_replay and self.cli_mode not in (None, "none"):
@@ -139,6 +152,19 @@ class _State:
         self.report.drift = drift.to_dict()
         self.report.drift_lines = summary_lines(drift)
         self.report.drift_failed = self.drift_mode == "fail" and drift.exit_code("breaking") == 1
+
+    @property
+    def redactor(self) -> Redactor:
+        """The default redaction plus the project's `convitems_redact_*` rules; built on
+        first use (a run with no cassette never imports the redaction module)."""
+        if self._redactor is None:
+            from .redact import configured_redactor
+
+            try:
+                self._redactor = configured_redactor(self._redaction)
+            except ValueError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        return self._redactor
 
     @property
     def validate(self) -> Any:
@@ -209,6 +235,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("convitems_record_mode", "Default record mode.", default="")
     parser.addini("convitems_cassette_dir", "Folder of cassettes.", default="")
     parser.addini("convitems_drift", "off, report or fail.", default="")
+    for key, what in REDACT_SETTINGS.items():
+        parser.addini(key, f"Redacted in cassettes, beyond the defaults: {what}.", type="linelist")
     parser.addini("convitems_report", "Report file.", default="")
 
 
@@ -341,6 +369,7 @@ def _recorder(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> C
             persist=not live,
             nodeid=item.nodeid,
             validate=state.validate,
+            redactor=state.redactor,
             match_on=kwargs.get("match_on"),
             run_id=state.run_id,
         )

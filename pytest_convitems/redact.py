@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -272,3 +272,42 @@ def _redact_pointer(value: Any, tokens: list[str]) -> Any:
 
 DEFAULT_REDACTOR: Final[Redactor] = Redactor()
 """The redactor every writer uses unless told otherwise."""
+
+SETTINGS: Final[dict[str, str]] = {
+    "convitems_redact_headers": "header names (requests and responses)",
+    "convitems_redact_query": "query parameter names",
+    "convitems_redact_json": "JSON pointers into request and response bodies (* for any key)",
+    "convitems_redact_patterns": "regular expressions, anywhere",
+}
+"""A project's rules, as the pytest plugin's ini keys and the proxy's options name them."""
+
+
+def configured_redactor(settings: Mapping[str, Sequence[str]]) -> Redactor:
+    """The defaults plus the rules in `settings` (keys from `SETTINGS`, missing = none).
+
+    Raises ValueError naming the setting and the value that cannot work."""
+    values = {name: list(settings.get(name) or ()) for name in SETTINGS}
+    if not any(values.values()):
+        return DEFAULT_REDACTOR
+    for pattern in values["convitems_redact_patterns"]:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(
+                f"convitems_redact_patterns: {pattern!r} is not a regular expression ({exc})"
+            ) from None
+    for pointer in values["convitems_redact_json"]:
+        try:
+            _split_pointer(pointer)
+        except ValueError as exc:
+            raise ValueError(f"convitems_redact_json: {exc}") from None
+    headers = values["convitems_redact_headers"]
+    return Redactor(
+        RedactionRules().extended(
+            request_headers=headers,
+            response_headers=headers,
+            query_params=values["convitems_redact_query"],
+            json_pointers=values["convitems_redact_json"],
+            patterns=values["convitems_redact_patterns"],
+        )
+    )

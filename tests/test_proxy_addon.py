@@ -420,3 +420,72 @@ def test_changing_the_report_does_not_restart_a_replay(
     again = flow("GET", f"/conversations/{CONV}/items")
     addon.request(again)
     assert again.response is not None and again.response.status_code == 404, "replayed twice"
+
+
+# --- redaction -------------------------------------------------------------------------
+
+RULES = {
+    "convitems_redact_headers": ["X-Internal-Token"],
+    "convitems_redact_query": ["sig"],
+    "convitems_redact_json": ["/metadata/session"],
+    "convitems_redact_patterns": [r"acct_[0-9a-f]{12}"],
+}
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"convitems_redact_patterns": ["acct_("]}, "'acct_[(]' is not a regular expression"),
+        ({"convitems_redact_json": ["metadata/x"]}, "'metadata/x' must start with '/'"),
+    ],
+)
+def test_redaction_rules_that_cannot_work_are_refused(
+    tctx: tuple[taddons.context, ConvItems], options: dict[str, Any], says: str
+) -> None:
+    ctx, addon = tctx
+    with pytest.raises(exceptions.OptionsError, match=says):
+        ctx.configure(addon, **options)
+
+
+def _secret_create(note: str = "acct_0123456789ab NOTE") -> http.HTTPFlow:
+    body = {"metadata": {"session": "session-planted-1", "note": note}}
+    headers = {**JSON, "X-Internal-Token": "tok-planted-2"}
+    return flow("POST", "/conversations?sig=sig-planted-3", json.dumps(body).encode(), headers)
+
+
+def test_configured_rules_keep_secrets_off_disk_and_replay_still_matches(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    ctx.configure(
+        addon,
+        convitems_mode="record",
+        convitems_cassette_dir=str(tmp_path),
+        convitems_writer="thread",
+        **RULES,
+    )
+    create = _secret_create()
+    addon.request(create)
+    respond(
+        create,
+        json.dumps(
+            {"id": CONV, "object": "conversation", "created_at": 1, "metadata": {}}
+        ).encode(),
+        headers={**JSON, "X-Internal-Token": "tok-planted-4"},
+    )
+    addon.response(create)
+    addon.done()
+    stored = (tmp_path / f"{CONV}.yaml").read_text()
+    assert "planted" not in stored and "0123456789ab" not in stored
+    assert "sig=REDACTED" in stored and '"session": "REDACTED"' in stored
+
+    ctx.configure(addon, convitems_mode="replay")
+    again = _secret_create()
+    addon.request(again)  # the live request still carries every secret
+    assert again.response is not None and again.response.headers["x-convitems-replay"] == "hit"
+    changed = _secret_create(note="acct_0123456789ab CHANGED")
+    addon.request(changed)
+    assert changed.response is not None and changed.response.status_code == 404
+    message = json.loads(changed.response.content or b"")["error"]["message"]
+    assert "body /metadata/note: recorded 'REDACTED NOTE', sent 'REDACTED CHANGED'" in message
+    assert "planted" not in message and "0123456789ab" not in message

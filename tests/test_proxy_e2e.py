@@ -234,6 +234,33 @@ def test_replay_miss_names_the_closest_request_and_the_difference(
     assert excinfo.value.response.headers["x-convitems-replay"] == "miss"
 
 
+def test_the_projects_redaction_rules_reach_the_writer_process_and_replay(
+    upstream: CountingUpstream, tmp_path: Path
+) -> None:
+    cassettes = tmp_path / "cassettes"
+    rules = {
+        "convitems_redact_headers": "X-Internal-Token",
+        "convitems_redact_json": "/metadata/session",
+    }
+    options = {"convitems_mode": "record", "convitems_cassette_dir": str(cassettes), **rules}
+
+    def create(client: openai.OpenAI) -> str:
+        return client.conversations.create(
+            metadata={"session": "session-planted-1"},
+            extra_headers={"X-Internal-Token": "tok-planted-2"},
+        ).id
+
+    with running_mitmdump(upstream.base_url, tmp_path, options=options, name="redact") as proxy:
+        conv = create(client_for(proxy.base_url))
+        proxy.stop()  # the child writer flushes on done()
+    stored = (cassettes / f"{conv}.yaml").read_text()
+    assert "planted" not in stored and '"session": "REDACTED"' in stored
+
+    options["convitems_mode"] = "replay"
+    with running_mitmdump(dead_url(), tmp_path, options=options, name="redact-replay") as proxy:
+        assert create(client_for(proxy.base_url)) == conv  # matched despite the secret
+
+
 def test_curl_replays_through_convitems_proxy(recorded: Recorded, tmp_path: Path) -> None:
     curl = shutil.which("curl")
     if curl is None:

@@ -113,7 +113,13 @@ def test_names_are_safe_file_stems(tmp_path: Path) -> None:
 
 def test_mitmdump_argv_runs_reverse_mode_on_loopback_with_the_addon() -> None:
     argv = launch.mitmdump_argv(
-        launch.ProxyOptions(mode="record", cassette_dir="c", block_invalid=True, report="r.jsonl")
+        launch.ProxyOptions(
+            mode="record",
+            cassette_dir="c",
+            block_invalid=True,
+            report="r.jsonl",
+            redaction=(("convitems_redact_headers", "X-A"), ("convitems_redact_headers", "X-B")),
+        )
     )
     assert argv[:7] == [
         "mitmdump", "--mode", "reverse:https://api.openai.com",
@@ -126,6 +132,8 @@ def test_mitmdump_argv_runs_reverse_mode_on_loopback_with_the_addon() -> None:
         "convitems_block_invalid=true",
         "convitems_report=r.jsonl",
         "connection_strategy=lazy",
+        "convitems_redact_headers=X-A",
+        "convitems_redact_headers=X-B",  # a list option: one --set a value
     } <= set(sets)
     assert argv[argv.index("-s") + 1] == str(launch.ADDON_PATH)
     assert launch.ADDON_PATH.is_file()

@@ -1,0 +1,100 @@
+"""The plugin's redaction: the project's rules from the ini file keep its secrets off disk,
+and replay still matches requests whose secrets the cassette no longer holds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+# Imported here so that pytester's in-process runs keep them instead of importing them anew.
+import httpx  # noqa: F401
+import pytest
+
+import pytest_convitems.recording  # noqa: F401
+from pytest_convitems.server import running_server
+
+pytest_plugins = ["pytester"]
+
+INI = """
+[pytest]
+convitems_redact_headers = X-Internal-Token
+convitems_redact_query = sig
+convitems_redact_json = /metadata/session
+convitems_redact_patterns = acct_[0-9a-f]{12}
+"""
+
+# Every planted value carries "planted": the cassette must hold none of them.
+SUITE = """
+import os, httpx, pytest
+
+BASE = os.environ["CONVITEMS_API_BASE"]
+HEADERS = {"Authorization": "Bearer sk-convitems-FAKE-test-key-000000000000",
+           "X-Internal-Token": "tok-planted-1"}
+
+@pytest.mark.convitems
+def test_secrets_everywhere():
+    conv = httpx.post(BASE + "/conversations?sig=sig-planted-2", headers=HEADERS,
+                      json={"metadata": {"session": "session-planted-3",
+                                         "note": "acct_0123456789ab NOTE"}}).json()
+    httpx.post(BASE + f"/conversations/{conv['id']}/items", headers=HEADERS,
+               json={"items": [{"type": "message", "role": "user",
+                                "content": "my key is sk-planted4AAAAAAAAAAAAAAAAAA TEXT"}]})
+"""
+
+
+def _readme_toml() -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    (block,) = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    return str(block)
+
+
+@pytest.mark.parametrize("config", ["pytest.ini", "pyproject.toml from the README"])
+def test_ini_rules_keep_secrets_off_disk_and_replay_still_matches(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, config: str
+) -> None:
+    if config == "pytest.ini":
+        pytester.makeini(INI)
+    else:
+        pytester.makepyprojecttoml(_readme_toml())
+    pytester.makepyfile(test_red=SUITE)
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest("--convitems-record-mode=all").assert_outcomes(passed=1)
+    cassette = (pytester.path / "cassettes/test_red/test_secrets_everywhere.yaml").read_text()
+    assert "planted" not in cassette and "acct_0123456789ab" not in cassette
+    assert "sig=REDACTED" in cassette and '"session": "REDACTED"' in cassette
+
+    # The live requests still carry every secret; the cassette holds placeholders.
+    replayed = pytester.runpytest("--convitems-replay")
+    replayed.assert_outcomes(passed=1)
+    replayed.stdout.fnmatch_lines(["1 cassette used: 2 interactions replayed*"])
+
+    # A request that no longer matches is explained without quoting its secrets.
+    pytester.makepyfile(test_red=SUITE.replace("NOTE", "CHANGED"))
+    changed = pytester.runpytest("--convitems-replay")
+    changed.assert_outcomes(failed=1)
+    changed.stdout.fnmatch_lines(["*body /metadata/note: recorded 'REDACTED NOTE', sent*"])
+    assert "planted" not in changed.stdout.str() and "0123456789ab" not in changed.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("convitems_redact_patterns", "acct_(", "'acct_(' is not a regular expression"),
+        ("convitems_redact_json", "metadata/session", "'metadata/session' must start with '/'"),
+    ],
+)
+def test_a_rule_that_cannot_work_stops_the_run_at_startup(
+    pytester: pytest.Pytester, key: str, value: str, message: str
+) -> None:
+    pytester.makeini(f"[pytest]\n{key} = {value}\n")
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {key}: *{message}*"])
+
+
+def test_the_ini_keys_are_the_redaction_settings() -> None:
+    from pytest_convitems import plugin, redact
+
+    assert plugin.REDACT_SETTINGS == redact.SETTINGS
