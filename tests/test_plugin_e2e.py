@@ -6,6 +6,8 @@ next to pytest-recording, and recording from several xdist workers at once.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 # Imported here so that pytester's in-process runs keep them instead of importing them anew.
@@ -114,6 +116,75 @@ def test_record_then_replay_offline_then_one_changed_request(
             "test_suite.py::test_add_and_list", "--convitems-record-mode=all"
         ).assert_outcomes(passed=1)
     pytester.runpytest("--convitems-replay").assert_outcomes(passed=3)
+
+
+MIGRATE_SUITE = """
+import os
+import openai
+import pytest
+
+def client():
+    return openai.OpenAI(base_url=os.environ["CONVITEMS_API_BASE"],
+                         api_key="sk-convitems-FAKE-test-key-000000000000")
+
+@pytest.mark.vcr
+def test_add_and_list():
+    c = client()
+    conv = c.conversations.create()
+    c.conversations.items.create(conv.id, items=[
+        {"type": "message", "role": "user", "content": "hello"},
+    ])
+    assert [i.type for i in c.conversations.items.list(conv.id).data] == ["message"]
+
+@pytest.mark.vcr
+def test_retrieve():
+    c = client()
+    conv = c.conversations.create()
+    created = c.conversations.items.create(conv.id, items=[
+        {"type": "message", "role": "user", "content": "one"},
+    ])
+    c.conversations.items.retrieve(created.data[0].id, conversation_id=conv.id)
+"""
+
+
+def test_a_pytest_recording_suite_moves_over_by_swapping_the_marker(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's "Coming from pytest-recording": same cassette layout, same format."""
+    pytester.makepyfile(test_mig=MIGRATE_SUITE)
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest("--record-mode=once").assert_outcomes(passed=2)
+    folder = pytester.path / "cassettes" / "test_mig"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "test_add_and_list.yaml",
+        "test_retrieve.yaml",
+    ]
+
+    # Their cassettes, our marker, no server: replayed and validated.
+    pytester.makepyfile(
+        test_mig=MIGRATE_SUITE.replace("@pytest.mark.vcr", "@pytest.mark.convitems")
+    )
+    replayed = pytester.runpytest("--convitems-replay")
+    replayed.assert_outcomes(passed=2)
+    replayed.stdout.fnmatch_lines(
+        [
+            "2 cassettes used: 6 interactions replayed, 0 recorded, 0 recorded but unused",
+            "findings: 0 errors, 0 drift",
+        ]
+    )
+
+    # pytest-recording stored the API key as sent; `convitems validate` finds it...
+    check = [sys.executable, "-m", "pytest_convitems", "validate", str(folder)]
+    found = subprocess.run(check, capture_output=True, text=True, timeout=120)
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert "Secrets on disk" in found.stdout
+    # ...and re-recording with ours writes the cassettes redacted.
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest("--convitems-record-mode=all").assert_outcomes(passed=2)
+    assert subprocess.run(check, capture_output=True, timeout=120).returncode == 0
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=2)
 
 
 def _exchange(url: str) -> Exchange:
