@@ -118,33 +118,12 @@ def test_record_then_replay_offline_then_one_changed_request(
     pytester.runpytest("--convitems-replay").assert_outcomes(passed=3)
 
 
-MIGRATE_SUITE = """
-import os
-import openai
-import pytest
-
-def client():
-    return openai.OpenAI(base_url=os.environ["CONVITEMS_API_BASE"],
-                         api_key="sk-convitems-FAKE-test-key-000000000000")
-
-@pytest.mark.vcr
-def test_add_and_list():
-    c = client()
-    conv = c.conversations.create()
-    c.conversations.items.create(conv.id, items=[
-        {"type": "message", "role": "user", "content": "hello"},
-    ])
-    assert [i.type for i in c.conversations.items.list(conv.id).data] == ["message"]
-
-@pytest.mark.vcr
-def test_retrieve():
-    c = client()
-    conv = c.conversations.create()
-    created = c.conversations.items.create(conv.id, items=[
-        {"type": "message", "role": "user", "content": "one"},
-    ])
-    c.conversations.items.retrieve(created.data[0].id, conversation_id=conv.id)
-"""
+# The same suite as pytest-recording users write it (its marker; no convitems fixture).
+MIGRATE_SUITE = (
+    SUITE.split("def test_fixture")[0]
+    .replace("@pytest.mark.convitems", "@pytest.mark.vcr")
+    .replace("GREETING", "hello")
+)
 
 
 def test_a_pytest_recording_suite_moves_over_by_swapping_the_marker(
@@ -158,7 +137,7 @@ def test_a_pytest_recording_suite_moves_over_by_swapping_the_marker(
     folder = pytester.path / "cassettes" / "test_mig"
     assert sorted(p.name for p in folder.iterdir()) == [
         "test_add_and_list.yaml",
-        "test_retrieve.yaml",
+        "test_retrieve_and_delete.yaml",
     ]
 
     # Their cassettes, our marker, no server: replayed and validated.
@@ -169,7 +148,7 @@ def test_a_pytest_recording_suite_moves_over_by_swapping_the_marker(
     replayed.assert_outcomes(passed=2)
     replayed.stdout.fnmatch_lines(
         [
-            "2 cassettes used: 6 interactions replayed, 0 recorded, 0 recorded but unused",
+            "2 cassettes used: 7 interactions replayed, 0 recorded, 0 recorded but unused",
             "findings: 0 errors, 0 drift",
         ]
     )
