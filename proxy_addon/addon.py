@@ -493,6 +493,9 @@ class ConvItems:
 
     def _emit(self, flow: http.HTTPFlow, finding: Finding) -> None:
         self.counts["findings"] += 1
+        # The log and the report leave the proxy: no secret the traffic carried goes along
+        # (a message quotes the value it refuses; a query may hold a key).
+        finding = dataclasses.replace(finding, message=self.redactor.text(finding.message))
         log = logger.warning if finding.severity == "error" else logger.info
         log(
             "convitems: %s %s %s %s:%s %s [%s]",
@@ -505,7 +508,7 @@ class ConvItems:
             finding.rule,
         )
         if self.report is not None:
-            where = {"method": flow.request.method, "url": flow.request.url}
+            where = {"method": flow.request.method, "url": self.redactor.uri(flow.request.url)}
             line = dataclasses.replace(finding, source=where).to_dict()
             self.report.write(json.dumps(line) + "\n")
             self.report.flush()

@@ -221,7 +221,13 @@ class CassetteRecorder:
             return
         source = dict(exchange.source or {})
         source["test"] = self.nodeid
-        self.findings += [replace(f, source=source) for f in found]
+        red = self.redactor
+        # A message quotes the value it refuses: a key sent in the wrong field must not
+        # reach the test's output or the report through it.
+        self.findings += [
+            replace(f, source=source, message=red.text(f.message) if red else f.message)
+            for f in found
+        ]
 
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]

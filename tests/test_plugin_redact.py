@@ -3,6 +3,7 @@ and replay still matches requests whose secrets the cassette no longer holds."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import httpx  # noqa: F401
 import pytest
 
 import pytest_convitems.recording  # noqa: F401
+from pytest_convitems.cassette import write_cassette
+from pytest_convitems.exchange import Exchange, Request, Response
 from pytest_convitems.server import running_server
 
 pytest_plugins = ["pytester"]
@@ -98,3 +101,37 @@ def test_the_ini_keys_are_the_redaction_settings() -> None:
     from pytest_convitems import plugin, redact
 
     assert plugin.REDACT_SETTINGS == redact.SETTINGS
+
+
+def test_a_finding_never_quotes_the_secret_it_refuses(pytester: pytest.Pytester) -> None:
+    url = "http://127.0.0.1:9/v1/conversations/conv_1/items"
+    key = "sk-proj-AAAAmarker01AAAAAAAAAAAAAAAAAAAAAAAAAA"  # sent where a role goes
+    body = {"items": [{"type": "message", "role": key, "content": "hi"}]}
+    listing = {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
+    write_cassette(
+        pytester.path / "cassettes/test_key/test_key_as_role.yaml",
+        [
+            Exchange(
+                Request(
+                    "POST", url, {"content-type": ["application/json"]}, json.dumps(body).encode()
+                ),
+                Response(
+                    200, "OK", {"content-type": ["application/json"]}, json.dumps(listing).encode()
+                ),
+            )
+        ],
+    )
+    pytester.makepyfile(
+        test_key=f"""
+import httpx, pytest
+
+@pytest.mark.convitems
+def test_key_as_role():
+    httpx.post({url!r}, json={body!r})
+"""
+    )
+    result = pytester.runpytest("--convitems-replay", "--convitems-report=report.json")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*body:/items/0/role *not 'sk-REDACTED...'*"])
+    assert "marker01" not in result.stdout.str()
+    assert "marker01" not in (pytester.path / "report.json").read_text()

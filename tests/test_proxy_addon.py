@@ -475,3 +475,23 @@ def test_configured_rules_keep_secrets_off_disk_and_replay_still_matches(
     message = json.loads(changed.response.content or b"")["error"]["message"]
     assert "body /metadata/note: recorded 'REDACTED NOTE', sent 'REDACTED CHANGED'" in message
     assert "planted" not in message and "0123456789ab" not in message
+
+
+def test_findings_leave_the_proxy_without_the_secrets_they_quote(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, addon = tctx
+    rows = report_to(tctx, tmp_path / "findings.jsonl")
+    key = "sk-proj-AAAAmarker01AAAAAAAAAAAAAAAAAAAAAAAAAA"  # sent where a role goes
+    f = flow(
+        "POST",
+        f"/conversations/{CONV}/items?token=marker02",
+        json.dumps({"items": [message(key)]}).encode(),
+    )
+    addon.request(f)
+    respond(f, list_body())
+    addon.response(f)
+    (row,) = [r for r in rows() if r["pointer"] == "/items/0/role"]
+    assert "not 'sk-REDACTED...'" in row["message"]
+    assert row["source"]["url"].endswith("?token=REDACTED")
+    assert "marker0" not in caplog.text and "marker0" not in json.dumps(rows())
