@@ -144,6 +144,31 @@ def running_mitmdump(
 
 
 @contextlib.contextmanager
+def running_convitems_proxy(
+    args: list[str], log_dir: Path, *, name: str = "convitems-proxy", timeout: float = 30.0
+) -> Iterator[Process]:
+    """`convitems proxy ARGS` on a free loopback port, as a user runs it: the CLI execs
+    mitmdump in its own process (same PID), which is stopped by PID on exit."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{name}.log"
+    argv = [sys.executable, "-m", "pytest_convitems", "proxy", "--listen", "127.0.0.1:0", *args]
+    with open(log, "wb") as out:
+        popen = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+    proc: Process | None = None
+    try:
+        proc = Process(popen, _wait_for_port(popen, log, _LISTENING, timeout), log)
+        yield proc
+    finally:
+        if proc is not None:
+            proc.stop()
+        elif popen.poll() is None:
+            popen.kill()
+            popen.wait(5)
+
+
+@contextlib.contextmanager
 def running_upstream(log_dir: Path, timeout: float = 20.0) -> Iterator[Process]:
     """The canned upstream (`serve_canned`) in its own process on a free loopback port."""
     log_dir.mkdir(parents=True, exist_ok=True)

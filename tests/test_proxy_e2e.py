@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +22,7 @@ import openai
 import pytest
 import uvicorn
 
-from proxy_addon.harness import running_mitmdump
+from proxy_addon.harness import running_convitems_proxy, running_mitmdump
 from proxy_addon.naming import cassette_files
 from pytest_convitems.cassette import load_cassette
 from pytest_convitems.server import build_app
@@ -234,15 +231,12 @@ def test_replay_miss_names_the_closest_request_and_the_difference(
     assert excinfo.value.response.headers["x-convitems-replay"] == "miss"
 
 
-def test_the_projects_redaction_rules_reach_the_writer_process_and_replay(
+def test_convitems_proxy_redaction_flags_reach_the_writer_process_and_replay(
     upstream: CountingUpstream, tmp_path: Path
 ) -> None:
     cassettes = tmp_path / "cassettes"
-    rules = {
-        "convitems_redact_headers": "X-Internal-Token",
-        "convitems_redact_json": "/metadata/session",
-    }
-    options = {"convitems_mode": "record", "convitems_cassette_dir": str(cassettes), **rules}
+    rules = ["--redact-header", "X-Internal-Token", "--redact-json", "/metadata/session"]
+    args = ["--mode", "record", "--cassette-dir", str(cassettes), *rules]
 
     def create(client: openai.OpenAI) -> str:
         return client.conversations.create(
@@ -250,14 +244,18 @@ def test_the_projects_redaction_rules_reach_the_writer_process_and_replay(
             extra_headers={"X-Internal-Token": "tok-planted-2"},
         ).id
 
-    with running_mitmdump(upstream.base_url, tmp_path, options=options, name="redact") as proxy:
+    with running_convitems_proxy(
+        [*args, "--upstream", upstream.base_url], tmp_path, name="redact"
+    ) as proxy:
         conv = create(client_for(proxy.base_url))
         proxy.stop()  # the child writer flushes on done()
     stored = (cassettes / f"{conv}.yaml").read_text()
     assert "planted" not in stored and '"session": "REDACTED"' in stored
 
-    options["convitems_mode"] = "replay"
-    with running_mitmdump(dead_url(), tmp_path, options=options, name="redact-replay") as proxy:
+    args[1] = "replay"
+    with running_convitems_proxy(
+        [*args, "--upstream", dead_url()], tmp_path, name="redact-replay"
+    ) as proxy:
         assert create(client_for(proxy.base_url)) == conv  # matched despite the secret
 
 
@@ -266,42 +264,28 @@ def test_curl_replays_through_convitems_proxy(recorded: Recorded, tmp_path: Path
     if curl is None:
         pytest.skip("curl is not installed")
     conv = recorded.result["conversation"]
-    log = tmp_path / "cli.log"
-    argv = [
-        sys.executable, "-m", "pytest_convitems", "proxy", "--mode", "replay",
-        "--listen", "127.0.0.1:0", "--upstream", dead_url(),
-        "--cassette-dir", str(recorded.cassette_dir),
-    ]  # fmt: skip
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        port = None
-        deadline = time.monotonic() + 30
-        while port is None and time.monotonic() < deadline and proc.poll() is None:
-            m = re.search(r"listening at \S*?:(\d+)", log.read_text("utf-8", "replace"))
-            port = int(m.group(1)) if m else None
-            time.sleep(0.05)
-        assert port is not None, log.read_text()
+    args = [
+        "--mode",
+        "replay",
+        "--upstream",
+        dead_url(),
+        "--cassette-dir",
+        str(recorded.cassette_dir),
+    ]
+    with running_convitems_proxy(args, tmp_path, name="cli-replay") as proxy:
         # the recorded create first: replay plays each conversation's calls in order
         body = json.dumps({"items": [message("user", "hello from the session")]})
         created = subprocess.run(
             [curl, "-sS", "--max-time", "10", "-H", "Authorization: Bearer sk-fake",
              "-H", "content-type: application/json", "-d", body,
-             f"http://127.0.0.1:{port}/v1/conversations"],
+             f"{proxy.base_url}/v1/conversations"],
             capture_output=True, check=True, timeout=20,
         )  # fmt: skip
         listed = subprocess.run(
             [curl, "-sS", "--max-time", "10", "-i", "-H", "Authorization: Bearer sk-fake",
-             f"http://127.0.0.1:{port}/v1/conversations/{conv}/items?order=asc&limit=10"],
+             f"{proxy.base_url}/v1/conversations/{conv}/items?order=asc&limit=10"],
             capture_output=True, check=True, timeout=20,
         )  # fmt: skip
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
     assert json.loads(created.stdout)["id"] == conv
     head, _, payload = listed.stdout.decode().partition("\r\n\r\n")
     assert "x-convitems-replay: hit" in head.lower()
