@@ -99,6 +99,31 @@ def mitmdump_path() -> str:
 
 
 @contextlib.contextmanager
+def _running(
+    argv: list[str],
+    log: Path,
+    timeout: float,
+    port_line: re.Pattern[bytes] = _LISTENING,
+    cwd: Path | None = None,
+) -> Iterator[Process]:
+    """A server process on the port its log names (`port_line`); stopped by PID on exit."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        popen = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd
+        )
+    proc: Process | None = None
+    try:
+        proc = Process(popen, _wait_for_port(popen, log, port_line, timeout), log)
+        yield proc
+    finally:
+        if proc is not None:
+            proc.stop()
+        elif popen.poll() is None:
+            popen.kill()
+            popen.wait(5)
+
+
 def running_mitmdump(
     upstream: str | None,
     log_dir: Path,
@@ -107,11 +132,9 @@ def running_mitmdump(
     options: dict[str, str] | None = None,
     name: str = "mitmdump",
     timeout: float = 30.0,
-) -> Iterator[Process]:
+) -> contextlib.AbstractContextManager[Process]:
     """mitmdump in reverse mode to `upstream` (`None`: regular, forward mode), with (or
     without) the convitems addon."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = log_dir / f"{name}.log"
     mode = ["--mode", f"reverse:{upstream}"] if upstream is not None else []
     argv = [
         mitmdump_path(),
@@ -127,72 +150,29 @@ def running_mitmdump(
         argv += ["-s", str(ADDON_PATH)]
     for key, value in (options or {}).items():
         argv += ["--set", f"{key}={value}"]
-    with open(log, "wb") as out:
-        popen = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-    proc: Process | None = None
-    try:
-        proc = Process(popen, _wait_for_port(popen, log, _LISTENING, timeout), log)
-        yield proc
-    finally:
-        if proc is not None:
-            proc.stop()
-        elif popen.poll() is None:
-            popen.kill()
-            popen.wait(5)
+    return _running(argv, log_dir / f"{name}.log", timeout)
 
 
-@contextlib.contextmanager
 def running_convitems_proxy(
     args: list[str], log_dir: Path, *, name: str = "convitems-proxy", timeout: float = 30.0
-) -> Iterator[Process]:
-    """`convitems proxy ARGS` on a free loopback port, as a user runs it: the CLI execs
-    mitmdump in its own process (same PID), which is stopped by PID on exit."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = log_dir / f"{name}.log"
+) -> contextlib.AbstractContextManager[Process]:
+    """`convitems proxy ARGS` on a free loopback port, as a user runs it (the CLI execs
+    mitmdump: the same PID)."""
     argv = [sys.executable, "-m", "pytest_convitems", "proxy", "--listen", "127.0.0.1:0", *args]
-    with open(log, "wb") as out:
-        popen = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-    proc: Process | None = None
-    try:
-        proc = Process(popen, _wait_for_port(popen, log, _LISTENING, timeout), log)
-        yield proc
-    finally:
-        if proc is not None:
-            proc.stop()
-        elif popen.poll() is None:
-            popen.kill()
-            popen.wait(5)
+    return _running(argv, log_dir / f"{name}.log", timeout)
 
 
-@contextlib.contextmanager
-def running_upstream(log_dir: Path, timeout: float = 20.0) -> Iterator[Process]:
+def running_upstream(
+    log_dir: Path, timeout: float = 20.0
+) -> contextlib.AbstractContextManager[Process]:
     """The canned upstream (`serve_canned`) in its own process on a free loopback port."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = log_dir / "upstream.log"
-    with open(log, "wb") as out:
-        popen = subprocess.Popen(
-            [sys.executable, "-m", "proxy_addon.harness"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=str(Path(__file__).resolve().parent.parent),
-        )
-    proc: Process | None = None
-    try:
-        proc = Process(
-            popen, _wait_for_port(popen, log, re.compile(rb"upstream port (\d+)"), timeout), log
-        )
-        yield proc
-    finally:
-        if proc is not None:
-            proc.stop()
-        elif popen.poll() is None:
-            popen.kill()
-            popen.wait(5)
+    return _running(
+        [sys.executable, "-m", "proxy_addon.harness"],
+        log_dir / "upstream.log",
+        timeout,
+        re.compile(rb"upstream port (\d+)"),
+        cwd=Path(__file__).resolve().parent.parent,
+    )
 
 
 # --- the canned upstream ---------------------------------------------------------------
