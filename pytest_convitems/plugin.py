@@ -27,6 +27,11 @@ traffic are compared with the recorded ones at the end (`pytest_convitems.drift`
 
 The report file (`--convitems-report`) is one JSON document, see `report.RunReport`; under
 xdist each worker sends its part back and the controller merges them and writes the file.
+
+Redaction: the defaults always apply; the ini keys `convitems_redact_headers`, `_query`,
+`_json` and `_patterns` add the project's rules (`redact.configured_redactor`). Cassettes
+are written through them, replay matches through them, and findings are reported through
+them.
 """
 
 from __future__ import annotations
