@@ -131,7 +131,9 @@ class _State:
         if self._switchboard is None:
             from .recording_vcr import Switchboard
 
-            self._switchboard = Switchboard()
+            self._switchboard = Switchboard(
+                ignore_hosts=self.config.getini("convitems_ignore_hosts")
+            )
         return self._switchboard
 
     @property
@@ -240,6 +242,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("convitems_record_mode", "Default record mode.", default="")
     parser.addini("convitems_cassette_dir", "Folder of cassettes.", default="")
     parser.addini("convitems_drift", "off, report or fail.", default="")
+    parser.addini(
+        "convitems_ignore_hosts",
+        "Host names a convitems test reaches directly: never recorded, replayed or refused "
+        "(vcrpy's ignore_hosts; e.g. localhost for the app under test).",
+        type="linelist",
+    )
     for key, what in REDACT_SETTINGS.items():
         parser.addini(key, f"Redacted in cassettes, beyond the defaults: {what}.", type="linelist")
     parser.addini("convitems_report", "Report file.", default="")

@@ -10,7 +10,7 @@ once per process; per test only the attributes are swapped in and out.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
@@ -110,8 +110,11 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
     With no recorder active (between tests) the patches are not installed at all.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, ignore_hosts: Iterable[str] = ()) -> None:
         super().__init__(path="<convitems>")
+        self.ignore_hosts = frozenset(h.lower() for h in ignore_hosts)
+        """Host names whose requests pass to the network untouched, as vcrpy's
+        `ignore_hosts`: never replayed, never recorded, never refused."""
         self.active: CassetteRecorder | None = None
         self._pending: dict[int, tuple[Any, Exchange]] = {}
         self._patches: list[tuple[Any, str, Any]] | None = None
@@ -119,9 +122,12 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
 
     # vcrpy's stubs: can_play_response_for -> play_response, else write_protected ->
     # filter_request (raise), else real request -> append.
+    def _ignored(self, vcr_request: Any) -> bool:
+        return bool(self.ignore_hosts) and (vcr_request.host or "").lower() in self.ignore_hosts
+
     def can_play_response_for(self, vcr_request: Any) -> bool:
         recorder = self.active
-        if recorder is None:
+        if recorder is None or self._ignored(vcr_request):
             return False
         if id(vcr_request) in self._pending:
             return True
@@ -141,13 +147,15 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
         return self.active is not None and not self.active.network_allowed
 
     def filter_request(self, vcr_request: Any) -> Any:
+        if self._ignored(vcr_request):
+            return None  # vcrpy then sends it on instead of refusing it
         recorder = self.active
         if recorder is not None and not recorder.network_allowed:
             raise recorder.refuse(_request_from_vcr(vcr_request))
         return vcr_request
 
     def append(self, vcr_request: Any, response: dict[str, Any]) -> None:
-        if self.active is not None:
+        if self.active is not None and not self._ignored(vcr_request):
             self.active.record(_request_from_vcr(vcr_request), _response_from_vcr(response))
 
     def _patch_triples(self) -> list[tuple[Any, str, Any]]:

@@ -252,6 +252,40 @@ def test_forgot_the_marker():
     result.stdout.fnmatch_lines(["*ConnectError*"])
 
 
+def test_ignored_hosts_reach_the_app_under_test_while_the_api_replays(
+    pytester: pytest.Pytester,
+) -> None:
+    # vcrpy's ignore_hosts: the test's own server on localhost is really called, never
+    # recorded or replayed; the API call beside it replays as usual.
+    url = "http://127.0.0.1:9/v1/conversations/conv_1/items/msg_1"
+    cassette = pytester.path / "cassettes/test_app/test_app_and_api.yaml"
+    write_cassette(cassette, [_exchange(url)])
+    before = cassette.read_bytes()
+    pytester.makeini("[pytest]\nconvitems_ignore_hosts = localhost\n")
+    pytester.makepyfile(
+        test_app=f"""
+import http.server, threading, httpx, pytest
+
+@pytest.mark.convitems
+def test_app_and_api():
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+        assert httpx.get(f"http://localhost:{{server.server_port}}/").status_code == 200
+    finally:
+        thread.join(10)
+        server.server_close()
+    assert httpx.get({url!r}).json()["id"] == "msg_1"
+"""
+    )
+    for args in (["--convitems-replay"], ["--convitems-record-mode=new_episodes"]):
+        result = pytester.runpytest(*args)
+        result.assert_outcomes(passed=1)
+        result.stdout.fnmatch_lines(["1 cassette used: 1 interaction replayed, 0 recorded*"])
+    assert cassette.read_bytes() == before  # nothing of localhost went in
+
+
 XDIST_SUITE = """
 import os, httpx, pytest
 
