@@ -121,6 +121,8 @@ class _State:
             )
         self.drift_mode = drift
         self._collector: Any = None
+        self.deselected: set[Path] = set()
+        """Test files some of whose tests this run deselected (-k, -m, --lf...)."""
         if self.ini_mode is not None and self.ini_mode not in RECORD_MODES:
             raise pytest.UsageError(
                 f"convitems_record_mode = {self.ini_mode!r}: choose one of {', '.join(RECORD_MODES)}"
@@ -313,6 +315,69 @@ class _XdistHooks:
             state.collector.merge_json(output["convitems_drift"])
 
 
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    if items:
+        state = items[0].config.stash.get(_STATE, None)
+        if state is not None:
+            state.deselected.update(item.path for item in items)
+
+
+def _whole_module(state: _State, item: pytest.Item) -> bool:
+    """Whether this run collected every test of the item's file: no test of it deselected,
+    and no `file.py::test` argument narrowing it."""
+    if item.path in state.deselected:
+        return False
+    here = item.config.invocation_params.dir
+    for arg in item.config.args:
+        target, sep, _ = arg.partition("::")
+        if sep and (here / target).resolve() == item.path:
+            return False
+    return True
+
+
+def _unclaimed_beside(state: _State, item: pytest.Item, recorder: CassetteRecorder) -> list[str]:
+    """The cassettes in the folder of this test's missing one that no test of its file
+    uses: after a test is renamed, its recording sits there under the old name."""
+    from .errors import InputError
+
+    if not _whole_module(state, item):
+        return []  # the file's other tests were not collected: their cassettes look unused
+    claimed = {recorder.path}
+    for other in item.session.items:
+        if other.path != item.path:
+            continue
+        markers, _ = _markers(other)
+        if markers or "convitems" in getattr(other, "fixturenames", ()):
+            try:
+                claimed.add(
+                    _cassette_path(state, other, _marker_kwargs(markers).get("cassette"))[0]
+                )
+            except InputError:
+                continue
+    try:
+        return sorted(
+            p.name
+            for p in recorder.path.parent.iterdir()
+            if p.suffix in (".yaml", ".yml", ".json") and p not in claimed and p.is_file()
+        )
+    except OSError:
+        return []
+
+
+def _unmatched_text(
+    state: _State, item: pytest.Item, recorder: CassetteRecorder, error: BaseException
+) -> str:
+    text = str(error)
+    if not recorder.existed:
+        unclaimed = _unclaimed_beside(state, item, recorder)
+        if unclaimed:
+            text += (
+                f"\n  beside it, no test of {item.path.name} uses: {', '.join(unclaimed)}; "
+                f"if this test was renamed, rename its cassette to {recorder.path.name}"
+            )
+    return text
+
+
 def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
     """The convitems markers' arguments (nearest first), the nearest marker winning."""
     from .errors import InputError
@@ -485,14 +550,18 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
             raise
         if any(exc is err for err in recorder.unmatched):
             # Our own message says all there is; the stack through httpx would bury it.
-            raise pytest.fail.Exception(str(exc), pytrace=False) from None
+            text = _unmatched_text(item.config.stash[_STATE], item, recorder, exc)
+            raise pytest.fail.Exception(text, pytrace=False) from None
         if recorder.errors():
             exc.add_note(_errors_text(recorder))
         raise
     recorder = item.stash.get(_RECORDER, None)
     if recorder is not None:
         if recorder.unmatched:
-            pytest.fail(str(recorder.unmatched[0]), pytrace=False)
+            state = item.config.stash[_STATE]
+            pytest.fail(
+                _unmatched_text(state, item, recorder, recorder.unmatched[0]), pytrace=False
+            )
         if recorder.errors():
             pytest.fail(_errors_text(recorder), pytrace=False)
     return result

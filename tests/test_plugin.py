@@ -881,3 +881,37 @@ def test_report_path_problems_are_named(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         ["convitems: could not write the report to *blocker/report.json: *"]
     )
+
+
+def test_a_renamed_test_is_told_where_its_old_cassette_is(pytester: pytest.Pytester) -> None:
+    cassette(pytester, "cassettes/test_a/test_old_name.yaml", retrieve_exchange())
+    cassette(pytester, "cassettes/test_a/test_other.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_new_name():
+    retrieve()
+
+@pytest.mark.convitems
+def test_other():
+    retrieve()
+
+def test_no_cassette():
+    pass
+"""
+    )
+    hint = (
+        "  beside it, no test of test_a.py uses: test_old_name.yaml; "
+        "if this test was renamed, rename its cassette to test_new_name.yaml"
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        ["  the cassette does not exist yet", "*re-record this test*", hint]
+    )
+    # Not when the run left the file's other tests out: their cassettes would look unused.
+    for narrowed in (["test_a.py::test_new_name"], ["-k", "new_name"]):
+        result = pytester.runpytest("--convitems-replay", *narrowed)
+        result.assert_outcomes(failed=1)
+        assert "beside it" not in result.stdout.str(), narrowed
