@@ -32,6 +32,7 @@ The machine is shared: figures are noisy, the ratios are what to read.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -42,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,20 @@ ARGS: dict[str, list[str]] = {
     "convitems": ["--convitems-replay"],
 }
 """The pytest arguments each kind of project (`make_project`) replays with."""
+
+
+@contextlib.contextmanager
+def cache_dir(value: str) -> Iterator[None]:
+    """`$CONVITEMS_CACHE_DIR` as `value` in this process for the block, then as it was."""
+    saved = os.environ.get("CONVITEMS_CACHE_DIR")
+    os.environ["CONVITEMS_CACHE_DIR"] = value
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("CONVITEMS_CACHE_DIR", None)
+        else:
+            os.environ["CONVITEMS_CACHE_DIR"] = saved
 
 
 def item_exchange(i: int) -> Exchange:
@@ -159,8 +174,10 @@ def bench_per_test(tests: int, repeat: int) -> bool:
     def cold() -> dict[str, str]:
         return {"CONVITEMS_CACHE_DIR": tempfile.mkdtemp(dir=work, prefix="cold-cache-")}
 
+    stack = contextlib.ExitStack()
     try:
-        os.environ.update(warm)  # the cassettes written below go into the warm cache
+        # the cassettes written below go into the warm cache
+        stack.enter_context(cache_dir(warm["CONVITEMS_CACHE_DIR"]))
         replay = ARGS["convitems"]
         variants: dict[str, tuple[str, list[str], Callable[[], dict[str, str]] | None]] = {
             "no-op": ("noop", ARGS["noop"], None),
@@ -242,6 +259,7 @@ def bench_per_test(tests: int, repeat: int) -> bool:
         )
         return ok
     finally:
+        stack.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -262,9 +280,9 @@ def bench_instructions(sizes: tuple[int, int] = (100, 300)) -> None:
     env = {"CONVITEMS_CACHE_DIR": str(work / "cache"), "PYTHONHASHSEED": "0"}
     prefix = (valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null")
     variants = {"no-op": "noop", "pytest-recording": "vcr", "convitems": "convitems"}
-    saved = os.environ.get("CONVITEMS_CACHE_DIR")
+    stack = contextlib.ExitStack()
     try:
-        os.environ["CONVITEMS_CACHE_DIR"] = env["CONVITEMS_CACHE_DIR"]  # for make_project
+        stack.enter_context(cache_dir(env["CONVITEMS_CACHE_DIR"]))  # for make_project
         counts: dict[tuple[str, int], int] = {}
         for n in sizes:
             for label, kind in variants.items():
@@ -300,10 +318,7 @@ def bench_instructions(sizes: tuple[int, int] = (100, 300)) -> None:
             f"vs {(fixed['convitems'] - fixed['no-op']) / 1e6:.0f} M"
         )
     finally:
-        if saved is None:
-            os.environ.pop("CONVITEMS_CACHE_DIR", None)
-        else:
-            os.environ["CONVITEMS_CACHE_DIR"] = saved
+        stack.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -344,9 +359,9 @@ def best_of(fn: Callable[[], float], repeat: int) -> float:
 
 def bench_per_call(calls: int, repeat: int) -> bool:
     work = Path(tempfile.mkdtemp(prefix="bench-plugin-calls-"))
-    saved = os.environ.get("CONVITEMS_CACHE_DIR")
-    os.environ["CONVITEMS_CACHE_DIR"] = "off"  # every recorder validates for real
+    stack = contextlib.ExitStack()
     try:
+        stack.enter_context(cache_dir("off"))  # every recorder validates for real
         big, small = work / "big.yaml", work / "small.yaml"
         write_cassette(big, [item_exchange(i) for i in range(calls)])
         write_cassette(small, [item_exchange(i) for i in range(10)])
@@ -366,10 +381,7 @@ def bench_per_call(calls: int, repeat: int) -> bool:
         )
         return ok1 and ok2
     finally:
-        if saved is None:
-            os.environ.pop("CONVITEMS_CACHE_DIR", None)
-        else:
-            os.environ["CONVITEMS_CACHE_DIR"] = saved
+        stack.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
