@@ -405,7 +405,8 @@ def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> tuple[
         folder = state.folders[item.path] = str(base / item.path.stem)
     if name:
         path = Path(name).expanduser()
-        path = path if path.is_absolute() else Path(folder) / path
+        # Normalised: `../shared/x` names the same file as `cassettes/shared/x` does.
+        path = Path(os.path.normpath(path if path.is_absolute() else Path(folder) / path))
         path = path if path.suffix else path.with_suffix(".yaml")
         return path, str(path)
     test_name = item.name

@@ -915,3 +915,23 @@ def test_no_cassette():
         result = pytester.runpytest("--convitems-replay", *narrowed)
         result.assert_outcomes(failed=1)
         assert "beside it" not in result.stdout.str(), narrowed
+
+
+def test_a_cassette_named_two_ways_is_one_cassette(pytester: pytest.Pytester) -> None:
+    # `../test_a/shared` from test_a's own folder is `shared`: one file, one report entry.
+    cassette(pytester, "cassettes/test_a/shared.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems(cassette="shared")
+def test_plain_name():
+    retrieve()
+
+@pytest.mark.convitems(cassette="../test_a/shared.yaml")
+def test_roundabout_name():
+    retrieve()
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["1 cassette used: 2 interactions replayed, 0 recorded*"])
