@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
 DRIFT_MODES: Final = ("off", "report", "fail")
+ORPHAN_MODES: Final = ("report", "fail", "off")
 MARKER_KWARGS: Final = ("cassette", "record_mode", "match_on")
 REDACT_SETTINGS: Final = {
     "convitems_redact_headers": "header names (requests and responses)",
@@ -123,6 +124,13 @@ class _State:
         self._collector: Any = None
         self.deselected: set[Path] = set()
         """Test files some of whose tests this run deselected (-k, -m, --lf...)."""
+        self.opened: dict[pytest.Item, str] = {}
+        """The cassette each test that ran opened: the orphan check needs no second look."""
+        self.orphan_mode: str = config.getini("convitems_orphans") or "report"
+        if self.orphan_mode not in ORPHAN_MODES:
+            raise pytest.UsageError(
+                f"convitems_orphans = {self.orphan_mode!r}: choose one of {', '.join(ORPHAN_MODES)}"
+            )
         if self.ini_mode is not None and self.ini_mode not in RECORD_MODES:
             raise pytest.UsageError(
                 f"convitems_record_mode = {self.ini_mode!r}: choose one of {', '.join(RECORD_MODES)}"
@@ -253,6 +261,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for key, what in REDACT_SETTINGS.items():
         parser.addini(key, f"Redacted in cassettes, beyond the defaults: {what}.", type="linelist")
     parser.addini("convitems_report", "Report file.", default="")
+    parser.addini(
+        "convitems_orphans",
+        "Cassettes no collected test uses: report (default), fail the run, or off.",
+        default="",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -338,30 +351,83 @@ def _whole_module(state: _State, item: pytest.Item) -> bool:
 def _unclaimed_beside(state: _State, item: pytest.Item, recorder: CassetteRecorder) -> list[str]:
     """The cassettes in the folder of this test's missing one that no test of its file
     uses: after a test is renamed, its recording sits there under the old name."""
-    from .errors import InputError
-
     if not _whole_module(state, item):
         return []  # the file's other tests were not collected: their cassettes look unused
-    claimed = {recorder.path}
-    for other in item.session.items:
-        if other.path != item.path:
+    from .orphans import unused_in_module_folder
+
+    claimed, _ = _claims(state, [other for other in item.session.items if other.path == item.path])
+    claimed.add(recorder.path_text)
+    found = unused_in_module_folder(item.path, str(recorder.path.parent), claimed)
+    return [os.path.basename(o.path) for o in found]
+
+
+def _claims(state: _State, items: list[pytest.Item]) -> tuple[set[str], bool]:
+    """The cassettes these tests use, and whether any of them is pytest-recording's (whose
+    cassette names follow its own fixtures, unseen here)."""
+    from .errors import InputError
+
+    claimed: set[str] = set()
+    vcr_seen = False
+    for item in items:
+        opened = state.opened.get(item)
+        if opened is not None:
+            claimed.add(opened)
             continue
-        markers, _ = _markers(other)
-        if markers or "convitems" in getattr(other, "fixturenames", ()):
+        markers, vcr = _markers(item)
+        vcr_seen = vcr_seen or vcr
+        if markers or "convitems" in getattr(item, "fixturenames", ()):
             try:
-                claimed.add(
-                    _cassette_path(state, other, _marker_kwargs(markers).get("cassette"))[0]
-                )
+                claimed.add(_cassette_path(state, item, _marker_kwargs(markers).get("cassette"))[1])
             except InputError:
-                continue
-    try:
-        return sorted(
-            p.name
-            for p in recorder.path.parent.iterdir()
-            if p.suffix in (".yaml", ".yml", ".json") and p not in claimed and p.is_file()
-        )
-    except OSError:
-        return []
+                continue  # its own test reports the bad marker
+    return claimed, vcr_seen
+
+
+def _orphans(state: _State, session: pytest.Session) -> dict[str, str]:
+    """Cassettes no collected test uses, as the report shows them.
+
+    Looked for only where the run can know: the folder of each test file whose every test
+    was collected (no `-k`, `::` or other narrowing) and that has a convitems test; and,
+    with the default `cassettes/` beside the test files, folders whose test file is gone,
+    when the run collected that whole directory. Files of pytest-recording's tests are
+    left alone (its cassette names follow fixtures this plugin does not see)."""
+    from .orphans import in_folders_of_missing_modules, sort_orphans, unused_in_module_folder
+
+    modules: dict[Path, list[pytest.Item]] = {}
+    for item in session.items:
+        modules.setdefault(item.path, []).append(item)
+    found = []
+    claimed_all: set[str] = set()
+    known: set[str] = set()
+    vcr_anywhere = False
+    for module, items in modules.items():
+        claimed, vcr = _claims(state, items)
+        claimed_all |= claimed
+        vcr_anywhere = vcr_anywhere or vcr
+        folder = _module_folder(state, module)
+        known.add(folder)
+        if claimed and not vcr and _whole_module(state, items[0]):
+            found += unused_in_module_folder(module, folder, claimed)
+    if state.cassette_dir is None and not vcr_anywhere:
+        roots = {m.parent for m, items in modules.items() if _whole_directory(state, m.parent)}
+        for directory in roots:
+            found += in_folders_of_missing_modules(directory / "cassettes", known, claimed_all)
+    return {_label(state, o.path): o.why for o in sort_orphans(found)}
+
+
+def _whole_directory(state: _State, directory: Path) -> bool:
+    """Whether the run collected every test file of `directory`: an argument names it or a
+    folder above it, and nothing was deselected."""
+    if state.deselected:
+        return False
+    here = state.config.invocation_params.dir
+    for arg in state.config.args:
+        if "::" in arg:
+            continue
+        target = (here / arg).resolve()
+        if target == directory or target in directory.parents:
+            return True
+    return False
 
 
 def _unmatched_text(
@@ -399,10 +465,7 @@ def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
 
 def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> tuple[Path, str]:
     """The cassette's path, and as text (built from text: pathlib's parse costs per test)."""
-    folder = state.folders.get(item.path)
-    if folder is None:
-        base = state.cassette_dir or item.path.parent / "cassettes"
-        folder = state.folders[item.path] = str(base / item.path.stem)
+    folder = _module_folder(state, item.path)
     if name:
         path = Path(name).expanduser()
         # Normalised: `../shared/x` names the same file as `cassettes/shared/x` does.
@@ -418,6 +481,14 @@ def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> tuple[
             test_name = test_name.replace(ch, "-")
     text = f"{folder}{os.sep}{test_name}.yaml"
     return Path(text), text
+
+
+def _module_folder(state: _State, module: Path) -> str:
+    folder = state.folders.get(module)
+    if folder is None:
+        base = state.cassette_dir or module.parent / "cassettes"
+        folder = state.folders[module] = str(base / module.stem)
+    return folder
 
 
 def _label(state: _State, text: str) -> str:
@@ -493,6 +564,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         state = item.config.stash[_STATE]
         recorder = _recorder(state, item, markers)
         item.stash[_RECORDER] = recorder
+        state.opened[item] = recorder.path_text
         board = state.switchboard
         board.start(recorder)
         item.stash[_ACTIVATION] = board
@@ -582,6 +654,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = config.stash.get(_STATE, None)
     if state is None:
         return
+    if state.orphan_mode != "off" and session.items:
+        state.report.orphans.update(_orphans(state, session))
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["convitems"] = state.report.to_dict()
@@ -605,7 +679,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             )
             state.report.report_path = None
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
-    if state.report.drift_failed and session.exitstatus == pytest.ExitCode.OK:
+    failed = state.report.drift_failed or (state.orphan_mode == "fail" and state.report.orphans)
+    if failed and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -613,7 +688,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash.get(_STATE, None)
     if state is None or getattr(config, "workerinput", None) is not None:
         return
-    if not state.report.cassettes and state.report_path is None and state.drift_mode == "off":
+    report = state.report
+    if not (report.cassettes or report.orphans or state.report_path or state.drift_mode != "off"):
         return
     terminalreporter.write_sep("-", "convitems")
     for line in state.report.lines:

@@ -5,8 +5,8 @@ back), `pytest_terminal_summary` prints `lines`, and `write()` stores `to_dict()
 
 The report file (`--convitems-report=FILE`) is one JSON document:
 `{"version": 1, "summary": {...}, "cassettes": [...], "findings": [...], "rerecord": [...],
-"drift": {...} | null}`; each finding has the DESIGN §2 shape with
-`source = {"cassette", "interaction", "test"}`.
+"orphaned_cassettes": [{"path", "why"}], "drift": {...} | null}`; each finding has the
+DESIGN §2 shape with `source = {"cassette", "interaction", "test"}`.
 """
 
 from __future__ import annotations
@@ -103,6 +103,8 @@ class RunReport:
     drift_lines: list[str] = field(default_factory=list)
     drift_failed: bool = False
     notes: list[str] = field(default_factory=list)
+    orphans: dict[str, str] = field(default_factory=dict)
+    """Cassette (as shown) -> why no collected test uses it (see `orphans`)."""
 
     def add_test(
         self,
@@ -140,6 +142,7 @@ class RunReport:
             "errors": by_severity["error"],
             "drift": by_severity["drift"],
             "rerecord": len(self.rerecord),
+            "orphaned": len(self.orphans),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,6 +152,7 @@ class RunReport:
             "cassettes": [self.cassettes[k].to_dict() for k in sorted(self.cassettes)],
             "findings": [f.to_dict() for f in self.findings],
             "rerecord": self.rerecord,
+            "orphaned_cassettes": [{"path": p, "why": w} for p, w in sorted(self.orphans.items())],
             "drift": self.drift,
             "notes": self.notes,
         }
@@ -164,6 +168,8 @@ class RunReport:
         self.findings += [Finding.from_dict(f) for f in data.get("findings", [])]
         self.rerecord += [t for t in data.get("rerecord", []) if t not in self.rerecord]
         self.notes += [n for n in data.get("notes", []) if n not in self.notes]
+        # Every worker collects the whole run, so each finds the same orphans.
+        self.orphans.update((o["path"], o["why"]) for o in data.get("orphaned_cassettes", []))
 
     def write(self, path: Path) -> None:
         """Atomically: a reader never sees half a report."""
@@ -205,6 +211,7 @@ class RunReport:
             out.append(
                 f"  ... and {more} more" + (f" in {self.report_path}" if self.report_path else "")
             )
+        out += self._orphan_lines()
         if self.drift_mode != "off":
             out.append(
                 "live run (--convitems-drift): cassettes were read for comparison, not written"
@@ -214,6 +221,22 @@ class RunReport:
         out += self._next_steps(c)
         if self.report_path:
             out.append(f"report written to {self.report_path}")
+        return out
+
+    def _orphan_lines(self) -> list[str]:
+        if not self.orphans:
+            return []
+        out = [
+            f"orphaned: {_plural(len(self.orphans), 'cassette')} no collected test uses "
+            "(a test renamed or deleted?)"
+        ]
+        for path in sorted(self.orphans)[:MAX_FINDING_LINES]:
+            out.append(f"  {path}: {self.orphans[path]}")
+        if len(self.orphans) > MAX_FINDING_LINES:
+            more = len(self.orphans) - MAX_FINDING_LINES
+            out.append(
+                f"  ... and {more} more" + (f" in {self.report_path}" if self.report_path else "")
+            )
         return out
 
     def _next_steps(self, c: dict[str, int]) -> list[str]:
@@ -234,5 +257,10 @@ class RunReport:
                 "next: drop unused interactions by re-recording: pytest "
                 + " ".join(shlex.quote(t) for t in stale)
                 + " --convitems-record-mode=all"
+            ]
+        if self.orphans:
+            return [
+                "next: rename each orphaned cassette to its test's name, or delete it "
+                "(git keeps it)"
             ]
         return []

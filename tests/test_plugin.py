@@ -585,7 +585,9 @@ def test_one():
         "errors": 0,
         "drift": 1,
         "rerecord": 0,
+        "orphaned": 0,
     }
+    assert report["orphaned_cassettes"] == []
     [use] = report["cassettes"]
     assert use["path"] == "cassettes/test_a/test_one.yaml" and use["unused"] == [1]
     [finding] = report["findings"]
