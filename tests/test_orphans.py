@@ -145,6 +145,31 @@ def test_xdist_workers_report_them_once(project: pytest.Pytester) -> None:
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(ORPHAN_LINES)
     assert result.stdout.str().count("test_old_name.yaml") == 1
+    project.makeini("[pytest]\nconvitems_orphans = fail\n")
+    result = project.runpytest("-n", "2", "-p", "no:hypothesispytest", "--convitems-replay")
+    result.assert_outcomes(passed=4)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # the controller fails on the workers' finds
+
+
+def test_a_configured_cassette_dir_is_judged_per_test_file(pytester: pytest.Pytester) -> None:
+    _cassettes(
+        pytester.path,
+        "recordings/test_a/test_one.yaml",
+        "recordings/test_a/test_two.yaml",
+        "recordings/test_a/test_old_name.yaml",
+        "recordings/test_gone/test_x.yaml",
+    )
+    pytester.makepyfile(test_a=SUITE)
+    result = pytester.runpytest("--convitems-replay", "--convitems-cassette-dir=recordings")
+    result.stdout.fnmatch_lines(
+        [
+            "orphaned: 1 cassette no collected test uses (a test renamed or deleted?)",
+            "  recordings/test_a/test_old_name.yaml: no test of test_a.py uses it",
+        ]
+    )
+    # One folder holds every test file's: a module name found nowhere in this run proves
+    # nothing about the test files it did not collect.
+    assert "test_gone" not in result.stdout.str()
 
 
 def test_a_narrowed_run_judges_only_what_it_collected(project: pytest.Pytester) -> None:
