@@ -53,6 +53,8 @@ if TYPE_CHECKING:
     from .report import RunReport
 
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
+"""`recording.RECORD_MODES`, repeated so that the options' choices do not import the
+recorder in every run (a test keeps the two equal)."""
 DRIFT_MODES: Final = ("off", "report", "fail")
 ORPHAN_MODES: Final = ("report", "fail", "off")
 MARKER_KWARGS: Final = ("cassette", "record_mode", "match_on")
