@@ -130,12 +130,19 @@ def _render(path: Path, items: Sequence[Mapping[str, Any]]) -> bytes:
 
 
 _STALE_TEMP_SECONDS: Final = 300.0
+_TEMP_NAME_HEAD: Final = 100
+
+
+def _temp_prefix(path: Path) -> str:
+    """`.<name>.`, the name cut to its head: beside a cassette named as long as the file
+    system allows (pytest-recording's longest names are), a longer temp name cannot exist."""
+    return f".{path.name[:_TEMP_NAME_HEAD]}."
 
 
 def _remove_stale_temps(path: Path) -> None:
     """Temp files a killed writer left behind (old enough that no writer still owns them)."""
     cutoff = time.time() - _STALE_TEMP_SECONDS
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+    for tmp in path.parent.glob(f"{glob.escape(_temp_prefix(path))}*.tmp"):
         with contextlib.suppress(OSError):
             if tmp.stat().st_mtime < cutoff:
                 tmp.unlink()
@@ -148,7 +155,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
         mode = path.stat().st_mode & 0o7777
     except OSError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -97,3 +97,21 @@ def test_stale_temp_files_of_a_killed_writer_are_cleaned_up(tmp_path: Path) -> N
     write_cassette(tmp_path / "c.yaml", [], cache=None)
     assert not stale.exists()
     assert fresh.exists() and other.exists()  # maybe another writer's; not this cassette's
+
+
+def test_a_cassette_name_as_long_as_the_file_system_allows_is_written(tmp_path: Path) -> None:
+    # pytest-recording's longest default names are 255 bytes: the temp file beside one must
+    # not be longer than that, and a killed writer's temp is still found and removed.
+    from pytest_convitems.cassette import write_cassette
+
+    path = tmp_path / ("y" * 250 + ".yaml")
+    write_cassette(path, [], cache=None)
+    assert load_cassette(path) == []
+    [stale] = [n for n in os.listdir(tmp_path) if n != path.name] or [None]
+    assert stale is None  # nothing left beside it
+    leftover = tmp_path / f".{'y' * 100}.abc123.tmp"
+    leftover.write_text("partial")
+    old = time.time() - 3600
+    os.utime(leftover, (old, old))
+    write_cassette(path, [], cache=None)
+    assert not leftover.exists()
