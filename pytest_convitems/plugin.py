@@ -68,8 +68,13 @@ REDACT_SETTINGS: Final = {
 redaction module (~2 ms) into every pytest run; a test keeps the two equal."""
 DRIFT_IGNORE_FILE: Final = "convitems-drift-ignore.yaml"
 """Read from the rootdir when present: reviewed drift changes (fingerprint + reason)."""
-_UNSAFE_NAME_CHARS: Final = "<>?%*:|\"'/\\ "
-_SAFE_NAME: Final = re.compile(r"[^<>?%*:|\"'/\\ ]*")
+# pytest-recording's default cassette names, exactly, so its cassettes are found where it
+# left them: these characters become `-` (spaces stay), and a name too long for the file
+# system keeps its head and gains its MD5.
+_UNSAFE_NAME_CHARS: Final = "<>?%*:|\"'/\\"
+_SAFE_NAME: Final = re.compile(r"[^<>?%*:|\"'/\\]*")
+_LONG_NAME: Final = 200
+"""Names up to this long need no look at the file system's limit (255 almost everywhere)."""
 
 
 class _State:
@@ -481,8 +486,23 @@ def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> tuple[
     if not _SAFE_NAME.fullmatch(test_name):
         for ch in _UNSAFE_NAME_CHARS:
             test_name = test_name.replace(ch, "-")
+    if len(test_name) > _LONG_NAME:
+        test_name = _shortened(test_name, folder)
     text = f"{folder}{os.sep}{test_name}.yaml"
     return Path(text), text
+
+
+def _shortened(name: str, folder: str) -> str:
+    import hashlib
+
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        limit = 255  # no folder yet, or no pathconf: pytest-recording's fallback
+    if len(name) + len(".yaml") <= limit:
+        return name
+    digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()
+    return f"{name[: limit - len('.yaml') - len(digest) - 3]}...{digest}"
 
 
 def _module_folder(state: _State, module: Path) -> str:

@@ -166,6 +166,55 @@ def test_a_pytest_recording_suite_moves_over_by_swapping_the_marker(
     pytester.runpytest("--convitems-replay").assert_outcomes(passed=2)
 
 
+NAMES_SUITE = f"""
+import os
+import openai
+import pytest
+
+def add(text):
+    c = openai.OpenAI(base_url=os.environ["CONVITEMS_API_BASE"],
+                      api_key="sk-convitems-FAKE-test-key-000000000000")
+    conv = c.conversations.create()
+    c.conversations.items.create(conv.id, items=[{{"type": "message", "role": "user", "content": text}}])
+
+@pytest.mark.vcr
+@pytest.mark.parametrize("text", ["hello world", "a:b/c", pytest.param("long", id={"y" * 300!r})])
+def test_param(text):
+    add(text)
+
+class TestGroup:
+    @pytest.mark.vcr
+    def test_method(self):
+        add("in a class")
+"""
+
+
+def test_pytest_recording_cassette_names_are_ours(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spaces kept, forbidden characters replaced, over-long names cut with their MD5, classes
+    prefixed: a suite pytest-recording recorded finds every cassette under our marker."""
+    pytester.makepyfile(test_names=NAMES_SUITE)
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest("--record-mode=once").assert_outcomes(passed=4)
+    names = sorted(p.name for p in (pytester.path / "cassettes" / "test_names").iterdir())
+    assert "test_param[hello world].yaml" in names and "test_param[a-b-c].yaml" in names
+    assert len(names) == 4 and max(len(n) for n in names) == 255
+    pytester.makepyfile(
+        test_names=NAMES_SUITE.replace("@pytest.mark.vcr", "@pytest.mark.convitems")
+    )
+    replayed = pytester.runpytest("--convitems-replay")
+    replayed.assert_outcomes(passed=4)
+    replayed.stdout.fnmatch_lines(["4 cassettes used: 8 interactions replayed, 0 recorded*"])
+    assert "orphaned" not in replayed.stdout.str()
+    # Re-recorded by ours: the same four files (the longest one too), nothing beside them.
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest("--convitems-record-mode=all").assert_outcomes(passed=4)
+    assert sorted(p.name for p in (pytester.path / "cassettes" / "test_names").iterdir()) == names
+
+
 def _exchange(url: str) -> Exchange:
     item = {
         "id": "msg_1",
