@@ -189,6 +189,21 @@ class RunReport:
     @property
     def lines(self) -> list[str]:
         c = self.counts()
+        # A run that used no cassette (`--collect-only` naming orphans, say) has no counts.
+        out = self._count_lines(c) if self.cassettes or self.findings else []
+        out += self._orphan_lines()
+        if self.drift_mode != "off":
+            out.append(
+                "live run (--convitems-drift): cassettes were read for comparison, not written"
+            )
+        out += self.drift_lines
+        out += self.notes
+        out += self._next_steps(c)
+        if self.report_path:
+            out.append(f"report written to {self.report_path}")
+        return out
+
+    def _count_lines(self, c: dict[str, int]) -> list[str]:
         out = [
             f"{_plural(c['cassettes'], 'cassette')} used: "
             f"{_plural(c['replayed'], 'interaction')} replayed, {c['recorded']} recorded, "
@@ -211,16 +226,6 @@ class RunReport:
             out.append(
                 f"  ... and {more} more" + (f" in {self.report_path}" if self.report_path else "")
             )
-        out += self._orphan_lines()
-        if self.drift_mode != "off":
-            out.append(
-                "live run (--convitems-drift): cassettes were read for comparison, not written"
-            )
-        out += self.drift_lines
-        out += self.notes
-        out += self._next_steps(c)
-        if self.report_path:
-            out.append(f"report written to {self.report_path}")
         return out
 
     def _orphan_lines(self) -> list[str]:
