@@ -11,8 +11,9 @@ collected test files, and `pathlib` would make it cost as much as ~20 tests do.
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -51,13 +52,18 @@ def unused_in_module_folder(module: Path, folder: str, claimed: Collection[str])
 
 
 def in_folders_of_missing_modules(
-    root: Path, known: Collection[str], claimed: Collection[str]
+    root: Path,
+    known: Collection[str],
+    claimed: Collection[str],
+    test_files: Sequence[str] = ("test_*.py", "*_test.py"),
 ) -> list[Orphan]:
     """Cassettes under a per-directory cassette root (`<dir>/cassettes/<module>/`) whose
     test module `<dir>/<module>.py` does not exist: the test file was deleted or renamed.
 
     `known`: the folders of the modules the run collected (never orphaned as a folder);
-    `claimed`: every cassette a collected test uses (a test may name one in any folder)."""
+    `claimed`: every cassette a collected test uses (a test may name one in any folder);
+    `test_files`: pytest's `python_files` patterns. Only a folder named after a test file
+    is judged: one named otherwise (the proxy's recordings, say) is nobody's module."""
     try:
         with os.scandir(root) as entries:
             folders = sorted(
@@ -70,7 +76,9 @@ def in_folders_of_missing_modules(
     found: list[Orphan] = []
     for name, folder in folders:
         module = root.parent / f"{name}.py"
-        if folder in known or module.exists():
+        if folder in known or not any(fnmatch.fnmatch(module.name, p) for p in test_files):
+            continue
+        if module.exists():
             continue
         why = f"{module.name} does not exist"
         found += [Orphan(path, why) for path in sorted(cassettes_in(folder).difference(claimed))]

@@ -417,8 +417,11 @@ def _orphans(state: _State, session: pytest.Session) -> dict[str, str]:
             found += unused_in_module_folder(module, folder, claimed)
     if state.cassette_dir is None and not vcr_anywhere:
         roots = {m.parent for m, items in modules.items() if _whole_directory(state, m.parent)}
+        patterns = state.config.getini("python_files")
         for directory in roots:
-            found += in_folders_of_missing_modules(directory / "cassettes", known, claimed_all)
+            found += in_folders_of_missing_modules(
+                directory / "cassettes", known, claimed_all, patterns
+            )
     return {_label(state, o.path): o.why for o in sort_orphans(found)}
 
 

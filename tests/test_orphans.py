@@ -59,7 +59,8 @@ def _cassettes(root: Path, *relative: str) -> None:
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     """test_a.py's two cassettes, one left by a renamed test, the folder of a deleted test
-    file, and test_b.py's folder (its tests use no convitems cassette: not ours to judge)."""
+    file, test_b.py's folder (its tests use no convitems cassette: not ours to judge) and a
+    folder named after no test file (the proxy's recordings, say: nobody's module)."""
     _cassettes(
         pytester.path,
         "cassettes/test_a/test_one.yaml",
@@ -67,6 +68,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
         "cassettes/test_a/test_old_name.yaml",
         "cassettes/test_gone/test_x.yaml",
         "cassettes/test_b/kept_by_hand.yaml",
+        "cassettes/recorded-by-proxy/conv_1.yaml",
     )
     pytester.makepyfile(test_a=SUITE, test_b="def test_b():\n    pass\n")
     return pytester
@@ -98,6 +100,7 @@ def test_unused_and_missing_module_folders(tmp_path: Path) -> None:
         Orphan(str(cassettes / "test_gone/x.yaml"), "test_gone.py does not exist")
     ]
     assert in_folders_of_missing_modules(tmp_path / "nowhere", set(), set()) == []
+    assert in_folders_of_missing_modules(cassettes, {folder}, claimed, ["check_*.py"]) == []
     twice = Orphan("b.yaml", "again")
     assert sort_orphans([twice, Orphan("a.yaml", "x"), twice]) == [Orphan("a.yaml", "x"), twice]
 
