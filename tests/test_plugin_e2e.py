@@ -335,6 +335,46 @@ def test_app_and_api():
     assert cassette.read_bytes() == before  # nothing of localhost went in
 
 
+THREADS_SUITE = """
+import os
+from concurrent.futures import ThreadPoolExecutor
+import openai
+import pytest
+
+def work(n):
+    c = openai.OpenAI(base_url=os.environ["CONVITEMS_API_BASE"],
+                      api_key="sk-convitems-FAKE-test-key-000000000000")
+    conv = c.conversations.create(metadata={"n": str(n)})
+    c.conversations.items.create(conv.id, items=[
+        {"type": "message", "role": "user", "content": f"from thread {n}"},
+    ])
+    return [item.type for item in c.conversations.items.list(conv.id).data]
+
+@pytest.mark.convitems
+def test_threads(convitems):
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(work, range(16))) == [["message"]] * 16
+    assert not convitems.findings
+"""
+
+
+def test_requests_from_many_threads_are_all_recorded_and_replayed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vcrpy #295 and #849: only one thread's requests were recorded. Here every thread's
+    are, and they replay in whatever order the threads send them (each request differs)."""
+    pytester.makepyfile(test_threads=THREADS_SUITE)
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest("--convitems-record-mode=once").assert_outcomes(passed=1)
+    recorded = load_cassette(pytester.path / "cassettes/test_threads/test_threads.yaml")
+    assert len(recorded) == 48
+    for _ in range(3):
+        replayed = pytester.runpytest("--convitems-replay")
+        replayed.assert_outcomes(passed=1)
+        replayed.stdout.fnmatch_lines(["1 cassette used: 48 interactions replayed, 0 recorded*"])
+
+
 XDIST_SUITE = """
 import os, httpx, pytest
 
