@@ -375,6 +375,51 @@ def test_requests_from_many_threads_are_all_recorded_and_replayed(
         replayed.stdout.fnmatch_lines(["1 cassette used: 48 interactions replayed, 0 recorded*"])
 
 
+STARLETTE_SUITE = """
+import os
+import openai
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+async def ask(request):
+    c = openai.AsyncOpenAI(base_url=os.environ["CONVITEMS_API_BASE"],
+                           api_key="sk-convitems-FAKE-test-key-000000000000")
+    conv = await c.conversations.create()
+    listed = await c.conversations.items.list(conv.id)
+    return JSONResponse({"items": len(listed.data)})
+
+app = Starlette(routes=[Route("/ask", ask)])
+
+@pytest.mark.convitems
+def test_app(convitems):
+    with TestClient(app) as client:
+        assert client.get("/ask").json() == {"items": 0}
+"""
+
+
+def test_an_app_under_starlette_testclient_replays_its_api_calls_only(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vcrpy #628: flaky under Starlette's TestClient. The test's call into the app is not
+    traffic to record (its transport is the app itself); the app's calls to the API are."""
+    pytester.makepyfile(test_app=STARLETTE_SUITE)
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest("--convitems-record-mode=once").assert_outcomes(passed=1)
+    recorded = load_cassette(pytester.path / "cassettes/test_app/test_app.yaml")
+    created = recorded[0].response
+    assert created is not None
+    assert [(e.request.method, e.request.path) for e in recorded] == [
+        ("POST", "/v1/conversations"),
+        ("GET", f"/v1/conversations/{json.loads(created.body)['id']}/items"),
+    ]
+    for _ in range(3):
+        pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
+
+
 XDIST_SUITE = """
 import os, httpx, pytest
 
