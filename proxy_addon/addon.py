@@ -493,9 +493,8 @@ class ConvItems:
 
     def _emit(self, flow: http.HTTPFlow, finding: Finding) -> None:
         self.counts["findings"] += 1
-        # The log and the report leave the proxy: no secret the traffic carried goes along
-        # (a message quotes the value it refuses; a query may hold a key).
-        finding = dataclasses.replace(finding, message=self.redactor.text(finding.message))
+        # The log and the report leave the proxy: no secret the traffic carried goes along.
+        finding = self.redactor.finding(finding)
         log = logger.warning if finding.severity == "error" else logger.info
         log(
             "convitems: %s %s %s %s:%s %s [%s]",

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from .errors import InputError
 from .findings import Direction, Endpoint, Finding
+from .redact import DEFAULT_REDACTOR
 from .routes import route_for
 from .validation import validate_request, validate_response
 
@@ -123,7 +124,8 @@ def check(
     else:
         assert body is not None
         findings = validate_response(endpoint, status, body)
-    return CheckResult(endpoint, direction, findings)
+    # A key in the wrong field is quoted by its finding; this output goes to logs.
+    return CheckResult(endpoint, direction, [DEFAULT_REDACTOR.finding(f) for f in findings])
 
 
 def _require_json(body: bytes, name: str) -> None:

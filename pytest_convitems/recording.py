@@ -222,12 +222,7 @@ class CassetteRecorder:
         source = dict(exchange.source or {})
         source["test"] = self.nodeid
         red = self.redactor
-        # A message quotes the value it refuses: a key sent in the wrong field must not
-        # reach the test's output or the report through it.
-        self.findings += [
-            replace(f, source=source, message=red.text(f.message) if red else f.message)
-            for f in found
-        ]
+        self.findings += [replace(red.finding(f) if red else f, source=source) for f in found]
 
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]

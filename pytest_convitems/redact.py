@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from .exchange import Exchange, Headers, Request, Response
+from .findings import Finding
 
 PLACEHOLDER: Final = "REDACTED"
 BEARER_PLACEHOLDER: Final = "Bearer REDACTED"
@@ -118,6 +119,13 @@ class Redactor:
         if self._always or "sk-" in value or "Bearer" in value:
             return self._pattern.sub(_replacement, value)
         return value
+
+    def finding(self, finding: Finding) -> Finding:
+        """The finding with any token its message quotes replaced: a message quotes the
+        value it refuses, and a key sent in the wrong field must not leave through it
+        (test output, reports, the proxy's log, CI logs of `convitems validate`)."""
+        message = self.text(finding.message)
+        return finding if message is finding.message else replace(finding, message=message)
 
     def uri(self, uri: str) -> str:
         """The URI with secret query parameters and token-shaped strings replaced."""

@@ -55,6 +55,18 @@ def test_bad_role_exit_1_pointer_items_0_role(
     assert "must be one of user, assistant, system, developer, not 'robot'" in first
 
 
+def test_a_key_in_the_wrong_field_is_not_quoted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = "sk-convitems-FAKE-test-key-000000000000"
+    body = _write(tmp_path, {"items": [{"role": key, "content": "hi"}]})
+    code = main(["check", "--endpoint", "create", "--direction", "request", body])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "must be one of user, assistant, system, developer, not 'sk-REDACTED" in out
+    assert key[:12] not in out
+
+
 def test_list_limit_101_exit_1_query_pointer_limit(capsys: pytest.CaptureFixture[str]) -> None:
     code, report = _check_json(
         capsys, "--endpoint", "list", "--direction", "request", "--query", "limit=101"

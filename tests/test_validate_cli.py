@@ -162,6 +162,22 @@ def test_secrets_on_disk_are_errors(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert FAKE_API_KEY not in out  # the report does not repeat the secret
 
 
+def test_a_finding_never_quotes_the_key_it_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A key sent in the wrong field: the finding about the field quotes the value it refuses,
+    # and `convitems validate` runs in CI, whose logs others read.
+    body = json.dumps({"items": [{"role": FAKE_API_KEY, "content": "hi"}]}).encode()
+    path = tmp_path / "leaky.yaml"
+    write_cassette(path, [Exchange(Request("POST", ITEMS, {}, body), Response(200, "OK"))])
+    path.write_text(path.read_text().replace("sk-REDACTED", FAKE_API_KEY))  # as vcrpy stores it
+    for fmt in ("text", "json"):
+        code, out, _ = _run(str(path), "--format", fmt, capsys=capsys)
+        assert code == 1
+        assert "/items/0/role" in out and "must be one of" in out
+        assert FAKE_API_KEY[:12] not in out, fmt
+
+
 def test_placeholders_and_vcrpy_dummies_are_not_secrets() -> None:
     e = Exchange(
         Request(
