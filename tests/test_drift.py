@@ -173,6 +173,17 @@ def test_enum_value_added_is_warning_and_removed_is_breaking() -> None:
     assert (c.change, c.severity, c.old) == ("enum_value_removed", "breaking", "final_answer")
 
 
+def test_a_key_in_an_enum_field_is_not_repeated_by_drift() -> None:
+    # A live run (or a pytest-recording cassette) can hold a key sent in the wrong field;
+    # drift reports go to CI logs and pull-request comments.
+    key = "sk-convitems-FAKE-test-key-000000000000"
+    old = [listing([msg("a", phase="commentary")])]
+    new = [listing([msg("a", phase="commentary"), msg("b", phase=key)])]
+    c = only(old, new)
+    assert c.change == "enum_value_added" and c.new == "sk-REDACTED"
+    assert key[:12] not in json.dumps(c.to_dict())
+
+
 def test_free_text_values_are_not_enums() -> None:
     assert changes_of([listing([msg("one")])], [listing([msg("two")])]) == []
 
