@@ -3,6 +3,7 @@ command parses, and each `--convitems-*` option it passes to pytest exists."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from pathlib import Path
@@ -47,10 +48,12 @@ def test_recipe_commands_exist(workflow: Path, pytestconfig: pytest.Config) -> N
         if words[0] == "convitems":
             build_parser().parse_args(words[1:])  # exits 2 on an unknown option
         elif words[0] == "pytest":
-            for word in words[1:]:
+            for before, word in itertools.pairwise(words):
                 m = re.match(r"--(convitems-[a-z-]+)", word)
                 if m:  # getoption raises ValueError for an option nobody registered
                     pytestconfig.getoption(m.group(1).replace("-", "_"))
+                if before == "-o":  # getini raises ValueError for an unknown ini key
+                    pytestconfig.getini(word.partition("=")[0])
 
 
 def test_the_replay_recipe_caches_where_the_plugin_looks(
