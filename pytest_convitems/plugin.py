@@ -133,6 +133,9 @@ class _State:
         """Test files some of whose tests this run deselected (-k, -m, --lf...)."""
         self.opened: dict[pytest.Item, str] = {}
         """The cassette each test that ran opened: the orphan check needs no second look."""
+        self.failures_at_setup = 0
+        """The session's failure count when the running convitems test started (one runs
+        at a time in a process): more at its teardown means it failed."""
         self.orphan_mode: str = config.getini("convitems_orphans") or "report"
         if self.orphan_mode not in ORPHAN_MODES:
             raise pytest.UsageError(
@@ -590,6 +593,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         recorder = _recorder(state, item, markers)
         item.stash[_RECORDER] = recorder
         state.opened[item] = recorder.path_text
+        state.failures_at_setup = item.session.testsfailed
         board = state.switchboard
         board.start(recorder)
         item.stash[_ACTIVATION] = board
@@ -616,6 +620,10 @@ def pytest_runtest_teardown(
                 recorder.save()
             finally:
                 _account(state, recorder)
+                # Its call report is logged by now. What a failing test recorded is kept
+                # (vcrpy's record modes), but it may be what made the test fail.
+                if recorder.recorded and item.session.testsfailed > state.failures_at_setup:
+                    state.report.recorded_by_failing[recorder.nodeid] = recorder.label
                 if state.drift_mode != "off":
                     state.collector.add(recorder.loaded, recorder.recorded, test_id=recorder.nodeid)
 

@@ -5,7 +5,8 @@ back), `pytest_terminal_summary` prints `lines`, and `write()` stores `to_dict()
 
 The report file (`--convitems-report=FILE`) is one JSON document:
 `{"version": 1, "summary": {...}, "cassettes": [...], "findings": [...], "rerecord": [...],
-"orphaned_cassettes": [{"path", "why"}], "drift": {...} | null}`; each finding has the
+"orphaned_cassettes": [{"path", "why"}], "recorded_by_failing_tests": [{"test",
+"cassette"}], "drift": {...} | null}`; each finding has the
 DESIGN §2 shape with `source = {"cassette", "interaction", "test"}`.
 """
 
@@ -105,6 +106,8 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     orphans: dict[str, str] = field(default_factory=dict)
     """Cassette (as shown) -> why no collected test uses it (see `orphans`)."""
+    recorded_by_failing: dict[str, str] = field(default_factory=dict)
+    """Test -> the cassette it recorded into, for tests that then failed."""
 
     def add_test(
         self,
@@ -143,6 +146,7 @@ class RunReport:
             "drift": by_severity["drift"],
             "rerecord": len(self.rerecord),
             "orphaned": len(self.orphans),
+            "recorded_by_failing": len(self.recorded_by_failing),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -153,6 +157,9 @@ class RunReport:
             "findings": [f.to_dict() for f in self.findings],
             "rerecord": self.rerecord,
             "orphaned_cassettes": [{"path": p, "why": w} for p, w in sorted(self.orphans.items())],
+            "recorded_by_failing_tests": [
+                {"test": t, "cassette": c} for t, c in sorted(self.recorded_by_failing.items())
+            ],
             "drift": self.drift,
             "notes": self.notes,
         }
@@ -170,6 +177,9 @@ class RunReport:
         self.notes += [n for n in data.get("notes", []) if n not in self.notes]
         # Every worker collects the whole run, so each finds the same orphans.
         self.orphans.update((o["path"], o["why"]) for o in data.get("orphaned_cassettes", []))
+        self.recorded_by_failing.update(
+            (r["test"], r["cassette"]) for r in data.get("recorded_by_failing_tests", [])
+        )
 
     def write(self, path: Path) -> None:
         """Atomically: a reader never sees half a report."""
@@ -191,6 +201,7 @@ class RunReport:
         c = self.counts()
         # A run that used no cassette (`--collect-only` naming orphans, say) has no counts.
         out = self._count_lines(c) if self.cassettes or self.findings else []
+        out += self._failing_lines()
         out += self._orphan_lines()
         if self.drift_mode != "off":
             out.append(
@@ -228,6 +239,19 @@ class RunReport:
             )
         return out
 
+    def _failing_lines(self) -> list[str]:
+        if not self.recorded_by_failing:
+            return []
+        out = [
+            f"recorded by a failing test: {_plural(len(self.recorded_by_failing), 'cassette')} "
+            "(kept; what was recorded may be why the test failed)"
+        ]
+        for test, cassette in sorted(self.recorded_by_failing.items())[:MAX_FINDING_LINES]:
+            out.append(f"  {cassette} [{test}]")
+        if len(self.recorded_by_failing) > MAX_FINDING_LINES:
+            out.append(f"  ... and {len(self.recorded_by_failing) - MAX_FINDING_LINES} more")
+        return out
+
     def _orphan_lines(self) -> list[str]:
         if not self.orphans:
             return []
@@ -255,6 +279,12 @@ class RunReport:
             return [
                 "next: fix the requests at the pointers above (or, if the API changed, "
                 "re-record the tests with --convitems-record-mode=all)"
+            ]
+        if self.recorded_by_failing:
+            tests = " ".join(shlex.quote(t) for t in sorted(self.recorded_by_failing))
+            return [
+                "next: once those tests pass, record them afresh: pytest "
+                f"{tests} --convitems-record-mode=all"
             ]
         if c["unused"]:
             stale = sorted({t for u in self.cassettes.values() if u.unused for t in u.tests})

@@ -586,6 +586,7 @@ def test_one():
         "drift": 1,
         "rerecord": 0,
         "orphaned": 0,
+        "recorded_by_failing": 0,
     }
     assert report["orphaned_cassettes"] == []
     [use] = report["cassettes"]
@@ -670,6 +671,57 @@ def test_once(convitems):
         ["1 cassette used: 2 interactions replayed, 0 recorded, 0 recorded but unused"]
     )
     assert path.read_bytes() == before
+
+
+def test_a_failing_test_that_recorded_is_named_with_the_command_to_record_it_afresh(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    # pytest-recording #81: the cassette of a failing test is kept (vcrpy's record modes),
+    # and next time `once` replays what may be why it failed. The summary says so.
+    pytester.makepyfile(
+        test_a=RECORDING
+        + """
+@pytest.mark.convitems
+def test_fails():
+    add(new_conversation(), "hi")
+    assert False, "not there yet"
+
+@pytest.mark.convitems
+def test_passes():
+    new_conversation()
+
+@pytest.mark.convitems
+@pytest.mark.xfail(reason="known")
+def test_expected_to_fail():
+    new_conversation()
+    assert False
+
+@pytest.mark.convitems
+def test_fails_before_recording():
+    assert False
+"""
+    )
+    result = pytester.runpytest("--convitems-report=report.json")
+    result.assert_outcomes(passed=1, failed=2, xfailed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "recorded by a failing test: 1 cassette (kept; what was recorded may be why the "
+            "test failed)",
+            "  cassettes/test_a/test_fails.yaml [[]test_a.py::test_fails[]]",
+            "next: once those tests pass, record them afresh: pytest test_a.py::test_fails "
+            "--convitems-record-mode=all",
+        ]
+    )
+    assert (pytester.path / "cassettes/test_a/test_fails.yaml").exists()  # kept, as vcrpy
+    report = json.loads((pytester.path / "report.json").read_text())
+    assert report["summary"]["recorded_by_failing"] == 1
+    assert report["recorded_by_failing_tests"] == [
+        {"test": "test_a.py::test_fails", "cassette": "cassettes/test_a/test_fails.yaml"}
+    ]
+    # Replaying it: nothing recorded, nothing to say, though the test still fails.
+    replayed = pytester.runpytest("--convitems-replay", "test_a.py::test_fails")
+    replayed.assert_outcomes(failed=1)
+    assert "recorded by a failing test" not in replayed.stdout.str()
 
 
 def test_record_mode_once_refuses_new_requests_for_an_existing_cassette(
