@@ -87,6 +87,14 @@ class CassetteUse:
         self.tests += [t for t in other.tests if t not in self.tests]
 
 
+def _capped(head: str, rows: list[str], where: str = "") -> list[str]:
+    """`head`, at most `MAX_FINDING_LINES` of the rows, then how many more there are."""
+    out = [head, *rows[:MAX_FINDING_LINES]]
+    if len(rows) > MAX_FINDING_LINES:
+        out.append(f"  ... and {len(rows) - MAX_FINDING_LINES} more{where}")
+    return out
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
@@ -242,31 +250,22 @@ class RunReport:
     def _failing_lines(self) -> list[str]:
         if not self.recorded_by_failing:
             return []
-        out = [
+        head = (
             f"recorded by a failing test: {_plural(len(self.recorded_by_failing), 'cassette')} "
             "(kept; what was recorded may be why the test failed)"
-        ]
-        for test, cassette in sorted(self.recorded_by_failing.items())[:MAX_FINDING_LINES]:
-            out.append(f"  {cassette} [{test}]")
-        if len(self.recorded_by_failing) > MAX_FINDING_LINES:
-            out.append(f"  ... and {len(self.recorded_by_failing) - MAX_FINDING_LINES} more")
-        return out
+        )
+        rows = [f"  {c} [{t}]" for t, c in sorted(self.recorded_by_failing.items())]
+        return _capped(head, rows)
 
     def _orphan_lines(self) -> list[str]:
         if not self.orphans:
             return []
-        out = [
+        head = (
             f"orphaned: {_plural(len(self.orphans), 'cassette')} no collected test uses "
             "(a test renamed or deleted?)"
-        ]
-        for path in sorted(self.orphans)[:MAX_FINDING_LINES]:
-            out.append(f"  {path}: {self.orphans[path]}")
-        if len(self.orphans) > MAX_FINDING_LINES:
-            more = len(self.orphans) - MAX_FINDING_LINES
-            out.append(
-                f"  ... and {more} more" + (f" in {self.report_path}" if self.report_path else "")
-            )
-        return out
+        )
+        rows = [f"  {path}: {self.orphans[path]}" for path in sorted(self.orphans)]
+        return _capped(head, rows, f" in {self.report_path}" if self.report_path else "")
 
     def _next_steps(self, c: dict[str, int]) -> list[str]:
         if self.rerecord:
