@@ -214,3 +214,16 @@ def test_elsewhere():
     result = pytester.runpytest("--convitems-replay")
     result.assert_outcomes(passed=2)
     assert "orphaned" not in result.stdout.str()
+
+
+def test_the_summary_lists_ten_and_counts_the_rest() -> None:
+    from pytest_convitems.report import RunReport
+
+    report = RunReport(report_path="report.json")
+    report.orphans = {f"cassettes/test_a/old_{i:02}.yaml": "no test uses it" for i in range(12)}
+    lines = report.lines
+    assert lines[0] == "orphaned: 12 cassettes no collected test uses (a test renamed or deleted?)"
+    assert lines[1:11] == [
+        f"  cassettes/test_a/old_{i:02}.yaml: no test uses it" for i in range(10)
+    ]
+    assert lines[11] == "  ... and 2 more in report.json"
