@@ -131,6 +131,8 @@ class _State:
         self._collector: Any = None
         self.deselected: set[Path] = set()
         """Test files some of whose tests this run deselected (-k, -m, --lf...)."""
+        self.arguments: list[tuple[Path, bool]] | None = None
+        """`_arguments`: the command line's paths, resolved on first need."""
         self.opened: dict[pytest.Item, str] = {}
         """The cassette each test that ran opened: the orphan check needs no second look."""
         self.failures_at_setup = 0
@@ -345,17 +347,24 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
             state.deselected.update(item.path for item in items)
 
 
+def _arguments(state: _State) -> list[tuple[Path, bool]]:
+    """Each path the command line named, resolved, and whether `::` narrowed it to some of
+    its tests; worked out once a run."""
+    if state.arguments is None:
+        here = state.config.invocation_params.dir
+        state.arguments = [
+            ((here / target).resolve(), bool(sep))
+            for target, sep, _ in (arg.partition("::") for arg in state.config.args)
+        ]
+    return state.arguments
+
+
 def _whole_module(state: _State, item: pytest.Item) -> bool:
     """Whether this run collected every test of the item's file: no test of it deselected,
     and no `file.py::test` argument narrowing it."""
     if item.path in state.deselected:
         return False
-    here = item.config.invocation_params.dir
-    for arg in item.config.args:
-        target, sep, _ = arg.partition("::")
-        if sep and (here / target).resolve() == item.path:
-            return False
-    return True
+    return not any(narrowed and path == item.path for path, narrowed in _arguments(state))
 
 
 def _unclaimed_beside(state: _State, item: pytest.Item, recorder: CassetteRecorder) -> list[str]:
@@ -419,7 +428,7 @@ def _orphans(state: _State, session: pytest.Session) -> dict[str, str]:
         if claimed and not vcr and _whole_module(state, items[0]):
             found += unused_in_module_folder(module, folder, claimed)
     if state.cassette_dir is None and not vcr_anywhere:
-        roots = {m.parent for m, items in modules.items() if _whole_directory(state, m.parent)}
+        roots = {m.parent for m in modules if _whole_directory(state, m.parent)}
         patterns = state.config.getini("python_files")
         for directory in roots:
             found += in_folders_of_missing_modules(
@@ -433,14 +442,10 @@ def _whole_directory(state: _State, directory: Path) -> bool:
     folder above it, and nothing was deselected."""
     if state.deselected:
         return False
-    here = state.config.invocation_params.dir
-    for arg in state.config.args:
-        if "::" in arg:
-            continue
-        target = (here / arg).resolve()
-        if target == directory or target in directory.parents:
-            return True
-    return False
+    return any(
+        not narrowed and (path == directory or path in directory.parents)
+        for path, narrowed in _arguments(state)
+    )
 
 
 def _unmatched_text(
