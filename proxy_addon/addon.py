@@ -28,7 +28,10 @@ Modes (`convitems_mode`):
   recorded request and how it differs. 404, not 599: OpenAI SDKs (Python, Node, ...) retry
   5xx, so a 599 would be sent three times and surface late as a generic server error; a 404
   fails at once as `NotFoundError`. The `x-convitems-replay: miss` header tells it apart
-  from an API 404.
+  from an API 404. Each recording plays once; to run a client suite again against the
+  same proxy, rewind first: `POST /__convitems/rewind` (from any client; the proxy answers
+  it itself) or the `convitems.rewind` command (mitmproxy's console or mitmweb) reads the
+  cassette folder again, re-recorded cassettes included, and every recording plays anew.
 `convitems_block_invalid=true` (any mode): a request with error findings is answered by the
 proxy with the API's 400 (`param` names the field) and never reaches the upstream.
 
@@ -54,7 +57,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from mitmproxy import ctx, exceptions, http
+from mitmproxy import command, ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 
 try:
@@ -130,6 +133,17 @@ class _FlowState:
 def _refuse(message: str) -> exceptions.OptionsError:
     """mitmproxy's OptionsError (untyped upstream), for an option value we cannot use."""
     return exceptions.OptionsError(message)  # type: ignore[no-untyped-call]
+
+
+def _control_error(message: str) -> dict[str, object]:
+    return {
+        "error": {
+            "message": message,
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "convitems_control",
+        }
+    }
 
 
 def _route(flow: http.HTTPFlow) -> RouteMatch | None:
@@ -302,9 +316,12 @@ class ConvItems:
 
     def _load_index(self, directory: Path) -> ReplayIndex:
         try:
-            index, files = replayer.load_index(directory, self.redactor)
+            return self._read_index(directory)
         except InputError as exc:
             raise _refuse(f"convitems_cassette_dir: {exc}") from exc
+
+    def _read_index(self, directory: Path) -> ReplayIndex:
+        index, files = replayer.load_index(directory, self.redactor)
         if not len(index):
             logger.warning(
                 "convitems: no recorded interactions under %s; every request will get a 404",
@@ -354,6 +371,37 @@ class ConvItems:
             stats.flushes,
         )
 
+    @command.command("convitems.rewind")  # type: ignore[untyped-decorator]
+    def rewind(self) -> None:
+        """Replay: read the cassette folder again; every recording plays anew."""
+        if self.index is None:
+            raise exceptions.CommandError("convitems.rewind: the proxy is not replaying")
+        try:
+            self.index = self._read_index(Path(ctx.options.convitems_cassette_dir))
+        except InputError as exc:
+            # The replay goes on as it was: a half-edited cassette must not end it.
+            raise exceptions.CommandError(f"convitems.rewind: {exc}") from exc
+
+    def _rewind_request(self, flow: http.HTTPFlow) -> None:
+        if flow.request.method != "POST":
+            flow.response = flows.openai_error(
+                405,
+                _control_error(f"{replayer.REWIND_PATH} takes POST, not {flow.request.method}"),
+                {"allow": "POST"},
+            )
+            return
+        try:
+            self.rewind()
+        except exceptions.CommandError as exc:
+            logger.error("%s", exc)
+            flow.response = flows.openai_error(409, _control_error(str(exc)), {})
+            return
+        assert self.index is not None
+        body = {"rewound": True, "interactions": len(self.index)}
+        flow.response = http.Response.make(
+            200, json.dumps(body).encode(), {"content-type": "application/json"}
+        )
+
     def running(self) -> None:
         # Everything alive now lives as long as the proxy: mitmproxy, the compiled models
         # (~100,000 objects). Frozen, the collector stops re-scanning them each time the
@@ -375,6 +423,11 @@ class ConvItems:
         return state
 
     def request(self, flow: http.HTTPFlow) -> None:
+        if self.index is not None and flow.request.path.partition("?")[0].endswith(
+            replayer.REWIND_PATH
+        ):
+            self._rewind_request(flow)
+            return
         if not self.block_invalid and self.index is None:
             # Nothing to decide before the upstream answers: the request is validated with
             # its response (or its error), in one pass and without per-flow state.

@@ -20,6 +20,9 @@ from pytest_convitems.redact import DEFAULT_REDACTOR, Redactor
 
 MISS_STATUS = 404
 MISS_CODE = "convitems_replay_miss"
+REWIND_PATH = "/__convitems/rewind"
+"""What a client POSTs to start the replay over (the addon answers it); under any prefix,
+so an SDK whose base URL ends in `/v1` can send it too."""
 
 
 def load_index(
@@ -56,9 +59,15 @@ def miss_body(
     closest = index.closest(request)
     where = closest.describe() if closest is not None else "The cassettes hold no requests."
     query = f"?{request.query_string}" if request.query_string else ""
+    fix = "Record it (convitems proxy --mode record) or fix the request."
+    if closest is not None and closest.used_up:
+        fix = (
+            f"If the client started over, rewind the replay first (POST {REWIND_PATH}); "
+            "otherwise record it (convitems proxy --mode record)."
+        )
     message = (
         f"convitems replay: no recorded interaction matches {request.method} {request.path}"
-        f"{query}. {where}\nRecord it (convitems proxy --mode record) or fix the request."
+        f"{query}. {where}\n{fix}"
     )
     return {
         "error": {

@@ -140,6 +140,8 @@ Regular (forward) mode, for clients you cannot re-point: run mitmdump yourself,
       --listen-host 127.0.0.1 --set convitems_mode=observe
 then set HTTPS_PROXY=http://127.0.0.1:8080 in the client and make it trust mitmproxy's CA,
 ~/.mitmproxy/mitmproxy-ca-cert.pem (SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for Node).
+Replay plays each recording once; before running a client suite again, rewind:
+  curl -X POST http://127.0.0.1:8080/__convitems/rewind
 Needs mitmproxy: pip install 'pytest-convitems[proxy]'."""
 
 

@@ -80,6 +80,8 @@ class Mismatch:
     index: int
     """Position of `recorded` among the interactions the index was built from."""
     differences: list[str] = field(default_factory=list)
+    used_up: bool = False
+    """The very same request was recorded, and every recording of it has been replayed."""
 
     def describe(self) -> str:
         req = self.recorded.request
@@ -216,6 +218,7 @@ class ReplayIndex:
                     f"this exact request was recorded {times} time(s) and every recording "
                     "was already replayed; record again to capture the extra call"
                 ],
+                used_up=True,
             )
         method, path = request.method.upper(), _normal_path(request.path)
 

@@ -425,6 +425,78 @@ def test_changing_the_report_does_not_restart_a_replay(
     assert again.response is not None and again.response.status_code == 404, "replayed twice"
 
 
+def _list_cassette(path: Path, items: int) -> None:
+    url = UPSTREAM + f"/conversations/{CONV}/items"
+    response = Response(200, "OK", {"Content-Type": ["application/json"]}, list_body(items))
+    write_cassette(path, [Exchange(Request("GET", url), response)])
+
+
+def _listed(addon: ConvItems) -> http.Response:
+    f = flow("GET", f"/conversations/{CONV}/items")
+    addon.request(f)
+    assert f.response is not None
+    return f.response
+
+
+def _control(addon: ConvItems, method: str, path: str = "/__convitems/rewind") -> http.HTTPFlow:
+    f = flow(method, "")
+    f.request.path = path  # at the proxy's root, not under the API's base path
+    addon.request(f)
+    return f
+
+
+def test_rewind_plays_every_recording_again_from_the_cassettes_as_they_are_now(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    _list_cassette(tmp_path / f"{CONV}.yaml", items=1)
+    ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
+    assert _listed(addon).status_code == 200
+    used_up = _listed(addon)
+    assert used_up.status_code == 404
+    assert "rewind the replay first (POST /__convitems/rewind)" in (used_up.text or "")
+    _list_cassette(tmp_path / f"{CONV}.yaml", items=3)  # re-recorded meanwhile
+    # at the proxy's root, or under the SDK's base URL (`/v1`)
+    for path in ("/__convitems/rewind", "/v1/__convitems/rewind?x=1"):
+        rewind = _control(addon, "POST", path)
+        assert rewind.response is not None and rewind.response.status_code == 200
+        assert json.loads(rewind.response.content or b"") == {"rewound": True, "interactions": 1}
+        addon.response(rewind)  # the proxy's own answer: nothing validated, nothing added
+        assert set(rewind.response.headers) == {"content-type", "content-length"}
+        replayed = _listed(addon)
+        assert replayed.headers["x-convitems-replay"] == "hit"
+        assert len(json.loads(replayed.content or b"")["data"]) == 3
+
+
+def test_a_rewind_that_cannot_read_the_cassettes_leaves_the_replay_as_it_was(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    _list_cassette(tmp_path / f"{CONV}.yaml", items=1)
+    ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
+    wrong = _control(addon, "GET")
+    assert wrong.response is not None and wrong.response.status_code == 405
+    assert wrong.response.headers["allow"] == "POST"
+    (tmp_path / "broken.yaml").write_text("interactions: [")
+    rewind = _control(addon, "POST")
+    assert rewind.response is not None and rewind.response.status_code == 409
+    assert "broken.yaml" in json.loads(rewind.response.content or b"")["error"]["message"]
+    assert _listed(addon).status_code == 200
+    with pytest.raises(exceptions.CommandError, match=r"broken\.yaml"):
+        ctx.command(addon.rewind)
+
+
+def test_rewind_belongs_to_replay_other_modes_forward_the_path(
+    tctx: tuple[taddons.context, ConvItems],
+) -> None:
+    ctx, addon = tctx
+    for mode in ("observe", "record"):
+        ctx.configure(addon, convitems_mode=mode)
+        assert _control(addon, "POST").response is None, mode
+        with pytest.raises(exceptions.CommandError, match="not replaying"):
+            ctx.command(addon.rewind)
+
+
 # --- redaction -------------------------------------------------------------------------
 
 RULES = {

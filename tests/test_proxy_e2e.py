@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import openai
 import pytest
 import uvicorn
@@ -207,13 +208,19 @@ def test_replay_mode_serves_the_session_with_no_upstream(
             client_for(proxy.base_url).conversations.create(
                 items=[message("user", "hello from the session")]
             )  # type: ignore[list-item]
+        # a client suite run again: rewound, the proxy replays the whole session anew
+        rewound = httpx2.post(f"{proxy.base_url}/__convitems/rewind", timeout=10)
+        assert rewound.status_code == 200, rewound.text
+        again = run_session(client_for(proxy.base_url))
     assert session_without_headers(replayed) == session_without_headers(recorded.result)
+    assert session_without_headers(again) == session_without_headers(recorded.result)
     assert replayed["findings_headers"] == ["0", "0"]
     assert len(upstream.seen) == before, "replay reached the upstream API"
     error = excinfo.value.body
     assert isinstance(error, dict)
     assert error["code"] == "convitems_replay_miss"
     assert "already replayed" in error["message"]
+    assert "rewind the replay first" in error["message"]
 
 
 def test_replay_miss_names_the_closest_request_and_the_difference(
