@@ -52,6 +52,46 @@ def test_batches_are_flushed_in_order_and_split_into_parts(tmp_path: Path) -> No
     ]
 
 
+def test_a_part_is_also_closed_by_size_and_one_big_exchange_still_gets_its_own(
+    tmp_path: Path,
+) -> None:
+    append = FakeAppend()
+    # an exchange counts ~2x its bodies (pretty JSON) + 1 KB: 3,000 bytes count ~7 KB
+    writer = CassetteWriter(
+        tmp_path, flush_every=100, flush_seconds=60, max_part_bytes=16_000, append=append
+    )
+    for n in range(3):
+        writer.put("conv_1", exchange(n, b"x" * 3000))
+    writer.put("conv_1", exchange(3, b"x" * 50_000))  # alone over the limit
+    writer.put("conv_1", exchange(4))
+    writer.close()
+    assert append.calls == [
+        ("conv_1.yaml", [0, 1]),
+        ("conv_1.part002.yaml", [2]),
+        ("conv_1.part003.yaml", [3]),
+        ("conv_1.part004.yaml", [4]),
+    ]
+
+
+def test_the_proxy_option_sets_the_part_size_in_megabytes(tmp_path: Path) -> None:
+    from mitmproxy.test import taddons
+
+    from proxy_addon.addon import ConvItems
+
+    addon = ConvItems()
+    with taddons.context(addon) as ctx:
+        ctx.configure(
+            addon,
+            convitems_mode="record",
+            convitems_writer="thread",
+            convitems_cassette_dir=str(tmp_path),
+            convitems_cassette_max_mb=2,
+        )
+        assert addon.writer is not None
+        assert addon.writer.settings.max_part_bytes == 2 * 1024 * 1024
+        addon.done()
+
+
 def test_time_based_flush_without_close(tmp_path: Path) -> None:
     import time
 
