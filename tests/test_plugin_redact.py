@@ -135,3 +135,38 @@ def test_key_as_role():
     result.stdout.fnmatch_lines(["*body:/items/0/role *not 'sk-REDACTED...'*"])
     assert "marker01" not in result.stdout.str()
     assert "marker01" not in (pytester.path / "report.json").read_text()
+
+
+# A run id in a body: new every run, so replay misses it until its pointer is redacted.
+VOLATILE = """
+import os, uuid, httpx, pytest
+
+BASE = os.environ["CONVITEMS_API_BASE"]
+AUTH = {"Authorization": "Bearer sk-convitems-FAKE-test-key-000000000000"}
+
+@pytest.mark.convitems
+def test_tagged_run():
+    conv = httpx.post(BASE + "/conversations", headers=AUTH,
+                      json={"metadata": {"test_run": uuid.uuid4().hex}}).json()
+    items = httpx.get(BASE + f"/conversations/{conv['id']}/items", headers=AUTH).json()
+    assert items["data"] == []
+"""
+
+
+def test_a_value_new_every_run_matches_once_its_pointer_is_redacted(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_vol=VOLATILE)
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest("--convitems-record-mode=all").assert_outcomes(passed=1)
+        missed = pytester.runpytest("--convitems-replay")
+        missed.assert_outcomes(failed=1)
+        missed.stdout.fnmatch_lines(["*body /metadata/test_run: recorded '*', sent '*'"])
+
+        pytester.makeini("[pytest]\nconvitems_redact_json = /metadata/test_run\n")
+        pytester.runpytest("--convitems-record-mode=all").assert_outcomes(passed=1)
+    cassette = (pytester.path / "cassettes/test_vol/test_tagged_run.yaml").read_text()
+    assert '"test_run": "REDACTED"' in cassette
+    for _ in range(2):  # a new run id each time, and each run replays
+        pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
