@@ -6,8 +6,9 @@ writer creates in this run are known to be in the cassette module's own layout (
 rendered them), so here an append is: render the new interactions with the cassette
 module's renderer (`exchange_to_interaction`, redacted, then `cassette_yaml.interaction`),
 check each loads back (`interaction_to_exchange`, as `append_to_cassette` does), and
-replace the file atomically with its old bytes + the new text (temp file in the same
-folder, fsync, rename). The bytes are the ones `append_to_cassette` would splice.
+replace the file atomically with its old bytes + the new text (`cassette.atomic_write`:
+the file keeps its mode, a killed writer's temp files are swept on the first write). The
+bytes are the ones `append_to_cassette` would splice.
 
 A cassette that existed before this run, or one whose tail is not ours, goes through
 `append_to_cassette` unchanged.
@@ -15,14 +16,12 @@ A cassette that existed before this run, or one whose tail is not ours, goes thr
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 from pytest_convitems import cassette_yaml
 from pytest_convitems.cassette import (
     append_to_cassette,
+    atomic_write,
     exchange_to_interaction,
     interaction_to_exchange,
 )
@@ -31,21 +30,6 @@ from pytest_convitems.redact import DEFAULT_REDACTOR, Redactor
 
 _HEAD = cassette_yaml.HEAD.encode("utf-8")
 _TAIL = cassette_yaml.TAIL.encode("utf-8")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class Appender:
@@ -61,17 +45,17 @@ class Appender:
             append_to_cassette(path, exchanges, redactor=self._redactor)
             return
         text = self._render(path, exchanges)  # raises before anything touches the disk
-        if path in self._ours:
+        first = path not in self._ours
+        if first:
+            prefix = _HEAD
+        else:
             old = path.read_bytes()
             if not old.endswith(b"\n" + _TAIL):
                 # edited under us: the careful path
                 append_to_cassette(path, exchanges, redactor=self._redactor)
                 return
             prefix = old[: -len(_TAIL)]
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            prefix = _HEAD
-        _atomic_write(path, prefix + text + _TAIL)
+        atomic_write(path, prefix + text + _TAIL, sweep=first)
         self._ours.add(path)
 
     def _render(self, path: Path, exchanges: list[Exchange]) -> bytes:

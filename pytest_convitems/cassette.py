@@ -148,9 +148,14 @@ def _remove_stale_temps(path: Path) -> None:
                 tmp.unlink()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, sweep: bool = True) -> None:
+    """Replace `path` with `data` all at once: a temp file beside it, fsynced, renamed over
+    it, and the folder fsynced; the file keeps its permissions. `sweep=False` skips looking
+    for temp files a killed writer left (a folder listing: a writer that appends to the same
+    file again and again sweeps on its first write only)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(path)
+    if sweep:
+        _remove_stale_temps(path)
     try:
         mode = path.stat().st_mode & 0o7777
     except OSError:
@@ -218,7 +223,7 @@ def write_cassette(
     store = _cache(cache)
     with _lock_for(path):
         old = _old_key(path) if store is not None else None
-        _atomic_write(path, data)
+        atomic_write(path, data)
     if store is not None:
         new = digest(data)
         if old is not None and old != new:
@@ -269,7 +274,7 @@ def append_to_cassette(
                 old_items = [exchange_to_interaction(e, redactor=None) for e in old_exchanges]
                 data = _render(path, [*old_items, *items])
         stored = [*old_exchanges, *_stored_exchanges(path, items, len(old_exchanges))]
-        _atomic_write(path, data)
+        atomic_write(path, data)
     if store is not None:
         if old_bytes.strip():
             store.discard(digest(old_bytes))

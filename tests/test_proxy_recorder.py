@@ -141,6 +141,27 @@ def test_real_cassettes_load_and_list_in_written_order(tmp_path: Path) -> None:
     assert queries == [f"after=m{n}" for n in range(10)]
 
 
+def test_appends_keep_the_cassette_private_and_sweep_a_killed_writers_temp_file(
+    tmp_path: Path,
+) -> None:
+    import os
+    import time
+
+    from proxy_addon.appender import Appender
+
+    append = Appender()
+    path = tmp_path / "conv_1.yaml"
+    leftover = tmp_path / ".conv_1.yaml.abc123.tmp"  # a writer killed mid-write, long ago
+    leftover.write_text("partial")
+    os.utime(leftover, (time.time() - 3600,) * 2)
+    append(path, [exchange(0)])
+    assert not leftover.exists()
+    path.chmod(0o600)  # the user made it private
+    append(path, [exchange(1)])
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [e.request.query_string for e in load_cassette(path)] == ["after=m0", "after=m1"]
+
+
 def test_names_are_safe_file_stems(tmp_path: Path) -> None:
     assert safe_name("conv_abc123") == "conv_abc123"
     assert safe_name("../../etc/passwd") == "etc_passwd"
