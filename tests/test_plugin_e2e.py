@@ -420,6 +420,55 @@ def test_an_app_under_starlette_testclient_replays_its_api_calls_only(
         pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
 
 
+STREAMING_SUITE = """
+import asyncio, json, os
+import openai
+import pytest
+
+KEY = "sk-convitems-FAKE-test-key-000000000000"
+
+@pytest.mark.convitems
+def test_streamed_and_raw():
+    c = openai.OpenAI(base_url=os.environ["CONVITEMS_API_BASE"], api_key=KEY)
+    conv = c.conversations.create()
+    with c.conversations.items.with_streaming_response.list(conv.id) as response:
+        assert json.loads(b"".join(response.iter_bytes(chunk_size=7)))["data"] == []
+    raw = c.conversations.items.with_raw_response.list(conv.id, limit=5)
+    assert raw.headers["content-type"].startswith("application/json")
+    assert raw.parse().data == []
+
+@pytest.mark.convitems
+def test_streamed_async():
+    async def go():
+        c = openai.AsyncOpenAI(base_url=os.environ["CONVITEMS_API_BASE"], api_key=KEY)
+        conv = await c.conversations.create()
+        async with c.conversations.items.with_streaming_response.list(conv.id) as response:
+            text = "".join([t async for t in response.iter_text()])
+        return json.loads(text)["data"]
+    assert asyncio.run(go()) == []
+"""
+
+
+def test_streaming_and_raw_responses_of_the_sdk_record_and_replay(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vcrpy #597, #884, #989: streamed bodies read through vcrpy's stubs. The SDK's
+    `with_streaming_response` and `with_raw_response` read the body their own way."""
+    pytester.makepyfile(test_stream=STREAMING_SUITE)
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest("--convitems-record-mode=once").assert_outcomes(passed=2)
+    for _ in range(2):
+        replayed = pytester.runpytest("--convitems-replay")
+        replayed.assert_outcomes(passed=2)
+        replayed.stdout.fnmatch_lines(
+            [
+                "2 cassettes used: 5 interactions replayed, 0 recorded, 0 recorded but unused",
+                "findings: 0 errors, 0 drift",
+            ]
+        )
+
+
 XDIST_SUITE = """
 import os, httpx, pytest
 
