@@ -445,12 +445,19 @@ def _control(addon: ConvItems, method: str, path: str = "/__convitems/rewind") -
     return f
 
 
-def test_rewind_plays_every_recording_again_from_the_cassettes_as_they_are_now(
-    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
-) -> None:
+@pytest.fixture
+def replaying(tctx: tuple[taddons.context, ConvItems], tmp_path: Path) -> ConvItems:
+    """The addon replaying one cassette of one list call, from `tmp_path`."""
     ctx, addon = tctx
     _list_cassette(tmp_path / f"{CONV}.yaml", items=1)
     ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
+    return addon
+
+
+def test_rewind_plays_every_recording_again_from_the_cassettes_as_they_are_now(
+    replaying: ConvItems, tmp_path: Path
+) -> None:
+    addon = replaying
     assert _listed(addon).status_code == 200
     used_up = _listed(addon)
     assert used_up.status_code == 404
@@ -469,11 +476,9 @@ def test_rewind_plays_every_recording_again_from_the_cassettes_as_they_are_now(
 
 
 def test_a_rewind_that_cannot_read_the_cassettes_leaves_the_replay_as_it_was(
-    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+    replaying: ConvItems, tctx: tuple[taddons.context, ConvItems], tmp_path: Path
 ) -> None:
     ctx, addon = tctx
-    _list_cassette(tmp_path / f"{CONV}.yaml", items=1)
-    ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
     wrong = _control(addon, "GET")
     assert wrong.response is not None and wrong.response.status_code == 405
     assert wrong.response.headers["allow"] == "POST"
