@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import uuid
 from collections.abc import Generator
 from pathlib import Path
@@ -105,8 +106,15 @@ class _State:
                 f"--convitems-report={self.report_path} is a folder; give a file name, "
                 "e.g. --convitems-report=convitems-report.json"
             )
+        given_dir = config.getoption("convitems_cassette_dir")
+        # A re-record command without it would record where the next run does not look.
+        self.command_options = (
+            f"--convitems-cassette-dir={shlex.quote(given_dir)}" if given_dir else ""
+        )
         self.report: RunReport = RunReport(
-            drift_mode=drift, report_path=str(self.report_path) if self.report_path else None
+            drift_mode=drift,
+            report_path=str(self.report_path) if self.report_path else None,
+            command_options=self.command_options,
         )
         self._switchboard: Switchboard | None = None
         self._validate: Any = None
@@ -555,6 +563,7 @@ def _recorder(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> C
             redactor=state.redactor,
             match_on=kwargs.get("match_on"),
             run_id=state.run_id,
+            rerecord_options=state.command_options,
         )
     except InputError as err:
         raise pytest.fail.Exception(f"convitems: {err}", pytrace=False) from None

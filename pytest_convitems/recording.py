@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shlex
 import tempfile
 import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -30,6 +29,7 @@ from .findings import Finding
 from .findings_cache import FindingsMemo
 from .matching import Mismatch, ReplayIndex, redacted_key, request_key
 from .redact import DEFAULT_REDACTOR, Redactor
+from .report import rerecord_command
 
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
 DEFAULT_RECORD_MODE: Final = "once"
@@ -106,10 +106,6 @@ def key_for(match_on: Sequence[str] | None) -> Callable[[Request], Hashable]:
     return key
 
 
-def rerecord_command(nodeid: str) -> str:
-    return f"pytest {shlex.quote(nodeid)} --convitems-record-mode=all"
-
-
 # -- one test's cassette --------------------------------------------------------------
 
 
@@ -132,6 +128,8 @@ class CassetteRecorder:
     """`str(path)` when the caller has it already (spares pathlib's parse per test)."""
     redactor: Redactor | None = field(default_factory=lambda: DEFAULT_REDACTOR)
     """What never reaches the cassette (None: nothing redacted); replay matches through it."""
+    rerecord_options: str = ""
+    """Options the re-record command must repeat (see `rerecord_command`)."""
 
     loaded: list[Exchange] = field(default_factory=list)
     recorded: list[Exchange] = field(default_factory=list)
@@ -228,19 +226,31 @@ class CassetteRecorder:
         return [f for f in self.findings if f.severity == "error"]
 
     def _unmatched_message(self, request: Request, closest: Mismatch | None) -> str:
+        target = f"{request.method} {request.path}" + (
+            f"?{request.query_string}" if request.query_string else ""
+        )
+        command = rerecord_command([self.nodeid], self.rerecord_options)
+        if not self.existed:
+            # The commonest miss, on a new test: the cassette, not the request, is the news.
+            return "\n".join(
+                [
+                    f"convitems: this test has no cassette yet, and record mode "
+                    f"{self.record_mode} only replays",
+                    f"  cassette: {self.label} (does not exist)",
+                    f"  request: {target}",
+                    f"  record it: {command}",
+                ]
+            )
         lines = [
-            f"convitems: no recorded interaction matches {request.method} {request.path}"
-            + (f"?{request.query_string}" if request.query_string else ""),
+            f"convitems: no recorded interaction matches {target}",
             f"  cassette: {self.label} (record mode {self.record_mode}, "
             f"{len(self.loaded)} recorded interaction(s), {self.replayed} replayed)",
         ]
-        if not self.existed:
-            lines.append("  the cassette does not exist yet")
-        elif closest is not None:
+        if closest is not None:
             lines += ["  " + line for line in closest.describe().splitlines()]
         else:
             lines.append("  the cassette holds no interactions")
-        lines.append(f"  re-record this test: {rerecord_command(self.nodeid)}")
+        lines.append(f"  re-record this test: {command}")
         return "\n".join(lines)
 
     def save(self) -> None:

@@ -17,7 +17,7 @@ import os
 import shlex
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -26,6 +26,9 @@ from .findings import Finding
 
 REPORT_VERSION: Final = 1
 MAX_FINDING_LINES: Final = 10
+MAX_WRITTEN_LINES: Final = 3
+"""A run that recorded into this many cassettes or fewer names them (re-recording a test or
+two, the run asks "where did it go?"); a first recording of a suite does not list them."""
 
 
 def finding_line(finding: Finding) -> str:
@@ -99,6 +102,14 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
+def rerecord_command(nodeids: Sequence[str], options: str = "") -> str:
+    """The command that records these tests afresh; `options`: the run's own options that
+    say where cassettes live (`--convitems-cassette-dir`), already quoted, else it would
+    record them somewhere the next run does not look."""
+    tests = " ".join(shlex.quote(n) for n in nodeids)
+    return f"pytest {tests}{' ' + options if options else ''} --convitems-record-mode=all"
+
+
 @dataclass
 class RunReport:
     drift_mode: str = "off"
@@ -116,6 +127,8 @@ class RunReport:
     """Cassette (as shown) -> why no collected test uses it (see `orphans`)."""
     recorded_by_failing: dict[str, str] = field(default_factory=dict)
     """Test -> the cassette it recorded into, for tests that then failed."""
+    command_options: str = ""
+    """Options every printed re-record command repeats (`rerecord_command`)."""
 
     def add_test(
         self,
@@ -228,6 +241,9 @@ class RunReport:
             f"{_plural(c['replayed'], 'interaction')} replayed, {c['recorded']} recorded, "
             f"{c['unused']} recorded but unused"
         ]
+        written = sorted(p for p, use in self.cassettes.items() if use.recorded)
+        if 0 < len(written) <= MAX_WRITTEN_LINES:
+            out += [f"  recorded into {path}" for path in written]
         stale = [p for p in sorted(self.cassettes) if self.cassettes[p].unused]
         for path in stale[:MAX_FINDING_LINES]:
             unused = self.cassettes[path].unused
@@ -268,11 +284,13 @@ class RunReport:
         return _capped(head, rows, f" in {self.report_path}" if self.report_path else "")
 
     def _next_steps(self, c: dict[str, int]) -> list[str]:
+        def command(tests: Iterable[str]) -> str:
+            return rerecord_command(list(tests), self.command_options)
+
         if self.rerecord:
-            tests = " ".join(shlex.quote(t) for t in self.rerecord)
             return [
                 f"next: {_plural(len(self.rerecord), 'test')} met requests their cassettes do "
-                f"not hold; re-record: pytest {tests} --convitems-record-mode=all"
+                f"not hold; re-record: {command(self.rerecord)}"
             ]
         if c["errors"]:
             return [
@@ -280,18 +298,13 @@ class RunReport:
                 "re-record the tests with --convitems-record-mode=all)"
             ]
         if self.recorded_by_failing:
-            tests = " ".join(shlex.quote(t) for t in sorted(self.recorded_by_failing))
             return [
-                "next: once those tests pass, record them afresh: pytest "
-                f"{tests} --convitems-record-mode=all"
+                "next: once those tests pass, record them afresh: "
+                + command(sorted(self.recorded_by_failing))
             ]
         if c["unused"]:
             stale = sorted({t for u in self.cassettes.values() if u.unused for t in u.tests})
-            return [
-                "next: drop unused interactions by re-recording: pytest "
-                + " ".join(shlex.quote(t) for t in stale)
-                + " --convitems-record-mode=all"
-            ]
+            return ["next: drop unused interactions by re-recording: " + command(stale)]
         if self.orphans:
             return [
                 "next: rename each orphaned cassette to its test's name, or delete it "

@@ -289,8 +289,10 @@ def test_new():
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "  the cassette does not exist yet",
-            "  re-record this test: pytest test_a.py::test_new --convitems-record-mode=all",
+            "convitems: this test has no cassette yet, and record mode none only replays",
+            "  cassette: cassettes/test_a/test_new.yaml (does not exist)",
+            "  request: GET /v1/conversations/conv_1/items/msg_1",
+            "  record it: pytest test_a.py::test_new --convitems-record-mode=all",
         ]
     )
     assert not (pytester.path / "cassettes").exists()
@@ -634,6 +636,35 @@ def api_base(server: Any, monkeypatch: pytest.MonkeyPatch) -> str:
     return str(server.api_base)
 
 
+def test_the_printed_commands_record_where_the_run_looks(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    """With the cassette folder given on the command line, the command a miss prints must
+    repeat it: without it the test is recorded where the next run does not look."""
+    pytester.makepyfile(
+        test_a=RECORDING
+        + """
+@pytest.mark.convitems
+def test_one():
+    listing(new_conversation())
+"""
+    )
+    folder = ["--convitems-cassette-dir=my recs"]
+    missing = pytester.runpytest("--convitems-replay", *folder)
+    missing.assert_outcomes(failed=1)
+    command = (
+        "pytest test_a.py::test_one --convitems-cassette-dir='my recs' --convitems-record-mode=all"
+    )
+    missing.stdout.fnmatch_lines([f"  record it: {command}", f"next: *re-record: {command}"])
+
+    # the printed command, as pytester runs it
+    recorded = pytester.runpytest("test_a.py::test_one", *folder, "--convitems-record-mode=all")
+    recorded.assert_outcomes(passed=1)
+    # a run that recorded into a few cassettes says where they went
+    recorded.stdout.fnmatch_lines(["  recorded into my recs/test_a/test_one.yaml"])
+    pytester.runpytest("--convitems-replay", *folder).assert_outcomes(passed=1)
+
+
 def _methods(path: Path) -> list[str]:
     return [f"{e.request.method} {e.request.path.rsplit('/', 1)[-1]}" for e in load_cassette(path)]
 
@@ -817,7 +848,7 @@ def test_none():
     )
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*the cassette does not exist yet*"])
+    result.stdout.fnmatch_lines(["*this test has no cassette yet, and record mode none*"])
     assert not (pytester.path / "cassettes").exists()
 
 
@@ -967,9 +998,7 @@ def test_no_cassette():
     )
     result = pytester.runpytest("--convitems-replay")
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(
-        ["  the cassette does not exist yet", "*re-record this test*", hint]
-    )
+    result.stdout.fnmatch_lines(["*this test has no cassette yet*", "  record it: pytest*", hint])
     # Not when the run left the file's other tests out: their cassettes would look unused.
     for narrowed in (["test_a.py::test_new_name"], ["-k", "new_name"]):
         result = pytester.runpytest("--convitems-replay", *narrowed)
