@@ -327,8 +327,10 @@ class ConvItems:
                 "convitems: no recorded interactions under %s; every request will get a 404",
                 directory,
             )
+        # mitmproxy's banner names the upstream next: say that replay never contacts it
         logger.info(
-            "convitems: replaying %d interaction(s) from %d cassette(s) in %s",
+            "convitems: replaying %d interaction(s) from %d cassette(s) in %s; "
+            "no request goes upstream",
             len(index),
             files,
             directory,

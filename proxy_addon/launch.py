@@ -100,10 +100,33 @@ def mitmdump_argv(options: ProxyOptions, executable: str = "mitmdump") -> list[s
     return argv
 
 
+def check_replay_source(options: ProxyOptions) -> None:
+    """In replay, the cassettes must load before mitmdump starts: the addon would refuse
+    them too, but inside mitmdump's own start-up traceback, after it said it was listening."""
+    if options.mode != "replay":
+        return
+    from pytest_convitems.errors import InputError
+
+    from .replayer import load_index
+
+    folder = Path(options.cassette_dir)
+    if not folder.is_dir():
+        raise LaunchError(
+            f"--cassette-dir {options.cassette_dir} is not a folder: record into it first "
+            f"(convitems proxy --mode record --cassette-dir {options.cassette_dir}), or point "
+            "--cassette-dir at the folder that holds the cassettes"
+        )
+    try:
+        load_index(folder, redactor=None)
+    except InputError as exc:
+        raise LaunchError(str(exc)) from exc
+
+
 def exec_mitmdump(options: ProxyOptions) -> int:
     """Replace this process with mitmdump (POSIX); elsewhere run it and wait."""
     if not mitmproxy_available():
         raise LaunchError(INSTALL_HINT)
+    check_replay_source(options)
     argv = mitmdump_argv(options, mitmdump_executable())
     sys.stdout.flush()
     sys.stderr.flush()

@@ -215,6 +215,21 @@ def test_bad_proxy_arguments_exit_2_with_the_fix(
     assert says in capsys.readouterr().err
 
 
+def test_replay_from_cassettes_that_cannot_load_exits_2_before_mitmdump_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # (a folder that loads would exec mitmdump in place of this test: the e2e tests run it)
+    missing = tmp_path / "nosuchdir"
+    assert main(["proxy", "--mode", "replay", "--cassette-dir", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert f"--cassette-dir {missing} is not a folder: record into it first" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    (tmp_path / "conv_1.yaml").write_text("interactions: [\n")
+    assert main(["proxy", "--mode", "replay", "--cassette-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "conv_1.yaml: line 2" in err and "not valid YAML" in err
+
+
 def test_missing_mitmproxy_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
