@@ -469,6 +469,48 @@ def test_streaming_and_raw_responses_of_the_sdk_record_and_replay(
         )
 
 
+REFUSED_SUITE = """
+import os
+import openai
+import pytest
+
+@pytest.fixture
+def client():
+    return openai.OpenAI(base_url=os.environ["CONVITEMS_API_BASE"],
+                         api_key="sk-convitems-FAKE-test-key-000000000000", max_retries=0)
+
+@pytest.mark.convitems
+def test_the_api_refuses_a_bad_role(client, convitems):
+    conv = client.conversations.create()
+    with pytest.raises(openai.BadRequestError):
+        client.conversations.items.create(conv.id, items=[{"role": "robot", "content": "hi"}])
+    assert [f.pointer for f in convitems.errors] == ["/items/0/role"]
+    convitems.clear_findings()  # sent invalid on purpose: the test must not fail for it
+
+@pytest.mark.convitems
+def test_not_cleared(client):
+    conv = client.conversations.create()
+    with pytest.raises(openai.BadRequestError):
+        client.conversations.items.create(conv.id, items=[{"role": "robot", "content": "hi"}])
+"""
+
+
+def test_a_test_that_sends_an_invalid_request_on_purpose_clears_its_findings(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's example: the API's own 400 is what the test expects, and the request's
+    error finding, once looked at, is cleared; a test that does not clear it fails."""
+    pytester.makepyfile(test_refused=REFUSED_SUITE)
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        recorded = pytester.runpytest("--convitems-record-mode=once")
+    recorded.assert_outcomes(passed=1, failed=1)
+    for _ in range(2):
+        replayed = pytester.runpytest("--convitems-replay")
+        replayed.assert_outcomes(passed=1, failed=1)
+        replayed.stdout.fnmatch_lines(["*1 validation error(s)*", "*/items/0/role*"])
+
+
 XDIST_SUITE = """
 import os, httpx, pytest
 
