@@ -63,7 +63,8 @@ def miss_body(
     if closest is not None and closest.used_up:
         fix = (
             f"If the client started over, rewind the replay first (POST {REWIND_PATH}); "
-            "otherwise record it (convitems proxy --mode record)."
+            "if it makes this call once more than when it was recorded, record again "
+            "(convitems proxy --mode record)."
         )
     message = (
         f"convitems replay: no recorded interaction matches {request.method} {request.path}"

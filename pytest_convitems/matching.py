@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .exchange import Exchange, Request
 from .findings import pointer
-from .routes import parse_query
+from .routes import match_route, parse_query
 
 if TYPE_CHECKING:
     from .redact import Redactor
@@ -48,6 +48,11 @@ def _canonical_body(body: bytes) -> str | bytes:
 
 def _normal_path(path: str) -> str:
     return path.rstrip("/") or "/"
+
+
+def _endpoint(method: str, path: str) -> str | None:
+    route = match_route(method, path)
+    return route.endpoint if route is not None else None
 
 
 def request_key(request: Request) -> Hashable:
@@ -215,25 +220,28 @@ class ReplayIndex:
                 self._exchanges[i],
                 i,
                 [
-                    f"this exact request was recorded {times} time(s) and every recording "
-                    "was already replayed; record again to capture the extra call"
+                    # no advice here: the plugin says re-record, the proxy says rewind
+                    f"this exact request was recorded {times} time(s), and every recording "
+                    "of it was already replayed"
                 ],
                 used_up=True,
             )
         method, path = request.method.upper(), _normal_path(request.path)
+        endpoint = _endpoint(method, path)
 
-        def rank(i: int) -> tuple[int, int, int]:
+        def rank(i: int) -> tuple[bool, bool, bool]:
+            # Same method, same path, else the same endpoint (a list call on another
+            # conversation is nearer than a retrieve on this one).
             r = self._exchanges[i].request
             return (
                 r.method.upper() != method,
                 _normal_path(r.path) != path,
-                i in self._played,
+                _endpoint(r.method, r.path) != endpoint,
             )
 
-        candidates = sorted(range(len(self._exchanges)), key=rank)[:_CLOSEST_CANDIDATES]
-        best: Mismatch | None = None
-        for i in candidates:
-            diffs = describe_differences(self._exchanges[i].request, request)
-            if best is None or len(diffs) < len(best.differences):
-                best = Mismatch(self._exchanges[i], i, diffs)
-        return best
+        played = self._played
+        shortlist = sorted(range(len(self._exchanges)), key=lambda i: (rank(i), i in played))
+        shortlist = shortlist[:_CLOSEST_CANDIDATES]
+        diffs = {i: describe_differences(self._exchanges[i].request, request) for i in shortlist}
+        best = min(shortlist, key=lambda i: (rank(i), len(diffs[i]), i in played))
+        return Mismatch(self._exchanges[best], best, diffs[best])

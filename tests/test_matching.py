@@ -43,6 +43,19 @@ def test_repeated_identical_requests_replay_in_recorded_order_once_each() -> Non
     assert "already replayed" in mismatch.differences[0]
 
 
+def test_the_closest_recording_is_the_same_endpoint_before_the_fewest_differences() -> None:
+    conversations = "https://api.openai.com/v1/conversations"
+    index = ReplayIndex(
+        [
+            _ex("GET", f"{conversations}/conv_A/items?limit=10"),  # list, another conversation
+            _ex("GET", f"{conversations}/conv_B/items/msg_1"),  # retrieve, this conversation
+        ]
+    )
+    mismatch = index.closest(Request("GET", f"{conversations}/conv_B/items"))
+    assert mismatch is not None and mismatch.index == 0  # one difference fewer, not the call
+    assert [d.split(":")[0] for d in mismatch.differences] == ["path", "query /limit"]
+
+
 def test_allow_repeats_plays_the_last_recording_again() -> None:
     index = ReplayIndex([_ex("GET", BASE, answer="only")], allow_repeats=True)
     req = Request("GET", BASE)
