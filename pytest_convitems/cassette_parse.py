@@ -93,6 +93,10 @@ def _load_document(path: Path, data: bytes, json_format: bool) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
+        # An unclosed `[` or quote is noticed lines later; where it opened is the fix.
+        start = exc.context_mark
+        if exc.context and start is not None and mark is not None and start.line != mark.line:
+            problem += f", {exc.context} at line {start.line + 1}, column {start.column + 1}"
         raise CassetteError(f"{path}: {where}not valid YAML ({problem}); " + _RERECORD) from exc
     except yaml.YAMLError as exc:
         raise CassetteError(f"{path}: not valid YAML ({exc}); " + _RERECORD) from exc

@@ -34,7 +34,12 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
     "bad_yaml": (
         "interactions:\n- request: {method: GET\nversion: 1\n",
         ".yaml",
-        ["line 3", "not valid YAML"],
+        ["line 3", "not valid YAML", "a flow mapping at line 2, column 12"],
+    ),
+    "unclosed_quote": (
+        'interactions:\n- request:\n    body: "abc\n    method: GET\n',
+        ".yaml",
+        ["line 5", "not valid YAML", "a quoted scalar at line 3, column 11"],
     ),
     "bad_yaml_tab": (
         "interactions:\n\t- request: x\nversion: 1\n",
