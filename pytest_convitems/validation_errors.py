@@ -269,6 +269,15 @@ def _known_types(ctx: dict[str, Any] | None) -> str:
     return ", ".join(seen)
 
 
+_OUTPUT_PARTS: Final = frozenset({"output_text", "refusal"})
+"""Content parts of an output message (the API's replies), which a request may carry only
+inside an assistant message with its `id` and `status`."""
+
+
+def _output_part(given: Any) -> bool:
+    return isinstance(given, str) and given in _OUTPUT_PARTS  # a tag may be any JSON
+
+
 def message_for(error: ErrorDetails, name: str, given: Any, direction: Direction) -> str:
     """One sentence naming the field, what is allowed and what was given."""
     kind = error["type"]
@@ -437,6 +446,13 @@ def _findings(
         message = message_for(error, name, given, direction)  # type: ignore[arg-type]
         if request_only and direction == "response":
             message = f"{name} {describe(given)} is an input-only type; responses never carry it."
+        elif rule == "unknown_type" and direction == "request" and _output_part(given):
+            # Known, but only in a replayed output message: "not a known type" misleads.
+            message = (
+                f"{name} {describe(given)} is an output part: it belongs in an assistant "
+                "message replayed with its `id` and `status`; in any other message use "
+                "input_text (or a plain string)."
+            )
         findings.append(Finding(severity, endpoint, direction, part, ptr, rule, message, source))
     return findings
 

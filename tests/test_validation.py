@@ -278,6 +278,21 @@ def test_messages_name_field_allowed_values_and_given_value() -> None:
     assert limit.message == "limit must be at most 100, not 101."
 
 
+@pytest.mark.parametrize("role", ["assistant", "user"])
+def test_an_output_part_in_a_message_to_send_says_where_it_belongs(role: str) -> None:
+    # An assistant reply pasted back without its id and status; not "an unknown type".
+    body = {"items": [{"type": "message", "role": role, "content": [_OUTPUT_TEXT]}]}
+    (finding,) = validate_request("create", body=json.dumps(body).encode())
+    assert (finding.pointer, finding.rule) == ("/items/0/content/0/type", "unknown_type")
+    assert finding.message == (
+        "items[0].content[0].type 'output_text' is an output part: it belongs in an assistant "
+        "message replayed with its `id` and `status`; in any other message use input_text "
+        "(or a plain string)."
+    )
+    replayed = _OUT_MESSAGE | {"content": [_OUTPUT_TEXT]}
+    assert validate_request("create", body=json.dumps(_create(replayed)).encode()) == []
+
+
 def test_query_accepts_brackets_and_repeats_and_azure_api_version() -> None:
     qs = "include%5B%5D=reasoning.encrypted_content&include=code_interpreter_call.outputs"
     assert validate_request("list", query_string=qs + "&limit=5&order=asc") == []
