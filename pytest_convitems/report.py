@@ -4,7 +4,8 @@ Pure: the plugin feeds it one test at a time (and, under xdist, the parts each w
 back), `pytest_terminal_summary` prints `lines`, and `write()` stores `to_dict()`.
 
 The report file (`--convitems-report=FILE`) is one JSON document:
-`{"version": 1, "summary": {...}, "cassettes": [...], "findings": [...], "rerecord": [...],
+`{"version": 1, "summary": {...}, "cassettes": [...], "findings": [...], "rerecord": [test
+ids], "rerecord_command": "pytest ... --convitems-record-mode=all" | null,
 "orphaned_cassettes": [{"path", "why"}], "recorded_by_failing_tests": [{"test",
 "cassette"}], "drift": {...} | null}`; each finding has the
 DESIGN §2 shape with `source = {"cassette", "interaction", "test"}`.
@@ -177,6 +178,9 @@ class RunReport:
             "cassettes": [self.cassettes[k].to_dict() for k in sorted(self.cassettes)],
             "findings": [f.to_dict() for f in self.findings],
             "rerecord": self.rerecord,
+            "rerecord_command": (
+                rerecord_command(self.rerecord, self.command_options) if self.rerecord else None
+            ),
             "orphaned_cassettes": [{"path": p, "why": w} for p, w in sorted(self.orphans.items())],
             "recorded_by_failing_tests": [
                 {"test": t, "cassette": c} for t, c in sorted(self.recorded_by_failing.items())

@@ -650,12 +650,14 @@ def test_one():
 """
     )
     folder = ["--convitems-cassette-dir=my recs"]
-    missing = pytester.runpytest("--convitems-replay", *folder)
+    missing = pytester.runpytest("--convitems-replay", *folder, "--convitems-report=r.json")
     missing.assert_outcomes(failed=1)
     command = (
         "pytest test_a.py::test_one --convitems-cassette-dir='my recs' --convitems-record-mode=all"
     )
     missing.stdout.fnmatch_lines([f"  record it: {command}", f"next: *re-record: {command}"])
+    report = json.loads((pytester.path / "r.json").read_text())
+    assert (report["rerecord"], report["rerecord_command"]) == (["test_a.py::test_one"], command)
 
     # the printed command, as pytester runs it
     recorded = pytester.runpytest("test_a.py::test_one", *folder, "--convitems-record-mode=all")
