@@ -111,7 +111,7 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "`Authorization: Bearer ...` is accepted; none gets 401.",
     )
     p.add_argument("--host", default="127.0.0.1", help="default %(default)s (loopback)")
-    p.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
+    p.add_argument("--port", type=int, default=0, help="default 0: a free port (printed)")
     p.add_argument(
         "--profile",
         choices=("current", "seed"),
