@@ -9,6 +9,9 @@
     (`@pytest.mark.convitems`, `--convitems-replay`) replaying the same cassette. Each test
     body makes one httpx call (the no-op body makes none). Overhead per test = (run time -
     no-op run time) / N, best of `--repeat` runs.
+    Also run, for information: the same call answered by `httpx.MockTransport` with no plugin
+    (the call's own cost), and the vcrpy floor (`FLOOR_CONFTEST`: vcrpy's import, patches and
+    stub answering from memory, no cassette), below which no plugin built on vcrpy can go.
     Target: our overhead <= 0.25x pytest-recording's, with a warm cache: the normal CI
     case after one run (`$CONVITEMS_CACHE_DIR` holds each cassette's parsed form and the
     validation findings of its interactions, keyed by the cassette's bytes; a warm replay
@@ -62,6 +65,7 @@ ARGS: dict[str, list[str]] = {
     "noop": [],
     "inmemory": [],
     "vcr": ["--record-mode=none"],
+    "floor": [],
     "convitems": ["--convitems-replay"],
 }
 """The pytest arguments each kind of project (`make_project`) replays with."""
@@ -112,10 +116,65 @@ mock = httpx.Client(transport=httpx.MockTransport(answer))
 """
 
 
+FLOOR_CONFTEST = """
+# The floor of any replay built on vcrpy: vcrpy imported, its patches installed and removed
+# around each marked test, its stub answering every request from memory. No cassette, no
+# matching, no validation, no report: what a plugin built on vcrpy cannot go below.
+import pytest
+
+_patches = None
+BODY = {"status": {"code": 200, "message": "OK"},
+        "headers": {"content-type": ["application/json"]},
+        "body": {"string": b'{"id": "msg_0", "type": "message"}'}}
+
+def _build():
+    from vcr.cassette import Cassette
+    from vcr.patch import CassettePatcherBuilder
+
+    class Floor(Cassette):
+        def can_play_response_for(self, request):
+            return True
+
+        def play_response(self, request):
+            return BODY
+
+    floor = Floor(path="<floor>")
+    return [(p.getter(), p.attribute, p.new) for p in CassettePatcherBuilder(floor).build()]
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "floor: answered by vcrpy from memory")
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    global _patches
+    if item.get_closest_marker("floor") is not None:
+        _patches = _patches or _build()
+        saved = item.stash.setdefault(SAVED, [])
+        for target, name, new in _patches:
+            saved.append((target, name, name in vars(target), vars(target).get(name)))
+            setattr(target, name, new)
+    return (yield)
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        for target, name, local, original in reversed(item.stash.get(SAVED, [])):
+            if local:
+                setattr(target, name, original)
+            else:
+                delattr(target, name)
+
+SAVED = pytest.StashKey()
+"""
+
+
 def make_project(root: Path, kind: str, tests: int) -> None:
-    """`kind`: noop | inmemory | vcr | convitems. Cassettes sit where both plugins look."""
+    """`kind`: noop | inmemory | vcr | floor | convitems. Cassettes sit where both plugins
+    look; `floor` has none (vcrpy answers from memory, see `FLOOR_CONFTEST`)."""
     root.mkdir(parents=True)
-    (root / "conftest.py").write_text("")
+    (root / "conftest.py").write_text(FLOOR_CONFTEST if kind == "floor" else "")
     for m in range(0, tests, PER_MODULE):
         name = f"test_{kind}{m // PER_MODULE}"
         lines = ["import httpx, pytest", "client = httpx.Client()", ""]
@@ -129,11 +188,14 @@ def make_project(root: Path, kind: str, tests: int) -> None:
             if kind == "inmemory":
                 lines += [f"def test_{i}():", f"    mock.get({url!r})", ""]
                 continue
-            mark = "@pytest.mark.vcr" if kind == "vcr" else "@pytest.mark.convitems"
+            mark = {"vcr": "@pytest.mark.vcr", "floor": "@pytest.mark.floor"}.get(
+                kind, "@pytest.mark.convitems"
+            )
             # No `assert`: the body costs the same in every variant but the one HTTP call
             # (an unmatched call fails the test in both plugins anyway).
             lines += [mark, f"def test_{i}():", f"    client.get({url!r})", ""]
-            write_cassette(root / "cassettes" / name / f"test_{i}.yaml", [item_exchange(i)])
+            if kind != "floor":
+                write_cassette(root / "cassettes" / name / f"test_{i}.yaml", [item_exchange(i)])
         (root / f"{name}.py").write_text("\n".join(lines))
 
 
@@ -183,6 +245,7 @@ def bench_per_test(tests: int, repeat: int) -> bool:
             "no-op": ("noop", ARGS["noop"], None),
             "no-op + call": ("inmemory", ARGS["inmemory"], None),
             "pytest-recording": ("vcr", ARGS["vcr"], None),
+            "vcrpy floor": ("floor", ARGS["floor"], None),
             "convitems": ("convitems", replay, lambda: warm),
             "convitems, cold": ("convitems", replay, cold),
         }
@@ -227,6 +290,10 @@ def bench_per_test(tests: int, repeat: int) -> bool:
             "    'convitems' replays with a warm cache (after one run); 'convitems, cold' starts "
             "each run with an empty cache"
         )
+        print(
+            "    'vcrpy floor': vcrpy imported, its patches on and off around each test, its stub "
+            "answering from memory (no cassette): what any plugin built on vcrpy pays"
+        )
         ok = True
         for base, what in (
             ("no-op", "above no-op tests (the HTTP client's own cost included): the target"),
@@ -248,15 +315,24 @@ def bench_per_test(tests: int, repeat: int) -> bool:
                 )
                 if base == "no-op":
                     ok = ok and ratio <= 0.25
+        floor = overhead("vcrpy floor", "no-op", 1)
+        theirs_cpu = overhead("pytest-recording", "no-op", 1)
+        print(
+            f"    the vcrpy floor, CPU above no-op: {floor * 1e3:.3f} ms -> ratio "
+            f"{floor / theirs_cpu if theirs_cpu > 0 else float('inf'):.3f}; ours above the floor "
+            f"{(overhead('convitems', 'no-op', 1) - floor) * 1e3:.3f} ms a test (information)"
+        )
         # The verdict compares best runs, each variant's from whichever repeat it came;
         # the ratio within each repeat (variants run back to back) shows the spread.
-        paired = sorted(
-            (r["convitems"] - r["no-op"]) / (r["pytest-recording"] - r["no-op"]) for r in rounds
-        )
-        print(
-            f"    the ratio within each repeat (CPU, above no-op): median "
-            f"{statistics.median(paired):.3f}, range {paired[0]:.3f}-{paired[-1]:.3f} (information)"
-        )
+        for label in ("convitems", "vcrpy floor"):
+            paired = sorted(
+                (r[label] - r["no-op"]) / (r["pytest-recording"] - r["no-op"]) for r in rounds
+            )
+            print(
+                f"    the ratio within each repeat (CPU, above no-op), {label}: median "
+                f"{statistics.median(paired):.3f}, range {paired[0]:.3f}-{paired[-1]:.3f} "
+                "(information)"
+            )
         return ok
     finally:
         stack.close()
