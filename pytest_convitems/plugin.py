@@ -609,7 +609,14 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         state.opened[item] = recorder.path_text
         state.failures_at_setup = item.session.testsfailed
         board = state.switchboard
-        board.start(recorder)
+        try:
+            board.start(recorder)
+        except Exception as err:
+            from .errors import InputError  # here, not per test: vcrpy's patches cannot go on
+
+            if not isinstance(err, InputError):
+                raise
+            raise pytest.fail.Exception(f"convitems: {err}", pytrace=False) from None
         item.stash[_ACTIVATION] = board
     return (yield)
 

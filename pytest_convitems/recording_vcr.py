@@ -23,6 +23,19 @@ if TYPE_CHECKING:
     from .recording import CassetteRecorder
 
 
+TESTED_VCRPY: Final = "9.4.2"
+"""The vcrpy release this code was last tested with, named when a newer one breaks it."""
+
+
+def _vcrpy_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vcrpy")
+    except PackageNotFoundError:
+        return "(unknown version)"
+
+
 def _decode(encoding: str, body: bytes) -> bytes:
     if encoding in ("gzip", "x-gzip"):
         return zlib.decompress(body, 16 + zlib.MAX_WBITS)
@@ -162,9 +175,18 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
         if self._patches is None:
             from vcr.patch import CassettePatcherBuilder
 
-            self._patches = [
-                (p.getter(), p.attribute, p.new) for p in CassettePatcherBuilder(self).build()
-            ]
+            try:
+                # vcrpy's patch list is not public API: a release that reshapes it must
+                # fail here with what to do, not as an AttributeError inside a test.
+                self._patches = [
+                    (p.getter(), p.attribute, p.new) for p in CassettePatcherBuilder(self).build()
+                ]
+            except (AttributeError, TypeError) as exc:
+                raise InputError(
+                    f"cannot install vcrpy {_vcrpy_version()}'s patches ({exc!r}); this "
+                    f"pytest-convitems was last tested with vcrpy {TESTED_VCRPY}: install that "
+                    f"(pip install 'vcrpy=={TESTED_VCRPY}') and report the newer one"
+                ) from exc
         return self._patches
 
     @contextmanager

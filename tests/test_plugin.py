@@ -230,6 +230,31 @@ def test_four(convitems):
     result.stdout.fnmatch_lines(["*AFTER RUN PATCHED False*"])
 
 
+def test_a_vcrpy_whose_patch_list_changed_shape_fails_with_what_to_install(
+    pytester: pytest.Pytester,
+) -> None:
+    cassette(pytester, "cassettes/test_a/test_one.yaml", retrieve_exchange())
+    pytester.makeconftest(
+        """
+from vcr import patch
+
+# a vcrpy release whose patch list no longer holds mock patchers (in a subprocess)
+patch.CassettePatcherBuilder.build = lambda self: iter([object()])
+"""
+    )
+    pytester.makepyfile(
+        test_a=CLIENT + "\n@pytest.mark.convitems\ndef test_one():\n    retrieve()\n"
+    )
+    result = pytester.runpytest_subprocess("--convitems-replay")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*convitems: cannot install vcrpy *'s patches (AttributeError(*"
+            "last tested with vcrpy 9.4.2: install that (pip install 'vcrpy==9.4.2')*"
+        ]
+    )
+
+
 def test_unmatched_request_shows_closest_diff_and_rerecord_command(
     pytester: pytest.Pytester,
 ) -> None:
