@@ -50,7 +50,26 @@ def good(server: RunningServer, tmp_path: Path) -> Path:
     return path
 
 
-def _bad(tmp_path: Path) -> Path:
+_ERROR_400 = Response(
+    400,
+    "Bad Request",
+    {"Content-Type": ["application/json"]},
+    json.dumps(
+        {"error": {"message": "bad", "type": "invalid_request_error", "param": None, "code": None}}
+    ).encode(),
+)
+_EMPTY_LIST = Response(
+    200,
+    "OK",
+    {"Content-Type": ["application/json"]},
+    json.dumps(
+        {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
+    ).encode(),
+)
+
+
+def _bad(tmp_path: Path, answer: Response = _EMPTY_LIST) -> Path:
+    """A request the models refuse (role `wizard`), answered by `answer`."""
     bad = Exchange(
         Request(
             "POST",
@@ -58,21 +77,7 @@ def _bad(tmp_path: Path) -> Path:
             {"Content-Type": ["application/json"]},
             json.dumps({"items": [{"type": "message", "role": "wizard", "content": "x"}]}).encode(),
         ),
-        Response(
-            400,
-            "Bad Request",
-            {"Content-Type": ["application/json"]},
-            json.dumps(
-                {
-                    "error": {
-                        "message": "bad",
-                        "type": "invalid_request_error",
-                        "param": None,
-                        "code": None,
-                    }
-                }
-            ).encode(),
-        ),
+        answer,
     )
     path = tmp_path / "cassettes" / "bad.yaml"
     write_cassette(path, [bad])
@@ -142,6 +147,22 @@ def test_bad_cassette_fails_with_sourced_findings(
     assert any(f["pointer"].startswith("/items/0") for f in findings)
     code, out, _ = _run(str(path), capsys=capsys)
     assert code == 1 and f"{path}#0" in out
+
+
+def test_a_request_the_api_refused_as_recorded_is_shown_not_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A test that sends an invalid request on purpose records the API's 400: the cassette
+    agrees with the API, so the gate passes and still shows what was refused."""
+    path = _bad(tmp_path, answer=_ERROR_400)
+    code, out, _ = _run(str(path), capsys=capsys)
+    assert code == 0, out
+    assert "Not counted: 1 request error(s) in interactions the API refused with 400" in out
+    assert "/items/0/role" in out
+    code, out, _ = _run(str(path), "--format", "json", capsys=capsys)
+    report = json.loads(out)
+    assert report["findings"] == [] and report["summary"]["refused_by_the_api"] == 1
+    assert report["refused_by_the_api"][0]["pointer"] == "/items/0/role"
 
 
 def test_secrets_on_disk_are_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
