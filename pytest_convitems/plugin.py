@@ -663,6 +663,7 @@ def _account(state: _State, recorder: CassetteRecorder) -> None:
         recorded=len(recorder.recorded),
         findings=recorder.findings,
         needs_rerecord=bool(recorder.unmatched),
+        existed=recorder.existed,
     )
 
 

@@ -52,6 +52,12 @@ class CassetteUse:
     replayed: int = 0
     recorded: int = 0
     tests: list[str] = field(default_factory=list)
+    existed: bool = True
+    """False when no test found the file (under replay, its tests failed for want of it)."""
+
+    @property
+    def missing(self) -> bool:
+        return not self.existed and not self.recorded
 
     @property
     def unused(self) -> list[int]:
@@ -69,6 +75,7 @@ class CassetteUse:
             "recorded": self.recorded,
             "unused": self.unused,
             "tests": self.tests,
+            "missing": self.missing,
         }
 
     @classmethod
@@ -81,6 +88,7 @@ class CassetteUse:
             replayed=data["replayed"],
             recorded=data["recorded"],
             tests=list(data["tests"]),
+            existed=not data.get("missing", False),
         )
 
     def merge(self, other: CassetteUse) -> None:
@@ -89,6 +97,7 @@ class CassetteUse:
         self.replayed += other.replayed
         self.recorded += other.recorded
         self.tests += [t for t in other.tests if t not in self.tests]
+        self.existed = self.existed or other.existed
 
 
 def _capped(head: str, rows: list[str], where: str = "") -> list[str]:
@@ -143,9 +152,10 @@ class RunReport:
         recorded: int,
         findings: Iterable[Finding],
         needs_rerecord: bool,
+        existed: bool = True,
     ) -> None:
         use = CassetteUse(
-            cassette, record_mode, interactions, set(played), replayed, recorded, [nodeid]
+            cassette, record_mode, interactions, set(played), replayed, recorded, [nodeid], existed
         )
         if cassette in self.cassettes:
             self.cassettes[cassette].merge(use)
@@ -161,6 +171,7 @@ class RunReport:
         by_severity = Counter(f.severity for f in self.findings)
         return {
             "cassettes": len(self.cassettes),
+            "missing": sum(1 for c in self.cassettes.values() if c.missing),
             "replayed": sum(c.replayed for c in self.cassettes.values()),
             "recorded": sum(c.recorded for c in self.cassettes.values()),
             "unused": sum(len(c.unused) for c in self.cassettes.values()),
@@ -240,8 +251,9 @@ class RunReport:
         return out
 
     def _count_lines(self, c: dict[str, int]) -> list[str]:
+        missing = f" ({c['missing']} missing)" if c["missing"] else ""
         out = [
-            f"{_plural(c['cassettes'], 'cassette')} used: "
+            f"{_plural(c['cassettes'], 'cassette')} used{missing}: "
             f"{_plural(c['replayed'], 'interaction')} replayed, {c['recorded']} recorded, "
             f"{c['unused']} recorded but unused"
         ]

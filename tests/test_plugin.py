@@ -318,6 +318,8 @@ def test_new():
             "  cassette: cassettes/test_a/test_new.yaml (does not exist)",
             "  request: GET /v1/conversations/conv_1/items/msg_1",
             "  record it: pytest test_a.py::test_new --convitems-record-mode=all",
+            "*",
+            "1 cassette used (1 missing): 0 interactions replayed, 0 recorded, 0 recorded but unused",
         ]
     )
     assert not (pytester.path / "cassettes").exists()
@@ -606,6 +608,7 @@ def test_one():
     assert report["version"] == 1
     assert report["summary"] == {
         "cassettes": 1,
+        "missing": 0,
         "replayed": 1,
         "recorded": 0,
         "unused": 1,
