@@ -91,9 +91,18 @@ class _State:
         """Cassette folder per test file: path arithmetic once per module, not per test."""
         self.cli_replay: bool = config.getoption("convitems_replay")
         self.cli_mode: str | None = config.getoption("convitems_record_mode")
-        self.ini_replay = bool(config.getini("convitems_replay"))
+        try:
+            self.ini_replay = bool(config.getini("convitems_replay"))
+        except (ValueError, pytest.UsageError) as exc:  # its message names no key
+            raise pytest.UsageError(f"convitems_replay: {exc} (use true or false)") from None
         self.ini_mode: str | None = config.getini("convitems_record_mode") or None
         self.cassette_dir = _option_path(config, "convitems_cassette_dir")
+        if self.cassette_dir is not None and self.cassette_dir.is_file():
+            # Else every test fails alone with "Not a directory" under this path.
+            raise pytest.UsageError(
+                f"convitems_cassette_dir / --convitems-cassette-dir: {self.cassette_dir} is a "
+                "file; give the folder cassettes live in (it is created when first recorded)"
+            )
         self.cassette_dir_name = self.cassette_dir.name if self.cassette_dir else "cassettes"
         drift = config.getoption("convitems_drift") or config.getini("convitems_drift") or "off"
         if drift not in DRIFT_MODES:
@@ -486,6 +495,12 @@ def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
         if marker.args:
             merged["cassette"] = marker.args[0]
         merged.update(marker.kwargs)
+    mode = merged.get("record_mode")
+    if mode is not None and mode not in RECORD_MODES:
+        # Checked even when --convitems-replay overrides it: CI must catch the typo too.
+        raise InputError(
+            f"@pytest.mark.convitems(record_mode={mode!r}): choose one of {', '.join(RECORD_MODES)}"
+        )
     return merged
 
 

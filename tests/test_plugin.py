@@ -426,15 +426,17 @@ def test_mode():
     pass
 """
     )
-    result = pytester.runpytest()
-    result.assert_outcomes(errors=3)
-    result.stdout.fnmatch_lines(
-        [
-            "*accepts only the keyword arguments cassette, record_mode, match_on*casette*",
-            "*match_on=[[]'host'[]]: each part must be one of method, path, query, body*",
-            "*record mode 'sometimes' is not one of none, once, new_episodes, all*",
-        ]
-    )
+    # under --convitems-replay too: the CLI decides the mode, but CI must catch the typo
+    for args in ([], ["--convitems-replay"]):
+        result = pytester.runpytest(*args)
+        result.assert_outcomes(errors=3)
+        result.stdout.fnmatch_lines(
+            [
+                "*accepts only the keyword arguments cassette, record_mode, match_on*casette*",
+                "*match_on=[[]'host'[]]: each part must be one of method, path, query, body*",
+                "*convitems(record_mode='sometimes'): choose one of none, once, new_episodes, all*",
+            ]
+        )
 
 
 def test_precedence_cli_over_marker_over_ini(pytester: pytest.Pytester) -> None:
@@ -988,6 +990,25 @@ def test_other_clients(convitems):
 """
     )
     pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("ini", "says"),
+    [
+        ("convitems_cassette_dir = afile.txt", "*afile.txt is a file; give the folder cassettes*"),
+        ("convitems_replay = maybe", "*convitems_replay: invalid truth value 'maybe'*"),
+    ],
+)
+def test_settings_that_cannot_work_stop_the_run_at_startup(
+    pytester: pytest.Pytester, ini: str, says: str
+) -> None:
+    """Not one failure per test: one line naming the setting."""
+    (pytester.path / "afile.txt").write_text("")
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    pytester.makepyfile(test_a="def test_x():\n    pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([says])
 
 
 def test_report_path_problems_are_named(pytester: pytest.Pytester) -> None:
