@@ -144,8 +144,13 @@ class CassetteRecorder:
         self._memo: FindingsMemo | None = None
         self.path_text = self.path_text or str(self.path)
         memoize = self.validate is not None and self.record_mode != "all"
-        found = load_cassette_entry(self.path_text, put=not memoize)
-        self.existed = found is not None
+        if self.record_mode == "all" and self.persist:
+            # Replaced whatever it holds: not read, so a corrupt one can be recorded afresh.
+            self.existed = os.path.exists(self.path_text)
+            found = None
+        else:
+            found = load_cassette_entry(self.path_text, put=not memoize)
+            self.existed = found is not None
         if found is not None:
             entry, key, store = found
             self.loaded = entry.exchanges

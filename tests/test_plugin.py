@@ -697,6 +697,23 @@ def test_one():
     pytester.runpytest("--convitems-replay", *folder).assert_outcomes(passed=1)
 
 
+def test_record_mode_all_replaces_a_cassette_that_no_longer_loads(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    broken = pytester.path / "cassettes/test_a/test_one.yaml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("interactions: [\n")  # a bad merge, say
+    pytester.makepyfile(
+        test_a=RECORDING + "\n@pytest.mark.convitems\ndef test_one():\n    new_conversation()\n"
+    )
+    failed = pytester.runpytest()  # `once` reads it, and says what is wrong with it
+    failed.assert_outcomes(errors=1)
+    failed.stdout.fnmatch_lines(["*test_one.yaml: line 2*not valid YAML*"])
+    pytester.runpytest("--convitems-record-mode=all").assert_outcomes(passed=1)
+    assert len(load_cassette(broken)) == 1
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
+
+
 def _methods(path: Path) -> list[str]:
     return [f"{e.request.method} {e.request.path.rsplit('/', 1)[-1]}" for e in load_cassette(path)]
 
