@@ -47,7 +47,8 @@ class CassetteUse:
     path: str
     record_mode: str
     interactions: int = 0
-    """How many interactions the cassette held when the run read it."""
+    """How many interactions the cassette held when the run first read it: what tests of
+    this run recorded into it later is theirs, never "unused"."""
     played: set[int] = field(default_factory=set)
     replayed: int = 0
     recorded: int = 0
@@ -92,7 +93,8 @@ class CassetteUse:
         )
 
     def merge(self, other: CassetteUse) -> None:
-        self.interactions = max(self.interactions, other.interactions)
+        # Recording only appends, so the first read (from any worker) saw the fewest.
+        self.interactions = min(self.interactions, other.interactions)
         self.played |= other.played
         self.replayed += other.replayed
         self.recorded += other.recorded

@@ -714,6 +714,28 @@ def test_record_mode_all_replaces_a_cassette_that_no_longer_loads(
     pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
 
 
+SHARED = """
+@pytest.mark.convitems(cassette="shared.yaml", record_mode="new_episodes")
+@pytest.mark.parametrize("text", ["a", "b", "c"])
+def test_shared(text):
+    conv = httpx.post(BASE + "/conversations", json={"metadata": {"t": text}}, headers=HEADERS)
+    add(conv.json()["id"], text)
+"""
+
+
+def test_what_tests_of_the_run_recorded_into_a_shared_cassette_is_never_unused(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    pytester.makepyfile(test_a=RECORDING + SHARED)
+    recorded = pytester.runpytest()
+    recorded.assert_outcomes(passed=3)
+    recorded.stdout.fnmatch_lines(["1 cassette used: 0 interactions replayed, 6 recorded, 0 *"])
+    recorded.stdout.no_fnmatch_line("*unused in*")
+    replayed = pytester.runpytest("--convitems-replay")
+    replayed.assert_outcomes(passed=3)
+    replayed.stdout.fnmatch_lines(["1 cassette used: 6 interactions replayed, 0 recorded, 0 *"])
+
+
 def _methods(path: Path) -> list[str]:
     return [f"{e.request.method} {e.request.path.rsplit('/', 1)[-1]}" for e in load_cassette(path)]
 
