@@ -152,6 +152,9 @@ class _State:
         """`_arguments`: the command line's paths, resolved on first need."""
         self.opened: dict[pytest.Item, str] = {}
         """The cassette each test that ran opened: the orphan check needs no second look."""
+        self._users: dict[str, list[str]] | None = None
+        """Cassette -> the collected tests that use it (`sharing`)."""
+        self.session: pytest.Session | None = None
         self.failures_at_setup = 0
         """The session's failure count when the running convitems test started (one runs
         at a time in a process): more at its teardown means it failed."""
@@ -164,6 +167,17 @@ class _State:
             raise pytest.UsageError(
                 f"convitems_record_mode = {self.ini_mode!r}: choose one of {', '.join(RECORD_MODES)}"
             )
+
+    def sharing(self, cassette: str) -> list[str]:
+        """The collected tests whose cassette is `cassette` (worked out on the first miss)."""
+        if self._users is None:
+            self._users = {}
+            for item in self.session.items if self.session is not None else []:
+                markers, _ = _markers(item)
+                used = _cassette_of(self, item, markers)
+                if used is not None:
+                    self._users.setdefault(used, []).append(item.nodeid)
+        return self._users.get(cassette, [])
 
     @property
     def switchboard(self) -> Switchboard:
@@ -310,6 +324,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_XdistHooks(), "convitems-xdist")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = session.config.stash.get(_STATE, None)
+    if state is not None:
+        state.session = session
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Leave cassette folders unwalked: they hold YAML and JSON only, and pytest would look at
     every file of a thousand-cassette folder on every run (~50 µs each, on replay too).
@@ -400,8 +420,6 @@ def _unclaimed_beside(state: _State, item: pytest.Item, recorder: CassetteRecord
 def _claims(state: _State, items: list[pytest.Item]) -> tuple[set[str], bool]:
     """The cassettes these tests use, and whether any of them is pytest-recording's (whose
     cassette names follow its own fixtures, unseen here)."""
-    from .errors import InputError
-
     claimed: set[str] = set()
     vcr_seen = False
     for item in items:
@@ -411,12 +429,23 @@ def _claims(state: _State, items: list[pytest.Item]) -> tuple[set[str], bool]:
             continue
         markers, vcr = _markers(item)
         vcr_seen = vcr_seen or vcr
-        if markers or "convitems" in getattr(item, "fixturenames", ()):
-            try:
-                claimed.add(_cassette_path(state, item, _marker_kwargs(markers).get("cassette"))[1])
-            except InputError:
-                continue  # its own test reports the bad marker
+        used = _cassette_of(state, item, markers)
+        if used is not None:
+            claimed.add(used)
     return claimed, vcr_seen
+
+
+def _cassette_of(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> str | None:
+    """The cassette a convitems test uses, as text; None for other tests, and for one whose
+    marker is wrong (its own setup reports that)."""
+    from .errors import InputError
+
+    if not markers and "convitems" not in getattr(item, "fixturenames", ()):
+        return None
+    try:
+        return _cassette_path(state, item, _marker_kwargs(markers).get("cassette"))[1]
+    except InputError:
+        return None
 
 
 def _orphans(state: _State, session: pytest.Session) -> dict[str, str]:
@@ -579,6 +608,7 @@ def _recorder(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> C
             match_on=kwargs.get("match_on"),
             run_id=state.run_id,
             rerecord_options=state.command_options,
+            sharing=state.sharing,
         )
     except InputError as err:
         raise pytest.fail.Exception(f"convitems: {err}", pytrace=False) from None

@@ -130,6 +130,9 @@ class CassetteRecorder:
     """What never reaches the cassette (None: nothing redacted); replay matches through it."""
     rerecord_options: str = ""
     """Options the re-record command must repeat (see `rerecord_command`)."""
+    sharing: Callable[[str], list[str]] | None = None
+    """The tests of this run that use a cassette (asked only on a miss): re-recording a
+    shared cassette with `all` keeps only what the tests named in the command record."""
 
     loaded: list[Exchange] = field(default_factory=list)
     recorded: list[Exchange] = field(default_factory=list)
@@ -234,7 +237,9 @@ class CassetteRecorder:
         target = f"{request.method} {request.path}" + (
             f"?{request.query_string}" if request.query_string else ""
         )
-        command = rerecord_command([self.nodeid], self.rerecord_options)
+        sharers = self.sharing(self.path_text) if self.sharing is not None else []
+        tests = sharers if self.nodeid in sharers else [self.nodeid, *sharers]
+        command = rerecord_command(tests, self.rerecord_options)
         if not self.existed:
             # The commonest miss, on a new test: the cassette, not the request, is the news.
             return "\n".join(
@@ -255,7 +260,10 @@ class CassetteRecorder:
             lines += ["  " + line for line in closest.describe().splitlines()]
         else:
             lines.append("  the cassette holds no interactions")
-        lines.append(f"  re-record this test: {command}")
+        if len(tests) > 1:
+            lines.append(f"  re-record the {len(tests)} tests that share it: {command}")
+        else:
+            lines.append(f"  re-record this test: {command}")
         return "\n".join(lines)
 
     def save(self) -> None:

@@ -306,9 +306,17 @@ class RunReport:
             return rerecord_command(list(tests), self.command_options)
 
         if self.rerecord:
+            # A shared cassette recorded anew (`all`) keeps only what the named tests record.
+            missed = set(self.rerecord)
+            sharing = [
+                t for use in self.cassettes.values() if missed & set(use.tests) for t in use.tests
+            ]
+            tests = list(dict.fromkeys([*sharing, *self.rerecord]))  # in run order
+            also = len(tests) - len(self.rerecord)
+            shared = f" (with the {_plural(also, 'test')} sharing their cassettes)" if also else ""
             return [
                 f"next: {_plural(len(self.rerecord), 'test')} met requests their cassettes do "
-                f"not hold; re-record: {command(self.rerecord)}"
+                f"not hold; re-record{shared}: {command(tests)}"
             ]
         if c["errors"]:
             return [

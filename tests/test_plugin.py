@@ -736,6 +736,45 @@ def test_what_tests_of_the_run_recorded_into_a_shared_cassette_is_never_unused(
     replayed.stdout.fnmatch_lines(["1 cassette used: 6 interactions replayed, 0 recorded, 0 *"])
 
 
+PAIR = """
+def tagged(text):
+    r = httpx.post(BASE + "/conversations", json={"metadata": {"t": text}}, headers=HEADERS)
+    return r.json()["id"]
+
+@pytest.mark.convitems(cassette="pair.yaml", record_mode="new_episodes")
+def test_first():
+    tagged("first")
+
+@pytest.mark.convitems(cassette="pair.yaml", record_mode="new_episodes")
+def test_second():
+    tagged("second")
+"""
+
+
+def test_a_shared_cassette_is_re_recorded_with_every_test_that_uses_it(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    """Re-recording one test of a shared cassette with `all` would drop the others'
+    interactions, and the next replay would fail them: the command names them all."""
+    pytester.makepyfile(test_a=RECORDING + PAIR)
+    pytester.runpytest().assert_outcomes(passed=2)
+    pytester.makepyfile(test_a=RECORDING + PAIR.replace('tagged("second")', 'tagged("2nd")'))
+    missed = pytester.runpytest("--convitems-replay")
+    missed.assert_outcomes(passed=1, failed=1)
+    command = "pytest test_a.py::test_first test_a.py::test_second --convitems-record-mode=all"
+    missed.stdout.fnmatch_lines(
+        [
+            f"  re-record the 2 tests that share it: {command}",
+            "next: 1 test met requests their cassettes do not hold; re-record (with the 1 test "
+            f"sharing their cassettes): {command}",
+        ]
+    )
+    pytester.runpytest(
+        "test_a.py::test_first", "test_a.py::test_second", "--convitems-record-mode=all"
+    ).assert_outcomes(passed=2)
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=2)
+
+
 def _methods(path: Path) -> list[str]:
     return [f"{e.request.method} {e.request.path.rsplit('/', 1)[-1]}" for e in load_cassette(path)]
 
