@@ -16,8 +16,9 @@ Settings and their precedence (highest first):
 
 In short CLI > marker > ini, except that the ini replay switch beats a marker: when the
 project says "replay", a marker cannot open the network. `once` (vcrpy's own default)
-records a cassette that does not exist yet and replays an existing one without touching
-the network; `--convitems-replay` additionally fails a test whose cassette is missing.
+records a cassette that does not exist yet (or that this run created: tests sharing a new
+cassette all record into it) and replays an existing one without touching the network;
+`--convitems-replay` additionally fails a test whose cassette is missing.
 
 `--convitems-drift=report|fail` is a live run (say, nightly): every request goes upstream,
 each test's committed cassette is read but never written, and the shapes of the live

@@ -176,7 +176,9 @@ class CassetteRecorder:
     @property
     def network_allowed(self) -> bool:
         if self.record_mode == "once":
-            return not self.existed
+            # A cassette this run created is still "new": every test sharing it records into
+            # it, with or without xdist (asked on a miss only: it reads the lock file).
+            return not self.existed or _written_in_run(self.path, self.run_id)
         return self.record_mode in ("new_episodes", "all")
 
     @property
@@ -273,11 +275,12 @@ class CassetteRecorder:
         if not self.recorded or self.record_mode == "none" or not self.persist:
             return
         with _cassette_lock(self.path) as lock:
-            overwrite = (
-                lock.first_write_in_run(self.run_id)
-                if self.record_mode == "all"
-                else self.record_mode == "once" and not self.path.exists()
-            )
+            if self.record_mode == "all":
+                overwrite = lock.first_write_in_run(self.run_id)
+            else:
+                overwrite = self.record_mode == "once" and not self.path.exists()
+                if overwrite:
+                    lock.first_write_in_run(self.run_id)  # created by this run (`once`)
             if overwrite:
                 write_cassette(self.path, self.recorded, redactor=self.redactor)
             else:
@@ -303,14 +306,26 @@ class _CassetteLock:
         return True
 
 
+def _lock_path(path: Path) -> Path:
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
+    user = getattr(os, "getuid", lambda: "user")()
+    return Path(tempfile.gettempdir()) / f"convitems-locks-{user}" / f"{digest}.lock"
+
+
+def _written_in_run(path: Path, run_id: str) -> bool:
+    """Whether this run (any of its xdist workers) created or overwrote the cassette."""
+    try:
+        return bool(run_id) and _lock_path(path).read_text("utf-8").strip() == run_id
+    except OSError:
+        return False
+
+
 @contextmanager
 def _cassette_lock(path: Path) -> Iterator[_CassetteLock]:
     """An exclusive lock per cassette, shared by xdist workers (a file outside the project)."""
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
-    user = getattr(os, "getuid", lambda: "user")()
-    folder = Path(tempfile.gettempdir()) / f"convitems-locks-{user}"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"{digest}.lock", "a+", encoding="utf-8") as handle:
+    lock = _lock_path(path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+", encoding="utf-8") as handle:
         try:
             import fcntl
         except ImportError:  # Windows: writes stay atomic, concurrent appends are not serialised

@@ -775,6 +775,21 @@ def test_a_shared_cassette_is_re_recorded_with_every_test_that_uses_it(
     pytester.runpytest("--convitems-replay").assert_outcomes(passed=2)
 
 
+def test_once_records_every_test_sharing_a_cassette_this_run_created(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    """`once` records what is missing: a cassette this run created is still new, so the
+    second test sharing it records too (as it does under xdist, where they race), and the
+    next run replays both."""
+    pytester.makepyfile(test_a=RECORDING + PAIR.replace('"new_episodes"', '"once"'))
+    pytester.runpytest().assert_outcomes(passed=2)
+    pair = load_cassette(pytester.path / "cassettes/test_a/pair.yaml")
+    assert [json.loads(e.request.body)["metadata"]["t"] for e in pair] == ["first", "second"]
+    again = pytester.runpytest()  # a new run: the cassette exists, `once` replays it
+    again.assert_outcomes(passed=2)
+    again.stdout.fnmatch_lines(["1 cassette used: 2 interactions replayed, 0 recorded*"])
+
+
 def _methods(path: Path) -> list[str]:
     return [f"{e.request.method} {e.request.path.rsplit('/', 1)[-1]}" for e in load_cassette(path)]
 

@@ -528,7 +528,7 @@ def test_own(convitems, n):
 """
 
 
-@pytest.mark.parametrize("mode", ["all", "new_episodes"])
+@pytest.mark.parametrize("mode", ["all", "new_episodes", "once"])
 def test_xdist_workers_never_clobber_a_shared_cassette_and_reports_merge(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
