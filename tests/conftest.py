@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+# httpx and httpx2 map httpcore's exceptions through a table built once, from the first
+# httpcore they meet. A pytester in-process run drops the modules it imported from
+# sys.modules afterwards, so an httpcore first imported there comes back as a second copy
+# whose exceptions the table no longer knows: a dropped connection then surfaces as a raw
+# httpcore.ReadError instead of httpx.ReadError. Imported here, there is only one.
+import httpcore  # noqa: F401
 import pytest
 
 if TYPE_CHECKING:
