@@ -689,7 +689,11 @@ def pytest_runtest_teardown(
                 _account(state, recorder)
                 # Its call report is logged by now. What a failing test recorded is kept
                 # (vcrpy's record modes), but it may be what made the test fail.
-                if recorder.recorded and item.session.testsfailed > state.failures_at_setup:
+                if (
+                    recorder.recorded
+                    and recorder.persist  # a live drift run writes nothing to keep
+                    and item.session.testsfailed > state.failures_at_setup
+                ):
                     state.report.recorded_by_failing[recorder.nodeid] = recorder.label
                 if state.drift_mode != "off":
                     state.collector.add(recorder.loaded, recorder.recorded, test_id=recorder.nodeid)

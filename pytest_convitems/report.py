@@ -254,13 +254,20 @@ class RunReport:
 
     def _count_lines(self, c: dict[str, int]) -> list[str]:
         missing = f" ({c['missing']} missing)" if c["missing"] else ""
-        out = [
-            f"{_plural(c['cassettes'], 'cassette')} used{missing}: "
-            f"{_plural(c['replayed'], 'interaction')} replayed, {c['recorded']} recorded, "
-            f"{c['unused']} recorded but unused"
-        ]
+        if self.drift_mode != "off":
+            # Nothing is written in a live run: what went upstream is compared, not recorded.
+            out = [
+                f"{_plural(c['cassettes'], 'cassette')} read for comparison{missing}: "
+                f"{_plural(c['recorded'], 'live interaction')}, nothing written"
+            ]
+        else:
+            out = [
+                f"{_plural(c['cassettes'], 'cassette')} used{missing}: "
+                f"{_plural(c['replayed'], 'interaction')} replayed, {c['recorded']} recorded, "
+                f"{c['unused']} recorded but unused"
+            ]
         written = sorted(p for p, use in self.cassettes.items() if use.recorded)
-        if 0 < len(written) <= MAX_WRITTEN_LINES:
+        if self.drift_mode == "off" and 0 < len(written) <= MAX_WRITTEN_LINES:
             out += [f"  recorded into {path}" for path in written]
         stale = [p for p in sorted(self.cassettes) if self.cassettes[p].unused]
         for path in stale[:MAX_FINDING_LINES]:
@@ -319,9 +326,15 @@ class RunReport:
                 f"not hold; re-record{shared}: {command(tests)}"
             ]
         if c["errors"]:
+            if any(f.direction == "request" for f in self.findings if f.severity == "error"):
+                return [
+                    "next: fix the requests at the pointers above (or, if the API changed, "
+                    "re-record the tests with --convitems-record-mode=all)"
+                ]
             return [
-                "next: fix the requests at the pointers above (or, if the API changed, "
-                "re-record the tests with --convitems-record-mode=all)"
+                "next: the API's responses at the pointers above break the models; if the "
+                "API changed, a newer pytest-convitems may know it (convitems drift --models "
+                "lists what the models lack)"
             ]
         if self.recorded_by_failing:
             return [

@@ -1034,7 +1034,7 @@ def test_live():
     assert report.ret == 0
     report.stdout.fnmatch_lines(
         [
-            "1 cassette used: 0 interactions replayed, 3 recorded, 0 recorded but unused",
+            "1 cassette read for comparison: 3 live interactions, nothing written",
             "live run (--convitems-drift): cassettes were read for comparison, not written",
             "drift against the committed cassettes: *",
             "  breaking: *legacy_flag*",
