@@ -20,6 +20,7 @@ from pytest_convitems.drift import (
     load_ignore,
     merge_shapes,
     render,
+    summary_lines,
 )
 from pytest_convitems.errors import InputError
 from pytest_convitems.exchange import Exchange, Request, Response
@@ -317,6 +318,14 @@ def test_ignore_file_reports_stale_entries(tmp_path: Path) -> None:
     ignore = load_ignore(_ignore_file(tmp_path, "- {fingerprint: deadbeefdeadbeef, reason: old}\n"))
     report = compare_exchanges([listing([msg("a")])], [listing([msg("a")])], ignore=ignore)
     assert report.stale_ignores == ["deadbeefdeadbeef"]
+    # every format says so, and pytest's summary too: the README promises they are reported
+    stale = "1 stale ignore entry (they match no change; delete them once reviewed): deadbeef"
+    for shown in (
+        render(report, "text"),
+        render(report, "markdown"),
+        "\n".join(summary_lines(report)),
+    ):
+        assert stale in shown
 
 
 @pytest.mark.parametrize(

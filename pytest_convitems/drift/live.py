@@ -24,7 +24,7 @@ from ..exchange import Exchange
 from .changes import FailOn
 from .compare import compare_shapes
 from .ignore import IgnoreList
-from .render import headline
+from .render import headline, stale_line
 from .report import DriftReport, build_report
 from .shapes import Shape, ShapeSet, merge_shapes, shape_from_json, shape_to_json
 
@@ -91,6 +91,9 @@ def summary_lines(
         lines.append(f"  {change.severity}: {change.message} [{change.fingerprint}]")
     if len(report.changes) > limit:
         lines.append(f"  ... and {len(report.changes) - limit} more (see the report file)")
+    stale = stale_line(report)
+    if stale:
+        lines.append(stale)
     if report.failing(fail_on):
         lines.append(
             "next: if the API really changed, re-record the affected tests with "

@@ -25,6 +25,16 @@ def headline(report: DriftReport) -> str:
     return text
 
 
+def stale_line(report: DriftReport) -> str | None:
+    """The ignore file's entries that matched no change, or None."""
+    if not report.stale_ignores:
+        return None
+    return (
+        f"{len(report.stale_ignores)} stale ignore entr{'y' if len(report.stale_ignores) == 1 else 'ies'} "
+        f"(they match no change; delete them once reviewed): {', '.join(report.stale_ignores)}"
+    )
+
+
 def _value(value: Any) -> str:
     if value is None:
         return "-"
@@ -55,6 +65,9 @@ def render_text(report: DriftReport) -> str:
         lines.append("ignored (accepted in the ignore file):")
         for c, reason in report.ignored:
             lines.append(f"  {c.fingerprint} {c.change} {c.endpoint} {c.path or '/'}: {reason}")
+    stale = stale_line(report)
+    if stale:
+        lines += ["", stale]
     if report.only_old or report.only_new:
         lines.append("")
         lines.append("not compared (seen on one side only):")
@@ -120,6 +133,9 @@ def render_markdown(report: DriftReport) -> str:
             )
         lines.append("")
         lines.append("</details>")
+    stale = stale_line(report)
+    if stale:
+        lines += ["", stale]
     return "\n".join(lines) + "\n"
 
 
