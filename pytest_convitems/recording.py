@@ -228,6 +228,8 @@ class CassetteRecorder:
         if not found:
             return
         source = dict(exchange.source or {})
+        if "cassette" in source:
+            source["cassette"] = self.label  # as the report's cassettes name it
         source["test"] = self.nodeid
         red = self.redactor
         self.findings += [replace(red.finding(f) if red else f, source=source) for f in found]

@@ -626,7 +626,7 @@ def test_one():
     [finding] = report["findings"]
     assert finding["severity"] == "drift" and finding["pointer"] == "/data/0/surprise"
     assert finding["source"] == {
-        "cassette": str(pytester.path / "cassettes/test_a/test_one.yaml"),
+        "cassette": "cassettes/test_a/test_one.yaml",  # as `cassettes[].path` names it
         "interaction": 0,
         "test": "test_a.py::test_one",
     }
