@@ -46,14 +46,17 @@ class Appender:
             return
         text = self._render(path, exchanges)  # raises before anything touches the disk
         first = path not in self._ours
-        if first:
+        try:
+            old = b"" if first else path.read_bytes()
+        except FileNotFoundError:
+            old = b""  # deleted under us (its folder too, maybe): what comes next is kept
+        if not old:
             prefix = _HEAD
+        elif not old.endswith(b"\n" + _TAIL):
+            # edited under us: the careful path
+            append_to_cassette(path, exchanges, redactor=self._redactor)
+            return
         else:
-            old = path.read_bytes()
-            if not old.endswith(b"\n" + _TAIL):
-                # edited under us: the careful path
-                append_to_cassette(path, exchanges, redactor=self._redactor)
-                return
             prefix = old[: -len(_TAIL)]
         atomic_write(path, prefix + text + _TAIL, sweep=first)
         self._ours.add(path)

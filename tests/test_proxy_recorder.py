@@ -162,6 +162,19 @@ def test_appends_keep_the_cassette_private_and_sweep_a_killed_writers_temp_file(
     assert [e.request.query_string for e in load_cassette(path)] == ["after=m0", "after=m1"]
 
 
+def test_a_cassette_deleted_while_recording_is_started_afresh(tmp_path: Path) -> None:
+    import shutil
+
+    from proxy_addon.appender import Appender
+
+    append = Appender()
+    folder = tmp_path / "cassettes"
+    append(folder / "conv_1.yaml", [exchange(0)])
+    shutil.rmtree(folder)  # the user cleans up while the proxy records
+    append(folder / "conv_1.yaml", [exchange(1)])
+    assert [e.request.query_string for e in load_cassette(folder / "conv_1.yaml")] == ["after=m1"]
+
+
 def test_names_are_safe_file_stems(tmp_path: Path) -> None:
     assert safe_name("conv_abc123") == "conv_abc123"
     assert safe_name("../../etc/passwd") == "etc_passwd"
