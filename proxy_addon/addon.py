@@ -55,7 +55,7 @@ import time
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from mitmproxy import command, ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
@@ -298,6 +298,22 @@ class ConvItems:
                 self._start_writer(directory)
         else:
             self._close_writer()
+        if opts.convitems_mode != "replay":  # replay says what it replays when it loads
+            logger.info("convitems: %s", self._describe(opts))
+
+    def _describe(self, opts: Any) -> str:
+        """What this proxy does to traffic, in one line, for its start-up log."""
+        parts = [f"{opts.convitems_mode} mode: items traffic is validated"]
+        if opts.convitems_mode == "record":
+            parts.append(
+                f"every exchange is recorded into {opts.convitems_cassette_dir}/ "
+                f"(a cassette per {opts.convitems_cassette_per})"
+            )
+        if self.block_invalid:
+            parts.append("an invalid request is answered 400 here, never sent upstream")
+        if opts.convitems_report:
+            parts.append(f"findings go to {opts.convitems_report}")
+        return "; ".join(parts)
 
     def _open_report(self, path: str) -> None:
         if self.report is not None:
@@ -552,11 +568,12 @@ class ConvItems:
         finding = self.redactor.finding(finding)
         log = logger.warning if finding.severity == "error" else logger.info
         log(
-            "convitems: %s %s %s %s:%s %s [%s]",
+            "convitems: %s %s %s %s %s:%s %s [%s]",  # `body:/items/0/role`, as validate says
             finding.severity,
             flow.request.method,
             _path(flow),
             finding.direction,
+            finding.part,
             finding.pointer or "/",
             finding.message,
             finding.rule,
@@ -572,6 +589,14 @@ class ConvItems:
 
         self.counts["blocked"] += 1
         state.answered_by_proxy = True
+        # mitmproxy's own line shows a 400 as if the upstream had sent it
+        logger.warning(
+            "convitems: blocked %s %s: %d error finding(s); answered 400 here, not sent "
+            "upstream, not recorded",
+            flow.request.method,
+            _path(flow),
+            len(errors),
+        )
         extra = {"x-convitems-blocked": "true"}
         if self.findings_header:
             extra[FINDINGS_HEADER] = str(len(state.findings))

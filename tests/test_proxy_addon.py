@@ -227,7 +227,7 @@ def test_invalid_create_is_reported_in_the_log_and_report(
     assert [(r["direction"], r["pointer"], r["source"]["method"]) for r in rows()] == [
         ("request", "/items/0/role", "POST")
     ]
-    assert f"error POST /v1/conversations/{CONV}/items request:/items/0/role" in caplog.text
+    assert f"error POST /v1/conversations/{CONV}/items request body:/items/0/role" in caplog.text
 
 
 def test_other_paths_pass_untouched(tctx: tuple[taddons.context, ConvItems]) -> None:
@@ -251,9 +251,15 @@ def test_findings_header_can_be_turned_off(tctx: tuple[taddons.context, ConvItem
     assert FINDINGS_HEADER not in f.response.headers
 
 
-def test_block_answers_invalid_requests_itself(tctx: tuple[taddons.context, ConvItems]) -> None:
+def test_block_answers_invalid_requests_itself(
+    tctx: tuple[taddons.context, ConvItems], caplog: pytest.LogCaptureFixture
+) -> None:
     ctx, addon = tctx
+    caplog.set_level("INFO", logger="convitems")
     ctx.configure(addon, convitems_block_invalid=True)
+    assert "observe mode: items traffic is validated; an invalid request is answered 400" in (
+        caplog.text
+    )
     f = flow(
         "POST", f"/conversations/{CONV}/items", json.dumps({"items": [message("wizard")]}).encode()
     )
@@ -265,6 +271,11 @@ def test_block_answers_invalid_requests_itself(tctx: tuple[taddons.context, Conv
     assert error["type"] == "invalid_request_error"
     addon.response(f)  # mitmproxy still runs the response hook: nothing more happens
     assert f.response.headers[FINDINGS_HEADER] == "1"
+    # mitmproxy logs the 400 as any response: our line says who answered it
+    assert (
+        f"blocked POST /v1/conversations/{CONV}/items: 1 error finding(s); answered 400 here"
+        in caplog.text
+    )
 
 
 def test_block_lets_valid_requests_through(tctx: tuple[taddons.context, ConvItems]) -> None:

@@ -366,7 +366,7 @@ def test_observe_reports_an_invalid_create_at_its_pointer(
         ("request", pointer)
     ]
     assert found[0]["source"]["method"] == "POST"
-    line = f"convitems: error POST /v1/conversations/{conv.id}/items request:{pointer} "
+    line = f"convitems: error POST /v1/conversations/{conv.id}/items request body:{pointer} "
     assert line in proxy.output()
 
 
