@@ -172,6 +172,8 @@ def _add_proxy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="answer invalid requests with the API's 400 instead of forwarding them",
     )
     p.add_argument("--report", default="", metavar="FILE", help="append findings as JSON lines")
+    from .redact import SETTINGS
+
     for flag, setting, metavar in _PROXY_REDACT:
         p.add_argument(
             flag,
@@ -179,7 +181,7 @@ def _add_proxy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             default=[],
             dest=setting,
             metavar=metavar,
-            help=f"also redact in cassettes (repeatable): {metavar.lower()}",
+            help=f"also redact in cassettes, logs and the report (repeatable): {SETTINGS[setting]}",
         )
     p.set_defaults(handler=_run_proxy)
 
