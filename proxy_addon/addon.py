@@ -33,7 +33,8 @@ Modes (`convitems_mode`):
   it itself) or the `convitems.rewind` command (mitmproxy's console or mitmweb) reads the
   cassette folder again, re-recorded cassettes included, and every recording plays anew.
 `convitems_block_invalid=true` (any mode): a request with error findings is answered by the
-proxy with the API's 400 (`param` names the field) and never reaches the upstream.
+proxy with the API's 400 (`param` names the field; 415 for a body that is not JSON by its
+Content-Type) and never reaches the upstream.
 
 Streamed responses (`text/event-stream`) pass through chunk by chunk and are recorded whole
 (up to 64 MB); compressed bodies are validated and recorded decoded. Not recorded, each
@@ -310,7 +311,7 @@ class ConvItems:
                 f"(a cassette per {opts.convitems_cassette_per})"
             )
         if self.block_invalid:
-            parts.append("an invalid request is answered 400 here, never sent upstream")
+            parts.append("an invalid request is answered here (400), never sent upstream")
         if opts.convitems_report:
             parts.append(f"findings go to {opts.convitems_report}")
         return "; ".join(parts)
@@ -585,22 +586,24 @@ class ConvItems:
             self.report.flush()
 
     def _block(self, flow: http.HTTPFlow, state: _FlowState, errors: list[Finding]) -> None:
-        from pytest_convitems.validation import error_body
+        from pytest_convitems.validation import error_body, error_status
 
         self.counts["blocked"] += 1
         state.answered_by_proxy = True
-        # mitmproxy's own line shows a 400 as if the upstream had sent it
+        status = error_status(errors)  # the API's own: 415 for a body that is not JSON
+        # mitmproxy's own line shows the answer as if the upstream had sent it
         logger.warning(
-            "convitems: blocked %s %s: %d error finding(s); answered 400 here, not sent "
+            "convitems: blocked %s %s: %d error finding(s); answered %d here, not sent "
             "upstream, not recorded",
             flow.request.method,
             _path(flow),
             len(errors),
+            status,
         )
         extra = {"x-convitems-blocked": "true"}
         if self.findings_header:
             extra[FINDINGS_HEADER] = str(len(state.findings))
-        flow.response = flows.openai_error(400, error_body(errors), extra)
+        flow.response = flows.openai_error(status, error_body(errors), extra)
 
     def _replay(self, flow: http.HTTPFlow, state: _FlowState, index: ReplayIndex) -> None:
         state.answered_by_proxy = True

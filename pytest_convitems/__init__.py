@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .redact import DEFAULT_REDACTOR, RedactionRules, Redactor
     from .validation import (
         error_body,
+        error_status,
         openai_param,
         validate_exchange,
         validate_request,
@@ -41,6 +42,7 @@ _LAZY: dict[str, str] = {
     "RedactionRules": ".redact",
     "Redactor": ".redact",
     "error_body": ".validation",
+    "error_status": ".validation",
     "openai_param": ".validation",
     "validate_exchange": ".validation",
     "validate_request": ".validation",
@@ -80,6 +82,7 @@ __all__ = [
     "append_to_cassette",
     "drift_between_paths",
     "error_body",
+    "error_status",
     "load_cassette",
     "match_route",
     "openai_param",

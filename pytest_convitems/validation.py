@@ -323,18 +323,21 @@ def _path_findings(method: str, path: str) -> tuple[Endpoint, list[Finding]] | N
 def _content_type(
     value: str | None, body: bytes, endpoint: Endpoint, direction: Direction
 ) -> list[Finding]:
-    if body and value is not None and not is_json_content_type(value):
-        return [
-            _finding(
-                endpoint,
-                direction,
-                "body",
-                "",
-                "content_type",
-                f"Content-Type is {value!r}, not application/json.",
-            )
-        ]
-    return []
+    # The API refuses a request body without one (415), as the embedded server does; a
+    # response without one is left alone (no API answer lacks it, and a proxy may strip it).
+    if not body or is_json_content_type(value) or (value is None and direction == "response"):
+        return []
+    given = f"is {value!r}" if value is not None else "is missing"
+    return [
+        _finding(
+            endpoint,
+            direction,
+            "body",
+            "",
+            "content_type",
+            f"Content-Type {given}, not application/json.",
+        )
+    ]
 
 
 def validate_exchange(exchange: Exchange) -> list[Finding]:
@@ -401,6 +404,13 @@ _CODES: Final[dict[str, str]] = {
 }
 
 
+def error_status(findings: list[Finding]) -> int:
+    """The status OpenAI answers these findings with: 415 for a request body that is not
+    JSON by its Content-Type, 400 for everything else."""
+    errors = [f for f in findings if f.severity == "error"] or findings
+    return 415 if errors and errors[0].rule == "content_type" else 400
+
+
 def error_body(findings: list[Finding]) -> dict[str, Any]:
     """The 400 body OpenAI would send for the first error finding."""
     errors = [f for f in findings if f.severity == "error"] or findings
@@ -411,7 +421,10 @@ def error_body(findings: list[Finding]) -> dict[str, Any]:
     if first.part == "query" and param is not None:
         param = param.split("[", 1)[0]
     rule = first.rule
-    code = "invalid_type" if rule.endswith("_type") else _CODES.get(rule, "invalid_value")
+    if rule == "content_type":
+        code = "unsupported_media_type"  # with status 415: `error_status`
+    else:
+        code = "invalid_type" if rule.endswith("_type") else _CODES.get(rule, "invalid_value")
     return {
         "error": {
             "message": first.message,

@@ -257,7 +257,7 @@ def test_block_answers_invalid_requests_itself(
     ctx, addon = tctx
     caplog.set_level("INFO", logger="convitems")
     ctx.configure(addon, convitems_block_invalid=True)
-    assert "observe mode: items traffic is validated; an invalid request is answered 400" in (
+    assert "observe mode: items traffic is validated; an invalid request is answered here" in (
         caplog.text
     )
     f = flow(
@@ -276,6 +276,21 @@ def test_block_answers_invalid_requests_itself(
         f"blocked POST /v1/conversations/{CONV}/items: 1 error finding(s); answered 400 here"
         in caplog.text
     )
+
+
+@pytest.mark.parametrize("headers", [{"content-type": "text/plain"}, {}])
+def test_block_answers_a_body_that_is_not_json_by_its_type_with_the_apis_415(
+    tctx: tuple[taddons.context, ConvItems], headers: dict[str, str]
+) -> None:
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_block_invalid=True)
+    body = json.dumps({"items": [message()]}).encode()
+    f = flow("POST", f"/conversations/{CONV}/items", body, headers)
+    if not headers:
+        del f.request.headers["content-type"]  # as curl --data-binary without -H sends it
+    addon.request(f)
+    assert f.response is not None and f.response.status_code == 415
+    assert json.loads(f.response.content or b"")["error"]["code"] == "unsupported_media_type"
 
 
 def test_block_lets_valid_requests_through(tctx: tuple[taddons.context, ConvItems]) -> None:

@@ -13,6 +13,7 @@ from pytest_convitems.exchange import Exchange, Request, Response
 from pytest_convitems.findings import Finding
 from pytest_convitems.validation import (
     error_body,
+    error_status,
     openai_param,
     validate_exchange,
     validate_request,
@@ -422,6 +423,14 @@ def test_exchange_content_type_and_body_problems() -> None:
     text_headers = {"content-type": ["text/plain"]}
     findings = validate_exchange(_exchange("POST", BASE, GOOD_CREATE, headers=text_headers))
     assert [(f.part, f.pointer, f.rule) for f in findings] == [("body", "", "content_type")]
+
+    # no Content-Type at all: the API answers 415, as the embedded server does
+    findings = validate_exchange(_exchange("POST", BASE, GOOD_CREATE, headers={}))
+    assert [(f.rule, f.message) for f in findings] == [
+        ("content_type", "Content-Type is missing, not application/json.")
+    ]
+    assert error_status(findings) == 415
+    assert error_body(findings)["error"]["code"] == "unsupported_media_type"
 
     findings = validate_exchange(_exchange("GET", BASE, b'{"x": 1}'))
     assert [f.rule for f in findings] == ["unexpected_body"]
