@@ -240,8 +240,9 @@ class ReplayIndex:
             )
 
         played = self._played
-        shortlist = sorted(range(len(self._exchanges)), key=lambda i: (rank(i), i in played))
+        ranks = [rank(i) for i in range(len(self._exchanges))]  # a route match each: once
+        shortlist = sorted(range(len(ranks)), key=lambda i: (ranks[i], i in played))
         shortlist = shortlist[:_CLOSEST_CANDIDATES]
         diffs = {i: describe_differences(self._exchanges[i].request, request) for i in shortlist}
-        best = min(shortlist, key=lambda i: (rank(i), len(diffs[i]), i in played))
+        best = min(shortlist, key=lambda i: (ranks[i], len(diffs[i]), i in played))
         return Mismatch(self._exchanges[best], best, diffs[best])

@@ -404,19 +404,23 @@ _CODES: Final[dict[str, str]] = {
 }
 
 
+def _answered(findings: list[Finding]) -> Finding:
+    """The finding the API's error answer is about: the first error, else the first."""
+    errors = [f for f in findings if f.severity == "error"] or findings
+    if not errors:
+        raise ValueError("an error answer needs at least one finding")
+    return errors[0]
+
+
 def error_status(findings: list[Finding]) -> int:
     """The status OpenAI answers these findings with: 415 for a request body that is not
     JSON by its Content-Type, 400 for everything else."""
-    errors = [f for f in findings if f.severity == "error"] or findings
-    return 415 if errors and errors[0].rule == "content_type" else 400
+    return 415 if _answered(findings).rule == "content_type" else 400
 
 
 def error_body(findings: list[Finding]) -> dict[str, Any]:
-    """The 400 body OpenAI would send for the first error finding."""
-    errors = [f for f in findings if f.severity == "error"] or findings
-    if not errors:
-        raise ValueError("error_body needs at least one finding")
-    first = errors[0]
+    """The 400 (or 415) body OpenAI would send for the first error finding."""
+    first = _answered(findings)
     param = openai_param(first.pointer) if first.part != "path" else None
     if first.part == "query" and param is not None:
         param = param.split("[", 1)[0]
