@@ -775,6 +775,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         cache = default_cache()
         if cache is not None:
             cache.prune()  # at most once a day: entries of cassettes since re-recorded
+        if any(use.recorded for use in state.report.cassettes.values()):
+            from .cassette_lock import prune_locks
+
+            prune_locks()  # at most once a day: one lock file per cassette path ever recorded
     if state.report_path is not None:
         try:
             state.report.write(state.report_path)

@@ -12,17 +12,15 @@ No pytest here: the plugin turns what this module reports into test outcomes.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 import threading
-from collections.abc import Callable, Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from .cassette import append_to_cassette, load_cassette_entry, write_cassette
+from .cassette_lock import cassette_lock, written_in_run
 from .errors import InputError, UnmatchedRequestError
 from .exchange import Exchange, Request, Response
 from .findings import Finding
@@ -178,7 +176,7 @@ class CassetteRecorder:
         if self.record_mode == "once":
             # A cassette this run created is still "new": every test sharing it records into
             # it, with or without xdist (asked on a miss only: it reads the lock file).
-            return not self.existed or _written_in_run(self.path, self.run_id)
+            return not self.existed or written_in_run(self.path, self.run_id)
         return self.record_mode in ("new_episodes", "all")
 
     @property
@@ -276,7 +274,7 @@ class CassetteRecorder:
             self._memo.flush()
         if not self.recorded or self.record_mode == "none" or not self.persist:
             return
-        with _cassette_lock(self.path) as lock:
+        with cassette_lock(self.path) as lock:
             if self.record_mode == "all":
                 overwrite = lock.first_write_in_run(self.run_id)
             else:
@@ -289,55 +287,6 @@ class CassetteRecorder:
                 # new_episodes, a second test sharing an `all`/`once` cassette in this run,
                 # or another worker that wrote it first: keep what is there.
                 append_to_cassette(self.path, self.recorded, redactor=self.redactor)
-
-
-class _CassetteLock:
-    def __init__(self, handle: Any) -> None:
-        self._handle = handle
-
-    def first_write_in_run(self, run_id: str) -> bool:
-        """True once per run and cassette; remembers the run in the lock file."""
-        self._handle.seek(0)
-        seen = self._handle.read().strip()
-        if run_id and seen == run_id:
-            return False
-        self._handle.seek(0)
-        self._handle.truncate()
-        self._handle.write(run_id)
-        self._handle.flush()
-        return True
-
-
-def _lock_path(path: Path) -> Path:
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
-    user = getattr(os, "getuid", lambda: "user")()
-    return Path(tempfile.gettempdir()) / f"convitems-locks-{user}" / f"{digest}.lock"
-
-
-def _written_in_run(path: Path, run_id: str) -> bool:
-    """Whether this run (any of its xdist workers) created or overwrote the cassette."""
-    try:
-        return bool(run_id) and _lock_path(path).read_text("utf-8").strip() == run_id
-    except OSError:
-        return False
-
-
-@contextmanager
-def _cassette_lock(path: Path) -> Iterator[_CassetteLock]:
-    """An exclusive lock per cassette, shared by xdist workers (a file outside the project)."""
-    lock = _lock_path(path)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a+", encoding="utf-8") as handle:
-        try:
-            import fcntl
-        except ImportError:  # Windows: writes stay atomic, concurrent appends are not serialised
-            yield _CassetteLock(handle)
-            return
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield _CassetteLock(handle)
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class ConvItemsCassette:

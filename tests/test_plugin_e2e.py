@@ -6,8 +6,11 @@ next to pytest-recording, and recording from several xdist workers at once.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 # Imported here so that pytester's in-process runs keep them instead of importing them anew.
@@ -20,6 +23,7 @@ import pytest_convitems.cassette_parse  # PyYAML with it: see tests/test_plugin.
 import pytest_convitems.recording
 import pytest_convitems.validation  # noqa: F401
 from pytest_convitems.cassette import load_cassette, write_cassette
+from pytest_convitems.cassette_lock import lock_directory
 from pytest_convitems.exchange import Exchange, Request, Response
 from pytest_convitems.server import running_server
 
@@ -116,6 +120,22 @@ def test_record_then_replay_offline_then_one_changed_request(
             "test_suite.py::test_add_and_list", "--convitems-record-mode=all"
         ).assert_outcomes(passed=1)
     pytester.runpytest("--convitems-replay").assert_outcomes(passed=3)
+
+
+def test_a_recording_run_prunes_lock_files_nobody_wrote_for_a_week(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(pytester.mkdir("tmp")))
+    stale = lock_directory() / f"{'0' * 24}.lock"  # a cassette path recorded long ago
+    stale.parent.mkdir()
+    stale.write_text("an old run")
+    os.utime(stale, (time.time() - 8 * 86400,) * 2)
+    pytester.makepyfile(test_suite=SUITE.replace("GREETING", "hello"))
+    with running_server() as srv:
+        monkeypatch.setenv("CONVITEMS_API_BASE", srv.api_base)
+        pytester.runpytest().assert_outcomes(passed=3)
+    assert not stale.exists()
+    assert len(list(lock_directory().glob("*.lock"))) == 3  # this run's, one per cassette
 
 
 # The same suite as pytest-recording users write it (its marker; no convitems fixture).
