@@ -291,15 +291,21 @@ _INPUT_ROLES = frozenset({"user", "system", "developer"})
 
 def _message_shape(item: dict[str, Any]) -> str:
     """Which of the three `message` shapes an item's keys make most likely (reference §5.1)."""
-    role = item.get("role")
+    role, content = item.get("role"), item.get("content")
     if role == "assistant" and ("id" in item or "status" in item):
+        if "id" not in item and isinstance(content, str):
+            # An easy message with a `status`: dropping it is the one fix, which is what
+            # the easy shape's error says (not id, type and content list all missing).
+            return "message.easy"
         # A replayed output message; if id or status is missing the error should say
         # so, rather than reject the role as the input Message shape would.
         return "message.output"
-    if "status" in item or (
-        isinstance(item.get("content"), list) and isinstance(role, str) and role in _INPUT_ROLES
-    ):
+    if "status" in item:
         return "message.input"
+    if isinstance(content, list) and isinstance(role, str) and role in _INPUT_ROLES:
+        # `phase` is the easy shape's alone (the input Message has none): with it, list
+        # content from a user is still a valid easy message.
+        return "message.easy" if "phase" in item else "message.input"
     return "message.easy"
 
 
