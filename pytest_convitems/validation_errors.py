@@ -73,7 +73,9 @@ class _Text(str):
 def describe(value: Any) -> str:
     """A short, human description of a JSON value, for 'not X' clauses."""
     if isinstance(value, _Text):
-        return str(value) if value else "empty"
+        if not value:
+            return "empty"
+        return str(value) if value.strip() == value else repr(str(value))  # show the spaces
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -440,7 +442,7 @@ def _findings(
         seen.add(key)
         error = dict(p.error)
         error["type"] = kind
-        name = openai_param(ptr) if part != "query" else ".".join(str(t) for t in tokens)
+        name = openai_param(ptr)
         if part == "query" and isinstance(given, str):
             given = _Text(given)  # query values are text by nature: show them unquoted
         message = message_for(error, name, given, direction)  # type: ignore[arg-type]

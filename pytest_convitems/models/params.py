@@ -6,11 +6,23 @@ before the range check. Unknown parameters are errors, as the API rejects them.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from ._base import QUERY_CONFIG, ResponseIncludable
+
+
+def _decimal(value: Any) -> Any:
+    """Text that is an integer in decimal digits, as the API reads it. Pydantic's lax mode
+    would also take `5.0`, `1_0`, `+5` and ` 5 ` (Python's number syntax)."""
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+        raise PydanticCustomError(
+            "int_parsing", "Input should be a valid integer, unable to parse string as an integer"
+        )
+    return value
 
 
 class _QueryModel(BaseModel):
@@ -24,7 +36,7 @@ class ItemCreateQuery(_QueryModel):
 class ItemListQuery(_QueryModel):
     after: str | None = None
     include: list[ResponseIncludable] | None = None
-    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    limit: Annotated[int, BeforeValidator(_decimal), Field(ge=1, le=100)] = 20
     order: Literal["asc", "desc"] = "desc"
 
 
