@@ -26,7 +26,7 @@ from .routes import match_route, parse_query
 from .server_items import ConversionError, Item, apply_include, to_output_item
 from .server_profiles import Profile, ProfileName
 from .server_store import NotFound, Order, Store
-from .validation import error_body, openai_param, validate_request
+from .validation import error_body, openai_param, strict_json, validate_request
 
 log = logging.getLogger(__name__)
 
@@ -357,7 +357,7 @@ def _parse_json(request: Request, body: bytes, *, empty_ok: bool = False) -> Any
             code="unsupported_media_type",
         )
     try:
-        parsed = json.loads(body)
+        parsed = strict_json(body)  # NaN stored would make every later answer a 500
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(
             400,

@@ -126,17 +126,39 @@ def _not_json(endpoint: Endpoint, direction: Direction, body: bytes) -> Finding:
             f"the body is not valid UTF-8 (byte {exc.start}); JSON bodies must be UTF-8.",
         )
     try:
-        json.loads(text)
+        strict_json(text)
     except ValueError as exc:
+        fix = "send a JSON object" if direction == "request" else "the API answers JSON objects"
         return _finding(
             endpoint,
             direction,
             "body",
             "",
             "not_json",
-            f"the body is not valid JSON ({exc}); send a JSON object.",
+            f"the body is not valid JSON ({exc}); {fix}.",
         )
     return _finding(endpoint, direction, "body", "", "not_json", "the body is not valid JSON.")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def strict_json(text: str | bytes) -> Any:
+    """`json.loads` without the NaN, Infinity and -Infinity JavaScript allows and JSON does
+    not (Python's json and pydantic read them; a server then fails to write them back)."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
+def _has_constant(body: bytes) -> bool:
+    # The byte scan is nearly free; the parse that tells a string from a value is not.
+    if b"NaN" not in body and b"Infinity" not in body:
+        return False
+    try:
+        strict_json(body)
+    except (ValueError, RecursionError):
+        return True
+    return False
 
 
 def _check_body(
@@ -144,6 +166,8 @@ def _check_body(
 ) -> list[Finding]:
     """Validate raw JSON bytes; findings only, never an exception."""
     first = checker.strict or checker.declared
+    if _has_constant(body):
+        return [_not_json(endpoint, direction, body)]
     try:
         first(body)
         return []

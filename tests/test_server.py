@@ -268,6 +268,22 @@ def test_malformed_json_is_400_and_the_server_stays_up(http: httpx.Client) -> No
     _still_serving(http)
 
 
+def test_nan_and_infinity_are_not_json_and_change_nothing(http: httpx.Client) -> None:
+    """Python's json reads them; stored, every later answer of the conversation was a 500."""
+    cid = _conversation(http)
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):
+        r = http.post(
+            f"/conversations/{cid}/items",
+            content=b'{"items": [{"type": "tool_search_call", "arguments": {"q": %s}}]}' % constant,
+            headers={"Content-Type": "application/json"},
+        )
+        assert _error(r, 400)["code"] == "invalid_json"
+        assert constant.decode().lstrip("-") in r.json()["error"]["message"]
+    assert http.get(f"/conversations/{cid}/items").json()["data"] == []
+    text = {"items": [{"role": "user", "content": "NaN and Infinity, as text"}]}
+    assert http.post(f"/conversations/{cid}/items", json=text).status_code == 200
+
+
 def test_wrong_content_type_is_415(http: httpx.Client) -> None:
     cid = _conversation(http)
     r = http.post(
