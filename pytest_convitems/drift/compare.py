@@ -60,7 +60,9 @@ def compare_shapes(old: Shape, new: Shape) -> Comparison:
         only_old=sorted(set(old) - set(new)),
         only_new=sorted(set(new) - set(old)),
     )
-    diff = DeepDiff(old, new, view="tree", verbose_level=2)
+    # threshold 0: deepdiff 8 reports a dict sharing under a third of its keys as one new
+    # value, which hid a restructured item, a wrapped body or renamed part fields.
+    diff = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
     emitter = _Emitter(old, new, result.changes)
     type_fields: set[tuple[str, str, str, str]] = set()
     for report_type, levels in diff.items():
@@ -97,8 +99,45 @@ def compare_shapes(old: Shape, new: Shape) -> Comparison:
                     )
     for context, variant, kind, name in sorted(type_fields):
         emitter.types(context, variant, kind, name)
+    for context in result.compared:
+        for variant in sorted(set(old[context]) & set(new[context])):
+            emitter.elements(context, variant)
     result.changes.sort(key=Change.sort_key)
     return result
+
+
+def _element_types(kinds: dict[str, dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    """(object kind, array segment such as `tags/*`) -> what its elements were seen as.
+
+    The shape files an array's scalar elements as a field `tags/*` of the object holding it,
+    its object elements as object kinds of their own (`/tags/*` or `/tags/*<type>`), and an
+    array of arrays one `/*` deeper: this gathers the three, so that strings becoming objects
+    (which no single field of the shape records) is a type change like any other."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for kind, fields in kinds.items():
+        for name, entry in fields.items():
+            if "/" in name:  # scalars in an array; each `/*` above them holds arrays
+                out.setdefault((kind, name), set()).update(entry["types"])
+                _add_enclosing(out, kind, name, "array")
+        # An object kind sitting in an array: its parent kind and segment get "object".
+        parts = (kind[: kind.rindex("<")] if kind.endswith(">") else kind).split("/")
+        depth = 0
+        while parts and parts[-1] == "*":
+            parts.pop()
+            depth += 1
+        if depth and len(parts) > 1:
+            segment = parts.pop() + "/*" * depth
+            parent = "/".join(parts)
+            out.setdefault((parent, segment), set()).add("object")
+            _add_enclosing(out, parent, segment, "array")
+    return out
+
+
+def _add_enclosing(out: dict[tuple[str, str], set[str]], kind: str, segment: str, t: str) -> None:
+    """`grid/*/*` holds scalars, so `grid/*` holds arrays."""
+    while segment.count("/") > 1:
+        segment = segment.rsplit("/", 1)[0]
+        out.setdefault((kind, segment), set()).add(t)
 
 
 def _types_text(types: Any) -> str:
@@ -210,11 +249,51 @@ class _Emitter:
         elif old == "sometimes" and new == "always":
             self.emit(context, variant, kind, name, "became_required", old, new)
 
+    def elements(self, context: str, variant: str) -> None:
+        """Arrays whose elements changed between scalars, objects and arrays."""
+        old = _element_types(self.old[context][variant])
+        new = _element_types(self.new[context][variant])
+        for kind, segment in sorted(set(old) & set(new)):
+            before, after = old[kind, segment], new[kind, segment]
+            containers = {"object", "array"}
+            both_scalars = before - containers and after - containers
+            if both_scalars and (before & containers) == (after & containers):
+                continue  # only the scalars differ, and `types` compares those
+            if not before or not after or before == after:
+                continue
+            added = after - before
+            if "integer" in added and "number" in before:
+                added.discard("integer")
+            self.emit(
+                context,
+                variant,
+                kind,
+                segment,
+                "type_changed",
+                _types_text(before),
+                _types_text(after),
+                narrowing=not added,
+            )
+
     def types(self, context: str, variant: str, kind: str, name: str) -> None:
         old: set[str] = self.old[context][variant][kind][name]["types"]
         new: set[str] = self.new[context][variant][kind][name]["types"]
-        if not old or not new:
-            return  # one side saw only null: nothing to compare
+        if not old and new:
+            # Only null was recorded before: not a break (the field was there and nullable),
+            # but a reader never saw this value's shape, so it is shown.
+            self.emit(
+                context,
+                variant,
+                kind,
+                name,
+                "type_changed",
+                "null",
+                _types_text(new),
+                narrowing=True,
+            )
+            return
+        if not new:
+            return  # now only null: `became_nullable` says it
         added = new - old
         removed = old - new
         if "integer" in added and "number" in old:
