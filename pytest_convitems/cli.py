@@ -226,7 +226,7 @@ def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description=(
             "Compare the shapes (fields, types, enum values, item variants) of OLD and NEW "
             "traffic, per endpoint; folders are pooled. Exit 0: nothing at or above --fail-on; "
-            "1: changes that fail; 2: unreadable input."
+            "1: changes that fail; 2: unreadable input, or nothing on both sides to compare."
         ),
     )
     p.add_argument("old", metavar="OLD", help="cassette file or folder (the baseline)")
@@ -257,8 +257,27 @@ def _run_drift(args: argparse.Namespace) -> int:
     fail_on = check_fail_on(args.fail_on)
     ignore = load_ignore(args.ignore) if args.ignore else None
     report = drift_between_paths(args.old, args.new, ignore=ignore, models=args.models)
+    if not report.compared:
+        # A gate that compared nothing must not pass: NEW empty, or another suite's traffic.
+        raise InputError(_nothing_compared(args.old, args.new, report.only_old, report.only_new))
     sys.stdout.write(render(report, args.format))
     return report.exit_code(fail_on)
+
+
+def _nothing_compared(old: str, new: str, only_old: list[str], only_new: list[str]) -> str:
+    if not only_old and not only_new:
+        return (
+            f"nothing to compare: neither {old} nor {new} holds traffic of the items endpoints "
+            "(/v1/conversations/{id}/items); pass recordings of them"
+        )
+
+    def held(contexts: list[str]) -> str:
+        return ", ".join(contexts) if contexts else "no items traffic"
+
+    return (
+        f"nothing to compare: {old} has {held(only_old)}; {new} has {held(only_new)}; no "
+        "endpoint and status class is on both sides. Compare recordings of the same suite"
+    )
 
 
 # --- convitems demo ----------------------------------------------------------------

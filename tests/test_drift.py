@@ -147,6 +147,50 @@ def test_no_longer_always_present_is_breaking() -> None:
     )
 
 
+def test_a_restructured_item_is_seen_field_by_field() -> None:
+    """deepdiff 8 reports a dict sharing under a third of its keys as one new value; drift
+    compared nothing then, and said the shapes match."""
+    call = {"id": "fc_1", "type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"}
+    moved = {"id": "fc_1", "type": "function_call", "function": {"name": "f", "arguments": "{}"}}
+    found = {(c.change, c.path) for c in changes_of([listing([call])], [listing([moved])])}
+    assert found == {
+        ("field_removed", "/call_id"),
+        ("field_removed", "/name"),
+        ("field_removed", "/arguments"),
+        ("field_added", "/function"),
+    }
+
+
+def test_array_elements_turning_into_objects_is_a_type_change() -> None:
+    strings = msg("a", tags=["x"])
+    objects = msg("a", tags=[{"name": "x"}])
+    c = only([listing([strings])], [listing([objects])])
+    assert (c.change, c.severity, c.path, c.old, c.new) == (
+        "type_changed",
+        "breaking",
+        "/tags/*",
+        "string",
+        "object",
+    )
+    c = only([listing([objects])], [listing([strings])])
+    assert (c.path, c.old, c.new) == ("/tags/*", "object", "string")
+    c = only([listing([msg("a", grid=[[1]])])], [listing([msg("a", grid=[{"n": 1}])])])
+    assert (c.path, c.old, c.new) == ("/grid/*", "array", "object")
+    # an array seen empty on one side says nothing about its elements: coverage, not change
+    assert changes_of([listing([msg("a", tags=[])])], [listing([objects])]) == []
+
+
+def test_a_field_only_ever_null_before_shows_its_new_type_as_info() -> None:
+    c = only([listing([mcp(None)])], [listing([mcp({"type": "http_error", "message": "x"})])])
+    assert (c.change, c.severity, c.path, c.old, c.new) == (
+        "type_changed",
+        "info",
+        "/error",
+        "null",
+        "object",
+    )
+
+
 def test_became_required_is_info() -> None:
     c = only(
         [listing([msg("a", phase="commentary"), msg("b")])],
@@ -489,6 +533,36 @@ def test_cli_input_errors_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 # --- traffic vs models ------------------------------------------------------------
+
+
+def test_cli_nothing_to_compare_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CI gate must not pass on an empty NEW or on another suite's traffic."""
+    old, _ = _cassettes(tmp_path, [listing([msg("a")])], [listing([msg("a")])])
+    create_only = tmp_path / "create.yaml"
+    write_cassette(create_only, [create([msg("a")], [msg("a")])])
+    assert main(["drift", old, str(create_only)]) == 2
+    err = capsys.readouterr().err
+    assert "nothing to compare" in err and "list response 2xx" in err
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert main(["drift", str(empty), str(empty)]) == 2
+    assert "neither" in capsys.readouterr().err
+
+
+def test_cli_folder_skips_the_ignore_file_and_names_a_stray_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = _cassettes(tmp_path, [listing([msg("a")])], [listing([msg("b")])])
+    _ignore_file(Path(new), "- fingerprint: abc\n  reason: reviewed\n").rename(
+        Path(new) / "convitems-drift-ignore.yaml"
+    )
+    assert main(["drift", old, new]) == 0
+    (Path(new) / "notes.yaml").write_text("- just\n- a list\n")
+    assert main(["drift", old, new]) == 2
+    err = capsys.readouterr().err
+    assert "notes.yaml" in err and "move it out of the folder" in err
 
 
 def test_model_gaps_name_the_model_that_needs_the_field(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import CassetteError, InputError
 from ..exchange import Exchange
 
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
+IGNORE_FILE_STEM = "convitems-drift-ignore."
+"""A reviewed ignore file kept beside the cassettes (as in `examples/drift/`) is not one."""
 
 
 def cassette_files(path: str | Path) -> list[Path]:
@@ -20,7 +22,11 @@ def cassette_files(path: str | Path) -> list[Path]:
         return [p]
     if p.is_dir():
         files = sorted(
-            f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in CASSETTE_SUFFIXES
+            f
+            for f in p.rglob("*")
+            if f.is_file()
+            and f.suffix.lower() in CASSETTE_SUFFIXES
+            and not f.name.startswith(IGNORE_FILE_STEM)
         )
         if not files:
             raise InputError(
@@ -36,6 +42,15 @@ def load_exchanges(path: str | Path) -> list[Exchange]:
     from ..cassette import load_cassette
 
     exchanges: list[Exchange] = []
+    in_folder = Path(path).is_dir()
     for file in cassette_files(path):
-        exchanges.extend(load_cassette(file))
+        try:
+            exchanges.extend(load_cassette(file))
+        except CassetteError as exc:
+            if not in_folder:
+                raise
+            raise CassetteError(
+                f"{exc} (read as a cassette because it is in {path}: if it is not one, "
+                "move it out of the folder or pass the cassettes themselves)"
+            ) from exc
     return exchanges
