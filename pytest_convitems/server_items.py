@@ -160,10 +160,31 @@ def to_output_item(
     return out
 
 
+_NULLABLE_IN_OUTPUT: Final[dict[str, frozenset[str]]] = {
+    "input_image": frozenset({"image_url", "file_id"}),
+    "input_file": frozenset({"file_id"}),
+}
+
+
+def _function_output_parts(parts: list[Any]) -> None:
+    """Function output content as the output side's InputContent has it: an image's
+    `detail` is required there (optional on input) and most nulls are not allowed."""
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        keep = _NULLABLE_IN_OUTPUT.get(str(part.get("type")), frozenset())
+        for key in [k for k, v in part.items() if v is None and k not in keep]:
+            del part[key]
+        if part.get("type") == "input_image":
+            part.setdefault("detail", "auto")  # the API's default detail
+
+
 def _fill_required(kind: str, out: Item) -> None:
     """Keys the output side requires (or OAS marks required-nullable) but input may omit."""
     if kind == "function_call_output":
         out.setdefault("call_id", None)
+        if isinstance(out.get("output"), list):
+            _function_output_parts(out["output"])
     elif kind in ("tool_search_call", "tool_search_output"):
         if out.get("execution") is None:
             out["execution"] = "client"

@@ -268,6 +268,22 @@ def test_malformed_json_is_400_and_the_server_stays_up(http: httpx.Client) -> No
     _still_serving(http)
 
 
+def test_function_output_content_is_answered_in_the_output_shape(http: httpx.Client) -> None:
+    """Input allows an image without `detail` and nulls nearly anywhere in function output
+    content; the output side requires the detail and takes few nulls (`_add` validates)."""
+    cid = _conversation(http)
+    parts = [
+        {"type": "input_text", "text": "21C", "prompt_cache_breakpoint": None},
+        {"type": "input_image", "image_url": "https://example.com/c.png"},
+        {"type": "input_image", "file_id": "file_1", "detail": None},
+        {"type": "input_file", "file_id": "file_2", "filename": None, "file_url": None},
+    ]
+    item = {"type": "function_call_output", "call_id": "call_1", "output": parts}
+    (out,) = _add(http, cid, item)
+    assert [p.get("detail") for p in out["output"]] == [None, "auto", "auto", None]
+    assert out["output"][3] == {"type": "input_file", "file_id": "file_2"}
+
+
 def test_nan_and_infinity_are_not_json_and_change_nothing(http: httpx.Client) -> None:
     """Python's json reads them; stored, every later answer of the conversation was a 500."""
     cid = _conversation(http)
