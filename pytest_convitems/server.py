@@ -113,12 +113,21 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(128)
+    except socket.gaierror as exc:  # an OSError too, but the host is what is wrong
+        sock.close()
+        raise InputError(
+            f"cannot listen on {host}:{port}: no such host ({exc.strerror or exc}); "
+            "pass an address of this machine, such as 127.0.0.1 or ::1, as --host."
+        ) from None
     except OSError as exc:
         sock.close()
         raise InputError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
             "pick another --port, or --port 0 for a free one."
         ) from None
+    except OverflowError:
+        sock.close()
+        raise InputError(f"--port {port} is not a port: use 0-65535 (0: a free one).") from None
     return sock
 
 

@@ -162,6 +162,14 @@ class _Api:
         )
         items = body.get("items")
         builder = None
+        if items is not None and not isinstance(items, list):
+            # `{}`, `0`, `false` and `""` are not "no items": the API refuses them.
+            raise ApiError(
+                400,
+                f"Invalid 'items': expected an array of objects, not {type(items).__name__}.",
+                param="items",
+                code="invalid_type",
+            )
         if items:
             self._check_items(body={"items": items}, query="")
             builder = self._builder(items)

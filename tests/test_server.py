@@ -268,6 +268,16 @@ def test_malformed_json_is_400_and_the_server_stays_up(http: httpx.Client) -> No
     _still_serving(http)
 
 
+@pytest.mark.parametrize("items", [{}, 0, False, ""])
+def test_conversation_create_refuses_items_that_are_not_a_list(
+    http: httpx.Client, items: Any
+) -> None:
+    error = _error(http.post("/conversations", json={"items": items}), 400)
+    assert (error["param"], error["code"]) == ("items", "invalid_type")
+    assert http.post("/conversations", json={"items": None}).status_code == 200
+    assert http.post("/conversations", json={"items": []}).status_code == 200
+
+
 def test_function_output_content_is_answered_in_the_output_shape(http: httpx.Client) -> None:
     """Input allows an image without `detail` and nulls nearly anywhere in function output
     content; the output side requires the detail and takes few nulls (`_add` validates)."""

@@ -106,3 +106,38 @@ def test_a_busy_port_is_a_usage_error() -> None:
         )
     assert proc.returncode == 2
     assert f"127.0.0.1:{port}" in proc.stderr and "--port" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--port", "99999"], "--port 99999 is not a port: use 0-65535"),
+        (["--port", "-1"], "--port -1 is not a port"),
+    ],
+)
+def test_a_port_out_of_range_is_a_usage_error(args: list[str], said: str) -> None:
+    """It was a traceback (OverflowError)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest_convitems", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert said in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_host_that_does_not_resolve_is_named_as_the_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Resolving a real bad name would ask a DNS server off this machine: the failure is
+    simulated. The advice was to pick another port."""
+    from pytest_convitems.errors import InputError
+    from pytest_convitems.server import _bind
+
+    def no_such_host(self: socket.socket, address: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket.socket, "bind", no_such_host)
+    with pytest.raises(InputError, match=r"no such host .* as --host"):
+        _bind("not.a.host", 8080)
