@@ -307,7 +307,9 @@ def _path_findings(method: str, path: str) -> tuple[Endpoint, list[Finding]] | N
     if m is None:
         return None
     item = m.group("item")
-    has_item = item is not None and not (item == "" and path.endswith("/items/"))
+    # `GET .../items/` is the list with a trailing slash; DELETE has no list to mean.
+    trailing_slash = item == "" and path.endswith("/items/") and method != "DELETE"
+    has_item = item is not None and not trailing_slash
     endpoint: Endpoint
     if method == "POST" and not has_item:
         endpoint = "create"

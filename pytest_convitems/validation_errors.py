@@ -293,6 +293,12 @@ def message_for(error: ErrorDetails, name: str, given: Any, direction: Direction
                 f"{field_name} is not a field the models know; the API may have added it "
                 "(update the models if it is here to stay)."
             )
+        if field_name == "include":
+            # The seed page showed it in the body; the API takes it in the query string.
+            return (
+                "include is a query parameter, not a body field: send it as "
+                "?include[]=... (the SDK's include= argument does)."
+            )
         return f"{field_name} is not a known parameter; remove it (the API rejects it)."
     if kind in ("literal_error", "enum"):
         return f"{field_name} must be one of {_expected_values(ctx)}, not {describe(given)}."

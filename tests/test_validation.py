@@ -452,6 +452,13 @@ def test_exchange_empty_path_ids_are_path_findings() -> None:
         _exchange("DELETE", "https://api.openai.com/v1/conversations/conv_1/items//")
     )
     assert [(f.endpoint, f.part, f.pointer) for f in findings] == [("delete", "path", "/item_id")]
+    # GET .../items/ is the list; DELETE .../items/ can only be a delete missing its id
+    findings = validate_exchange(
+        _exchange("DELETE", "https://api.openai.com/v1/conversations/conv_1/items/")
+    )
+    assert [(f.endpoint, f.part, f.pointer) for f in findings] == [("delete", "path", "/item_id")]
+    get = _exchange("GET", "https://api.openai.com/v1/conversations/conv_1/items/")
+    assert [f.rule for f in validate_exchange(get) if f.part == "path"] == []
 
 
 def test_exchange_source_is_carried_into_findings() -> None:
@@ -513,3 +520,10 @@ def test_drift_validator_forbids_extras_with_shared_and_mixed_configs() -> None:
         assert model.model_validate_json(b'{"inner": {"n": 1}, "y": 3}').model_extra == {"y": 3}
     with pytest.raises(ValidationError):  # strictness survives the recompilation
         drift_validator(Shared.__pydantic_core_schema__).validate_json(b'{"inner": {"n": "1"}}')
+
+
+def test_include_in_the_body_is_told_to_move_to_the_query() -> None:
+    """The seed page showed `include` as a body parameter; "remove it" would lose it."""
+    body = {"items": [{"role": "user", "content": "x"}], "include": ["reasoning.encrypted_content"]}
+    (finding,) = validate_request("create", body=json.dumps(body).encode())
+    assert "query parameter" in finding.message and "?include[]=" in finding.message
