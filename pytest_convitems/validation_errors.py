@@ -165,29 +165,38 @@ def resolve_loc(data: Any, loc: Loc, missing_last: bool) -> _Resolved | None:
     plausible wins: no tag skipped at a scalar (only the last element can be), then the
     fewest tags.
     """
-    readings: list[tuple[int, _Resolved]] = []
+    readings: list[tuple[int, int, _Resolved]] = []
 
-    def walk(node: Any, i: int, tokens: list[str | int], tags: list[Any], cost: int) -> None:
+    def walk(
+        node: Any, i: int, tokens: list[str | int], tags: list[Any], cost: int, late: int
+    ) -> None:
         if len(readings) >= _MAX_READINGS:
             return
         if i == len(loc):
-            readings.append((cost, _Resolved(list(tokens), list(tags))))
+            readings.append((cost, late, _Resolved(list(tokens), list(tags))))
             return
         elem = loc[i]
         child = _child(node, elem)
         if child is not _NOT_FOUND:
-            walk(child, i + 1, [*tokens, elem], tags, cost)
+            walk(child, i + 1, [*tokens, elem], tags, cost, late)
         elif i == len(loc) - 1 and missing_last and isinstance(node, dict):
-            readings.append((cost, _Resolved([*tokens, elem], list(tags))))
+            readings.append((cost, late, _Resolved([*tokens, elem], list(tags))))
         if isinstance(elem, str):
-            penalty = 0 if isinstance(node, (dict, list)) else 1
             tag = (loc[:i], elem, _tag_fits(elem, node))
-            walk(node, i + 1, tokens, [*tags, tag], cost + penalty)
+            if isinstance(node, (dict, list)):
+                walk(node, i + 1, tokens, [*tags, tag], cost, late)
+            elif i == len(loc) - 1:
+                # A union's branch name after a scalar, as the last element: a string too
+                # long in a str-or-list union, `(..., 'output', 'text')`. Plausible, but a
+                # reading that takes the same element as a key is more so.
+                walk(node, i + 1, tokens, [*tags, tag], cost, late + 1)
+            else:
+                walk(node, i + 1, tokens, [*tags, tag], cost + 1, late)
 
-    walk(data, 0, [], [], 0)
+    walk(data, 0, [], [], 0, 0)
     if not readings:
         return None
-    return min(readings, key=lambda r: (r[0], len(r[1].tags)))[1]
+    return min(readings, key=lambda r: (r[0], len(r[2].tags), r[1]))[2]
 
 
 @dataclass

@@ -527,3 +527,15 @@ def test_include_in_the_body_is_told_to_move_to_the_query() -> None:
     body = {"items": [{"role": "user", "content": "x"}], "include": ["reasoning.encrypted_content"]}
     (finding,) = validate_request("create", body=json.dumps(body).encode())
     assert "query parameter" in finding.message and "?include[]=" in finding.message
+
+
+def test_an_overlong_string_in_a_string_or_list_union_points_at_its_field() -> None:
+    """pydantic names the union's branch after the string (`output`, `text`); the finding
+    pointed at the whole item (request) or the whole body (response)."""
+    long = "a" * 10_485_761
+    body = {"items": [{"type": "function_call_output", "call_id": "c", "output": long}]}
+    (finding,) = validate_request("create", body=json.dumps(body).encode())
+    assert (finding.pointer, finding.rule) == ("/items/0/output", "string_too_long")
+    item = {"id": "fco_1", "type": "function_call_output", "call_id": "c", "status": "completed"}
+    (finding,) = validate_response("retrieve", 200, json.dumps({**item, "output": long}).encode())
+    assert (finding.pointer, finding.rule) == ("/output", "string_too_long")
