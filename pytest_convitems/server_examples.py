@@ -81,7 +81,7 @@ _EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "call_id": "call_cu_1",
         "pending_safety_checks": [],
         "status": "completed",
-        "action": {"type": "click", "button": "left", "x": 10, "y": 20},
+        "action": {"type": "click", "button": "left", "x": 10, "y": 20, "keys": ["SHIFT"]},
         "actions": [{"type": "screenshot"}, {"type": "double_click", "x": 1, "y": 2, "keys": None}],
     },
     "computer_call_output": {

@@ -136,6 +136,11 @@ SEED_PROFILE_DIFFERENCES: Final[tuple[ProfileDifference, ...]] = (
     _added("function_call_output", "/namespace", "`namespace` on function call outputs"),
     _added("function_call_output", "/caller", "`caller` on function call outputs"),
     _added("computer_call", "/actions", "the batched `actions` list on computer calls"),
+    _added(
+        "computer_call",
+        "/action/keys",
+        "`keys` (modifier keys held) on click, double_click, drag, move and scroll actions",
+    ),
     _added("custom_tool_call", "/namespace", "`namespace` on custom tool calls"),
     _added("custom_tool_call", "/caller", "`caller` on custom tool calls"),
     _added("custom_tool_call", "/async", "`async` on custom tool calls"),

@@ -120,7 +120,7 @@ def _session_items(salt: str) -> list[dict[str, Any]]:
             "call_id": f"cc_{salt}",
             "pending_safety_checks": [],
             "status": "completed",
-            "action": {"type": "click", "button": "left", "x": 1, "y": 2},
+            "action": {"type": "click", "button": "left", "x": 1, "y": 2, "keys": ["CTRL"]},
         },
         {
             "type": "computer_call",
