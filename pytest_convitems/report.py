@@ -77,6 +77,7 @@ class CassetteUse:
             "unused": self.unused,
             "tests": self.tests,
             "missing": self.missing,
+            "existed": self.existed,
         }
 
     @classmethod
@@ -89,7 +90,7 @@ class CassetteUse:
             replayed=data["replayed"],
             recorded=data["recorded"],
             tests=list(data["tests"]),
-            existed=not data.get("missing", False),
+            existed=data.get("existed", not data.get("missing", False)),
         )
 
     def merge(self, other: CassetteUse) -> None:
@@ -256,10 +257,16 @@ class RunReport:
         missing = f" ({c['missing']} missing)" if c["missing"] else ""
         if self.drift_mode != "off":
             # Nothing is written in a live run: what went upstream is compared, not recorded.
+            unrecorded = sum(1 for use in self.cassettes.values() if not use.existed)
             out = [
-                f"{_plural(c['cassettes'], 'cassette')} read for comparison{missing}: "
+                f"{_plural(c['cassettes'] - unrecorded, 'cassette')} read for comparison: "
                 f"{_plural(c['recorded'], 'live interaction')}, nothing written"
             ]
+            if unrecorded:
+                out.append(
+                    f"  {_plural(unrecorded, 'test cassette')} not recorded yet: that live "
+                    "traffic is compared with the other tests' recordings, pooled per endpoint"
+                )
         else:
             out = [
                 f"{_plural(c['cassettes'], 'cassette')} used{missing}: "

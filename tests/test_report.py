@@ -38,3 +38,25 @@ def test_a_live_drift_run_says_nothing_was_written() -> None:
     lines = report.lines
     assert lines[0] == "1 cassette read for comparison: 3 live interactions, nothing written"
     assert not any("recorded into" in line for line in lines)
+
+
+def test_a_live_drift_run_says_which_cassettes_it_had_nothing_to_compare_with() -> None:
+    report = RunReport(drift_mode="report")
+    _use(report, [], recorded=3)
+    report.add_test(
+        nodeid="t.py::test_new",
+        cassette="cassettes/t/test_new.yaml",
+        record_mode="live",
+        interactions=0,
+        played=[],
+        replayed=0,
+        recorded=2,
+        findings=[],
+        needs_rerecord=False,
+        existed=False,
+    )
+    merged = RunReport(drift_mode="report")
+    merged.merge(report.to_dict())  # as from an xdist worker
+    for lines in (report.lines, merged.lines):
+        assert lines[0] == "1 cassette read for comparison: 5 live interactions, nothing written"
+        assert lines[1].startswith("  1 test cassette not recorded yet: that live traffic")
