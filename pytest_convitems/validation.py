@@ -12,6 +12,7 @@ and only then is the declared (extras-allowed) validator asked which real errors
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -280,7 +281,10 @@ def validate_response(endpoint: Endpoint, status: int, body: bytes) -> list[Find
                     "but the body is empty.",
                 )
             ]
-        return _check_body(_SUCCESS[endpoint], body, endpoint, "response")
+        findings = _check_body(_SUCCESS[endpoint], body, endpoint, "response")
+        if endpoint == "delete" and findings and b"conversation.deleted" in body:
+            findings = _deletion_receipt(findings)
+        return findings
     if 400 <= status < 600:
         if not body.strip():
             return [
@@ -295,6 +299,22 @@ def validate_response(endpoint: Endpoint, status: int, body: bytes) -> list[Find
             ]
         return _check_body(_ERROR, body, endpoint, "response")
     return []
+
+
+def _deletion_receipt(findings: list[Finding]) -> list[Finding]:
+    """The mistake the reference singles out: item delete answers the parent Conversation,
+    and `{object: conversation.deleted}` is what deleting the conversation answers."""
+    return [
+        dataclasses.replace(
+            f,
+            message=f"{f.message[:-1]}: item delete returns the parent Conversation "
+            "{id, object: conversation, created_at, metadata}; conversation.deleted is the "
+            "answer to DELETE /v1/conversations/{id}.",
+        )
+        if f.pointer == "/object"
+        else f
+        for f in findings
+    ]
 
 
 # `/conversations//items` does not route (the route table needs non-empty ids), but it

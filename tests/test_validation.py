@@ -539,3 +539,12 @@ def test_an_overlong_string_in_a_string_or_list_union_points_at_its_field() -> N
     item = {"id": "fco_1", "type": "function_call_output", "call_id": "c", "status": "completed"}
     (finding,) = validate_response("retrieve", 200, json.dumps({**item, "output": long}).encode())
     assert (finding.pointer, finding.rule) == ("/output", "string_too_long")
+
+
+def test_a_deletion_receipt_from_item_delete_is_explained() -> None:
+    """The reference singles it out: item delete answers the parent Conversation."""
+    receipt = b'{"id": "conv_1", "object": "conversation.deleted", "deleted": true}'
+    findings = validate_response("delete", 200, receipt)
+    (about_object,) = [f for f in findings if f.pointer == "/object"]
+    assert "item delete returns the parent Conversation" in about_object.message
+    assert all("parent Conversation" not in f.message for f in findings if f.pointer != "/object")
