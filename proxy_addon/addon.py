@@ -559,11 +559,15 @@ class ConvItems:
                 exc,
             )
             return []
+        # `request` blocks exactly these: say so in the report, beside the findings
+        blocked = (
+            response is None and self.block_invalid and any(f.severity == "error" for f in found)
+        )
         for finding in found:
-            self._emit(flow, finding)
+            self._emit(flow, finding, blocked=blocked)
         return found
 
-    def _emit(self, flow: http.HTTPFlow, finding: Finding) -> None:
+    def _emit(self, flow: http.HTTPFlow, finding: Finding, *, blocked: bool = False) -> None:
         self.counts["findings"] += 1
         # The log and the report leave the proxy: no secret the traffic carried goes along.
         finding = self.redactor.finding(finding)
@@ -580,7 +584,12 @@ class ConvItems:
             finding.rule,
         )
         if self.report is not None:
-            where = {"method": flow.request.method, "url": self.redactor.uri(flow.request.url)}
+            where: dict[str, Any] = {
+                "method": flow.request.method,
+                "url": self.redactor.uri(flow.request.url),
+            }
+            if blocked:
+                where["blocked"] = True  # answered by the proxy, never sent upstream
             line = dataclasses.replace(finding, source=where).to_dict()
             self.report.write(json.dumps(line) + "\n")
             self.report.flush()

@@ -413,6 +413,20 @@ def test_an_empty_conversation_id_is_a_path_finding(
     assert [(r["part"], r["pointer"]) for r in rows()] == [("path", "/conversation_id")]
     assert f.response is not None
     assert f.response.status_code == 400
+    assert rows()[0]["source"]["blocked"] is True  # the report says it never went upstream
+
+
+def test_the_report_marks_only_blocked_requests(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    _, addon = tctx
+    rows = report_to(tctx, tmp_path / "findings.jsonl")  # observe: nothing is blocked
+    f = flow("GET", "/conversations//items")
+    addon.request(f)
+    addon.error(f)
+    assert [r["source"] for r in rows()] == [
+        {"method": "GET", "url": f.request.url},
+    ]
 
 
 def test_wrong_content_type_of_a_response_is_a_finding(
