@@ -151,9 +151,13 @@ def strict_json(text: str | bytes) -> Any:
     return json.loads(text, parse_constant=_reject_constant)
 
 
+_CONSTANT: Final = re.compile(rb"[\[:,]\s*-?(?:NaN|Infinity)")
+"""Where a JavaScript constant could stand as a value; text quoting one is rarely like it."""
+
+
 def _has_constant(body: bytes) -> bool:
-    # The byte scan is nearly free; the parse that tells a string from a value is not.
-    if b"NaN" not in body and b"Infinity" not in body:
+    # The scan is nearly free; the parse that tells a string from a value is not.
+    if (b"NaN" not in body and b"Infinity" not in body) or not _CONSTANT.search(body):
         return False
     try:
         strict_json(body)
