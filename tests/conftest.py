@@ -13,6 +13,11 @@ from typing import TYPE_CHECKING
 import httpcore  # noqa: F401
 import pytest
 
+# The same for PyYAML (through our parser): its C extension is not re-imported, and a fresh
+# `yaml` package beside it raises errors an `except yaml.YAMLError` no longer matches (a
+# corrupt cassette then escaped as a raw ParserError in a test run after a pytester one).
+import pytest_convitems.cassette_parse  # noqa: F401
+
 if TYPE_CHECKING:
     from pytest_convitems.server import RunningServer
 
