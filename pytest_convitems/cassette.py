@@ -266,6 +266,9 @@ def append_to_cassette(
                 not _is_json_path(path)
                 and old_bytes.endswith(b"\n" + cassette_yaml.TAIL.encode())
                 and top == cassette_yaml.SPLICEABLE_TOP
+                # items at column 0, as we and vcrpy write them: a formatter's indented
+                # `  - request:` list would end up with the new items outside it
+                and cassette_yaml.FIRST_ITEM_AT_COLUMN_0.search(old_bytes) is not None
             ):
                 new_text = "".join(cassette_yaml.interaction(i) for i in items).encode("utf-8")
                 cut = len(old_bytes) - len(cassette_yaml.TAIL)

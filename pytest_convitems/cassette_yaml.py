@@ -145,3 +145,7 @@ def document(items: Sequence[Mapping[str, Any]]) -> str:
 # item or a comment. A cassette we may splice onto has exactly these two.
 TOP_LEVEL_LINE: Final = re.compile(rb"^[^ \n#\-].*$", re.MULTILINE)
 SPLICEABLE_TOP: Final = [b"interactions:", b"version: 1"]
+FIRST_ITEM_AT_COLUMN_0: Final = re.compile(
+    rb"^interactions:[ \t]*\r?\n(?:[ \t]*(?:#[^\n]*)?\r?\n)*- ", re.M
+)
+"""The list under `interactions:` starts at column 0 (blank and comment lines may come first)."""

@@ -311,6 +311,22 @@ def test_append_creates_a_missing_cassette_and_extends_a_vcrpy_one(tmp_path: Pat
     assert [e.response.body[:2] for e in loaded if e.response] == [b"hi", b"{\n"]
 
 
+def test_append_to_a_cassette_a_formatter_indented_stays_valid_yaml(tmp_path: Path) -> None:
+    """yamlfmt indents the list (`  - request:`); splicing at column 0 broke the file,
+    and a warm cache hid it until a fresh CI runner parsed the YAML."""
+    path = tmp_path / "a.yaml"
+    write_cassette(path, [_json_exchange(0)])
+    head, _, rest = path.read_text().partition("\n")
+    items, _, tail = rest.rpartition("version: 1")
+    indented = "".join(f"  {line}\n" if line else "\n" for line in items.splitlines())
+    path.write_text(f"{head}\n{indented}version: 1{tail}")
+    assert len(load_cassette(path, cache=None)) == 1
+    append_to_cassette(path, [_json_exchange(1)])
+    loaded = load_cassette(path, cache=None)
+    assert [json.loads(e.response.body)["n"] for e in loaded if e.response] == [0, 1]
+    FilesystemPersister.load_cassette(path, yamlserializer)  # vcrpy reads it too
+
+
 def test_cache_is_keyed_by_content_and_never_trusted_over_the_yaml(
     tmp_path: Path, _private_cache: Path
 ) -> None:
