@@ -138,6 +138,8 @@ def normalise_for_storage(
     if redactor is not None:
         if isinstance(stored, str):
             stored = redactor.body_text(stored)
+        else:
+            stored = redactor.body_bytes(stored)
         hdrs = redactor.headers(
             hdrs,
             redactor.response_header_names

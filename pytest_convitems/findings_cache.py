@@ -36,7 +36,14 @@ VERSION: Final = 1
 Validator = Callable[[Exchange], list[Finding]]
 
 _PACKAGE: Final = Path(__file__).resolve().parent
-_SOURCES: Final = ("validation*.py", "models/**/*.py", "routes.py", "exchange.py", "findings.py")
+_SOURCES: Final = (
+    "validation*.py",
+    "models/**/*.py",
+    "routes.py",
+    "exchange.py",
+    "findings.py",
+    "redact.py",  # messages quote values redacted
+)
 _DISTRIBUTIONS: Final = ("pytest-convitems", "pydantic", "pydantic-core")
 
 

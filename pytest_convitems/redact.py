@@ -34,15 +34,21 @@ DEFAULT_REQUEST_HEADERS: Final[tuple[str, ...]] = (
     "Cookie",
     "Proxy-Authorization",
 )
-DEFAULT_RESPONSE_HEADERS: Final[tuple[str, ...]] = ("Set-Cookie",)
+DEFAULT_RESPONSE_HEADERS: Final[tuple[str, ...]] = (
+    "Set-Cookie",
+    # The API answers with the caller's organization and project: what `convitems validate`
+    # calls a credential on the request side is one on this side too.
+    "OpenAI-Organization",
+    "OpenAI-Project",
+)
 DEFAULT_QUERY_PARAMS: Final[tuple[str, ...]] = ("api_key", "key", "token")
 
 # `sk-` and `sk-proj-` keys (and any other `sk-` prefixed secret of realistic length);
 # the placeholder `sk-REDACTED` is too short to match again.
 # Preceded by a non-word character, or by a JSON escape such as `\n` inside a body string.
 _SK: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf]))sk-[A-Za-z0-9_\-]{16,}"
-# `Bearer <token>`, except the placeholder itself.
-_BEARER: Final = r"\bBearer[ \t]+(?!REDACTED(?![A-Za-z0-9._~+/=\-]))[A-Za-z0-9._~+/=\-]{8,}"
+# `Bearer <token>`, except the placeholder itself; the same boundaries as `sk-`.
+_BEARER: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf]))Bearer[ \t]+(?!REDACTED(?![A-Za-z0-9._~+/=\-]))[A-Za-z0-9._~+/=\-]{8,}"
 
 SECRET_PATTERN: Final[re.Pattern[str]] = re.compile(f"(?P<sk>{_SK})|(?P<bearer>{_BEARER})")
 """The built-in token shapes: what `convitems validate` reports as a secret on disk."""
@@ -124,8 +130,10 @@ class Redactor:
         """The finding with any token its message quotes replaced: a message quotes the
         value it refuses, and a key sent in the wrong field must not leave through it
         (test output, reports, the proxy's log, CI logs of `convitems validate`)."""
-        message = self.text(finding.message)
-        return finding if message is finding.message else replace(finding, message=message)
+        message, ptr = self.text(finding.message), self.text(finding.pointer)
+        if message is finding.message and ptr is finding.pointer:
+            return finding
+        return replace(finding, message=message, pointer=ptr)  # a key used as a field name
 
     def uri(self, uri: str) -> str:
         """The URI with secret query parameters and token-shaped strings replaced."""
@@ -176,6 +184,13 @@ class Redactor:
     def body_text(self, text: str) -> str:
         return self.text(text)
 
+    def body_bytes(self, data: bytes) -> bytes:
+        """A body that is not UTF-8: tokens are ASCII, so they are found and replaced byte
+        for byte (latin-1 maps every byte to one character and back), the rest untouched."""
+        text = data.decode("latin-1")
+        redacted = self.text(text)
+        return data if redacted == text else redacted.encode("latin-1")
+
     # --- exchanges --------------------------------------------------------------------
 
     def request(self, request: Request) -> Request:
@@ -217,14 +232,19 @@ class Redactor:
         try:
             original = text = body.decode("utf-8")
         except UnicodeDecodeError:
-            return body
-        if self._pointers:
+            return self.body_bytes(body)
+        if self._pointers or "\\u" in text:
+            # Pointers need the parsed body; so does a token behind `\uXXXX` escapes
+            # (`caf\u00e9sk-...`, as Python's and Go's encoders write), which the cassette
+            # writer stores decoded: matching must see the same characters.
             try:
                 parsed = json.loads(text)
             except ValueError:
                 pass
             else:
-                text = json.dumps(self.json_value(parsed), ensure_ascii=False)
+                decoded = json.dumps(self.json_value(parsed), ensure_ascii=False)
+                if self._pointers or self.text(decoded) != decoded:
+                    text = decoded
         redacted = self.text(text)
         # Against the original: a body only a JSON pointer changed is changed too.
         return body if redacted == original else redacted.encode("utf-8")

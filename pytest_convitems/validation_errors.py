@@ -18,6 +18,7 @@ from typing import Any, Final
 from pydantic_core import ErrorDetails
 
 from .findings import Direction, Endpoint, Finding, Part, Severity, pointer
+from .redact import DEFAULT_REDACTOR
 
 Loc = tuple[str | int, ...]
 
@@ -83,7 +84,9 @@ def describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        text = value if len(value) <= 40 else value[:37] + "..."
+        # Redacted before it is cut: a key cut short no longer looks like one.
+        text = DEFAULT_REDACTOR.text(value)
+        text = text if len(text) <= 40 else text[:37] + "..."
         return repr(text)
     if isinstance(value, list):
         return f"a list of {len(value)}"

@@ -208,3 +208,97 @@ def test_redaction_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.Monke
     )
     write_cassette(tmp_path / "c.yaml", [e], redactor=None)
     assert "keepme123456" in (tmp_path / "c.yaml").read_text()
+
+
+# --- what a tester found slipping past (each once a leak) ------------------------------
+
+FAKE = "sk-proj-FAKEmarker20QQQQQQQQQQQQQQQQQQQQ"
+OK = Response(204, "No Content", {}, b"")
+
+
+def _stored(tmp_path: Path, exchange: Exchange) -> str:
+    path = tmp_path / "c.yaml"
+    write_cassette(path, [exchange])
+    return path.read_text(encoding="utf-8")
+
+
+def test_a_bearer_token_after_a_json_escape_is_redacted(tmp_path: Path) -> None:
+    body = json.dumps({"items": [{"role": "user", "content": "token:\nBearer eyJmarker21RRRR"}]})
+    request = Request("POST", "http://h/v1/conversations/c/items", {}, body.encode())
+    stored = _stored(tmp_path, Exchange(request, OK))
+    assert "marker21" not in stored
+    assert SECRET_PATTERN.search(r'"x\nBearer eyJmarker21RRRR"') is not None  # validate too
+
+
+def test_a_key_behind_unicode_escapes_is_redacted_for_matching_too() -> None:
+    """Python's json.dumps writes `caf\\u00e9sk-...`; the cassette stores it decoded (and
+    redacted), so replay must compare the decoded text, and a miss must not quote it."""
+    body = json.dumps({"items": [{"role": "user", "content": f"caf\u00e9{FAKE} end"}]})
+    request = Request("POST", "http://h/v1/conversations/c/items", {}, body.encode())
+    seen = DEFAULT_REDACTOR.for_matching(request)
+    assert b"marker20" not in seen.body
+    assert json.loads(seen.body)["items"][0]["content"] == "caf\u00e9sk-REDACTED end"
+    plain = Request("POST", request.url, {}, json.dumps({"a": "caf\u00e9"}).encode())
+    assert DEFAULT_REDACTOR.for_matching(plain) is plain  # no secret: left as it was sent
+
+
+def test_a_binary_body_is_redacted_byte_for_byte(tmp_path: Path) -> None:
+    blob = b"\x00\xff" + FAKE.encode() + b"\xfe\x01"
+    request = Request(
+        "POST", "http://h/upload", {"Content-Type": ["application/octet-stream"]}, blob
+    )
+    (loaded,) = [e.request.body for e in _load_one(tmp_path, Exchange(request, OK))]
+    assert loaded == b"\x00\xffsk-REDACTED\xfe\x01"
+
+
+def _load_one(tmp_path: Path, exchange: Exchange) -> list[Exchange]:
+    path = tmp_path / "b.yaml"
+    write_cassette(path, [exchange])
+    return load_cassette(path, cache=None)
+
+
+def test_the_api_s_organization_and_project_response_headers_are_redacted(
+    tmp_path: Path,
+) -> None:
+    """`convitems validate` calls them credentials; the recorder kept them on responses."""
+    response = Response(
+        200,
+        "OK",
+        {"openai-organization": ["org-marker22SSSS"], "openai-project": ["proj_marker23TTTT"]},
+        b"",
+    )
+    stored = _stored(tmp_path, Exchange(Request("GET", "http://h/x", {}), response))
+    assert "marker22" not in stored and "marker23" not in stored
+
+
+def test_a_quoted_value_is_redacted_before_it_is_cut_short() -> None:
+    from pytest_convitems.validation import validate_request
+
+    role = "a" * 22 + " " + FAKE
+    body = {"items": [{"role": role, "content": "x"}]}
+    (finding,) = validate_request("create", body=json.dumps(body).encode())
+    assert "sk-REDACTED" in finding.message and "FAKEmar" not in finding.message
+    assert "sk-proj-" not in finding.message
+
+
+def test_a_key_used_as_a_field_name_leaves_no_trace_in_findings_or_drift() -> None:
+    from pytest_convitems.drift import compare_exchanges
+    from pytest_convitems.validation import validate_request
+
+    body = {"items": [{"role": "user", "content": "x", FAKE: 1}]}
+    (finding,) = validate_request("create", body=json.dumps(body).encode())
+    redacted = DEFAULT_REDACTOR.finding(finding)
+    assert "marker20" not in redacted.pointer + redacted.message
+    url = "http://h/v1/conversations/c/items"
+
+    def listing(extra: dict[str, int]) -> Exchange:
+        item = {"id": "m", "type": "message", "role": "user", "status": "completed", **extra}
+        data = {"object": "list", "data": [item], "first_id": "m", "last_id": "m"}
+        body = json.dumps({**data, "has_more": False}).encode()
+        return Exchange(
+            Request("GET", url, {}),
+            Response(200, "OK", {"Content-Type": ["application/json"]}, body),
+        )
+
+    changes = compare_exchanges([listing({})], [listing({FAKE: 1})]).changes
+    assert changes and all("marker20" not in json.dumps(c.to_dict()) for c in changes)

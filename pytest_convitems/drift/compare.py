@@ -183,6 +183,7 @@ class _Emitter:
         # run or an old cassette carried in an enum-like field (reports reach CI logs).
         seen = fingerprint(endpoint, direction, variant or None, where, change, old, new)
         old, new = _shown(old), _shown(new)
+        path, variant = _shown(path), _shown(variant)  # a key used as a field name or type
         severity = classify(change, direction, narrowing=narrowing)
         who = f"`{variant}` items" if variant else "the body"
         parts = _parts(kind)
