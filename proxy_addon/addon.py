@@ -174,6 +174,7 @@ class ConvItems:
         self.block_invalid = False
         self.redactor: Redactor = DEFAULT_REDACTOR
         self.findings_header = True
+        self.flow_log = False
         self.per_run = False
         self.counts = {"exchanges": 0, "findings": 0, "blocked": 0, "replayed": 0, "missed": 0}
         # Kept here, not in `flow.metadata`: mitmproxy saves metadata with the flow (`-w`,
@@ -216,6 +217,13 @@ class ConvItems:
             bool,
             True,
             f"Add `{FINDINGS_HEADER}: <count>` to responses of the items endpoints.",
+        )
+        loader.add_option(
+            "convitems_flow_log",
+            bool,
+            False,
+            "Log one line a flow (method, URL with secrets redacted, status). With "
+            "flow_detail=0, in place of mitmdump's own lines, which print URLs as sent.",
         )
         loader.add_option(
             "convitems_flush_every", int, 500, "Write cassettes after this many exchanges..."
@@ -279,6 +287,7 @@ class ConvItems:
         # read per flow: plain attributes, not an options lookup on every request
         self.block_invalid = bool(opts.convitems_block_invalid)
         self.findings_header = bool(opts.convitems_findings_header)
+        self.flow_log = bool(opts.convitems_flow_log)
         self.per_run = opts.convitems_cassette_per == "run"
         self.redactor = redactor
         if "convitems_report" in updated:
@@ -495,6 +504,16 @@ class ConvItems:
         if not state.request_checked:
             self._check_request(flow, state)
         self._response(flow, state)
+        if self.flow_log and flow.response is not None:
+            self._log_flow(flow, str(flow.response.status_code))
+
+    def _log_flow(self, flow: http.HTTPFlow, outcome: str) -> None:
+        logger.info(
+            "%s %s -> %s",
+            flow.request.method,
+            self.redactor.uri(flow.request.pretty_url),
+            outcome,
+        )
 
     def _response(self, flow: http.HTTPFlow, state: _FlowState) -> None:
         if state.answered_by_proxy or flow.response is None:
@@ -506,7 +525,7 @@ class ConvItems:
             logger.warning(
                 "convitems: %s %s: streamed body over %d bytes, passed through, not recorded",
                 flow.request.method,
-                flow.request.path,
+                _path(flow),
                 STREAM_LIMIT,
             )
             return
@@ -528,9 +547,11 @@ class ConvItems:
         logger.warning(
             "convitems: %s %s: no response (%s); nothing recorded for this request",
             flow.request.method,
-            flow.request.url,
+            self.redactor.uri(flow.request.url),
             message,
         )
+        if self.flow_log:
+            self._log_flow(flow, f"no response ({message})")
 
     # --- the work ------------------------------------------------------------------
 
@@ -555,7 +576,7 @@ class ConvItems:
             logger.error(
                 "convitems: validating %s %s raised %r (a bug: please report it); traffic passed",
                 flow.request.method,
-                flow.request.path,
+                _path(flow),
                 exc,
             )
             return []

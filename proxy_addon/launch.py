@@ -82,6 +82,12 @@ def mitmdump_argv(options: ProxyOptions, executable: str = "mitmdump") -> list[s
         # connect upstream only when a request needs it: replay never does
         "--set",
         "connection_strategy=lazy",
+        # mitmdump's own flow lines print URLs as sent, a key in the query included: the
+        # addon's line instead, redacted
+        "--set",
+        "flow_detail=0",
+        "--set",
+        "convitems_flow_log=true",
         "-s",
         str(ADDON_PATH),
         "--set",

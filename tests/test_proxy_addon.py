@@ -251,6 +251,27 @@ def test_findings_header_can_be_turned_off(tctx: tuple[taddons.context, ConvItem
     assert FINDINGS_HEADER not in f.response.headers
 
 
+def test_the_flow_log_prints_urls_without_their_secrets(
+    tctx: tuple[taddons.context, ConvItems], caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx, addon = tctx
+    caplog.set_level("INFO", logger="convitems")
+    ctx.configure(addon, convitems_flow_log=True)
+    f = flow("GET", f"/conversations/{CONV}/items?api_key=sk-proj-FAKEmarker30UUUUUUUUUUUU&limit=5")
+    addon.request(f)
+    respond(f, list_body())
+    addon.response(f)
+    failed = flow("GET", f"/conversations/{CONV}/items?token=marker31VVVV")
+    addon.request(failed)
+    addon.error(failed)
+    assert "marker30" not in caplog.text and "marker31" not in caplog.text
+    assert (
+        f"GET http://127.0.0.1:9/v1/conversations/{CONV}/items?api_key=REDACTED&limit=5 -> 200"
+        in (caplog.text)
+    )
+    assert "token=REDACTED -> no response" in caplog.text
+
+
 def test_block_answers_invalid_requests_itself(
     tctx: tuple[taddons.context, ConvItems], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -206,6 +206,8 @@ def test_mitmdump_argv_runs_reverse_mode_on_loopback_with_the_addon() -> None:
         "convitems_block_invalid=true",
         "convitems_report=r.jsonl",
         "connection_strategy=lazy",
+        "flow_detail=0",  # mitmdump's lines would print a query's key: the addon's instead
+        "convitems_flow_log=true",
         "convitems_redact_headers=X-A",
         "convitems_redact_headers=X-B",  # a list option: one --set a value
     } <= set(sets)
