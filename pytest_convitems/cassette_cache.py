@@ -38,13 +38,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from .exchange import Exchange, Request, Response
+from .pruning import prune_folder
 
 FORMAT: Final = "pytest-convitems-cassette-cache"
 VERSION: Final = 1
 _DISABLED: Final = frozenset({"", "0", "off", "false", "no"})
 PRUNE_AFTER_DAYS: Final = 30.0
 PRUNE_EVERY_HOURS: Final = 24.0
-_PRUNED_MARK: Final = ".pruned"
 _OURS: Final = re.compile(r"[0-9a-f]{64}\.json|\.[0-9a-f]{16}\..+\.tmp")
 
 
@@ -148,31 +148,24 @@ class CassetteCache:
         """Delete entries last read more than `after_days` ago; returns how many, or None
         when the folder was pruned less than `every_hours` ago (one `stat` then)."""
         now = time.time() if now is None else now
-        mark = os.path.join(self.directory, _PRUNED_MARK)
-        try:
-            if now - os.stat(mark).st_mtime < every_hours * 3600:
-                return None
-        except OSError:
-            pass  # never pruned, or no folder yet
         cutoff = now - after_days * 86400
-        removed = 0
-        try:
-            with os.scandir(self.directory) as entries:
-                for entry in entries:
-                    # Only our own files (`<sha256>.json`, and temp files a crash left):
-                    # the variable may point at a folder that holds other things too.
-                    if not _OURS.fullmatch(entry.name) or not entry.is_file():
-                        continue
-                    with contextlib.suppress(OSError):
-                        if entry.stat().st_atime < cutoff:
-                            os.unlink(entry.path)
-                            removed += 1
-            with open(mark, "w"):
-                pass
-            os.utime(mark, (now, now))
-        except OSError:
-            return removed  # a cache that cannot be pruned is only bigger
-        return removed
+
+        def stale(entry: os.DirEntry[str]) -> bool:
+            # Only our own files (`<sha256>.json`, and temp files a crash left): the
+            # variable may point at a folder that holds other things too.
+            return bool(_OURS.fullmatch(entry.name)) and entry.stat().st_atime < cutoff
+
+        def remove(path: str) -> bool:
+            os.unlink(path)
+            return True
+
+        return prune_folder(
+            self.directory,
+            stale,
+            remove,
+            every_hours=every_hours,
+            now=now,
+        )
 
 
 def default_cache() -> CassetteCache | None:

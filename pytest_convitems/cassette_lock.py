@@ -13,7 +13,6 @@ the lock, that its file is still the one at the path, and opens the new one if n
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import tempfile
@@ -23,9 +22,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Final
 
+from .pruning import prune_folder
+
 PRUNE_AFTER_DAYS: Final = 7.0
 PRUNE_EVERY_HOURS: Final = 24.0
-_PRUNED_MARK: Final = ".pruned"
 _ATTEMPTS: Final = 20
 """Opens of a lock file pruned under us before giving up; each needs a prune in between."""
 
@@ -105,28 +105,15 @@ def prune_locks(
     many, or None when the folder was pruned less than `every_hours` ago (one `stat`)."""
     if fcntl is None:
         return None  # nothing can prove a lock file free, so nothing is deleted
-    folder = lock_directory() if directory is None else directory
     now = time.time() if now is None else now
-    mark = folder / _PRUNED_MARK
-    try:
-        if now - mark.stat().st_mtime < every_hours * 3600:
-            return None
-    except OSError:
-        pass  # never pruned, or no folder yet
     cutoff = now - after_days * 86400
-    removed = 0
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.endswith(".lock") and entry.is_file():
-                    with contextlib.suppress(OSError):
-                        if entry.stat().st_mtime < cutoff and _remove_if_free(Path(entry.path)):
-                            removed += 1
-        mark.touch()
-        os.utime(mark, (now, now))
-    except OSError:
-        return removed  # a folder that cannot be pruned is only bigger
-    return removed
+    return prune_folder(
+        lock_directory() if directory is None else directory,
+        lambda entry: entry.name.endswith(".lock") and entry.stat().st_mtime < cutoff,
+        lambda path: _remove_if_free(Path(path)),
+        every_hours=every_hours,
+        now=now,
+    )
 
 
 def _remove_if_free(lock: Path) -> bool:

@@ -279,39 +279,31 @@ class _Emitter:
     def types(self, context: str, variant: str, kind: str, name: str) -> None:
         old: set[str] = self.old[context][variant][kind][name]["types"]
         new: set[str] = self.new[context][variant][kind][name]["types"]
-        if not old and new:
-            # Only null was recorded before: not a break (the field was there and nullable),
-            # but a reader never saw this value's shape, so it is shown.
-            self.emit(
-                context,
-                variant,
-                kind,
-                name,
-                "type_changed",
-                "null",
-                _types_text(new),
-                narrowing=True,
-            )
-            return
         if not new:
             return  # now only null: `became_nullable` says it
-        added = new - old
-        removed = old - new
-        if "integer" in added and "number" in old:
-            added.discard("integer")  # an int is a number
-        if "integer" in removed and "number" in new:
-            removed.discard("integer")
-        if not added and not removed:
-            return
+        if not old:
+            # Only null was recorded before: not a break (the field was there and nullable),
+            # but a reader never saw this value's shape, so it is shown.
+            before, narrowing = "null", True
+        else:
+            added = new - old
+            removed = old - new
+            if "integer" in added and "number" in old:
+                added.discard("integer")  # an int is a number
+            if "integer" in removed and "number" in new:
+                removed.discard("integer")
+            if not added and not removed:
+                return
+            before, narrowing = _types_text(old), not added
         self.emit(
             context,
             variant,
             kind,
             name,
             "type_changed",
-            _types_text(old),
+            before,
             _types_text(new),
-            narrowing=not added,
+            narrowing=narrowing,
         )
 
 
