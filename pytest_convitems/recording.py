@@ -145,7 +145,15 @@ class CassetteRecorder:
         self._memo: FindingsMemo | None = None
         self.path_text = self.path_text or str(self.path)
         memoize = self.validate is not None and self.record_mode != "all"
-        if self.record_mode == "all" and self.persist:
+        # `all` replaces the cassette once per run. A test sharing it that comes later in
+        # the run replays what the earlier ones recorded and records the rest, as `once`
+        # does: the cassette then holds what a replay of the same tests will ask for (two
+        # tests creating a conversation each recorded two, and the replay handed the first
+        # one to both).
+        self._continuing = (
+            self.record_mode == "all" and self.persist and written_in_run(self.path, self.run_id)
+        )
+        if self.record_mode == "all" and self.persist and not self._continuing:
             # Replaced whatever it holds: not read, so a corrupt one can be recorded afresh.
             self.existed = os.path.exists(self.path_text)
             found = None
@@ -164,9 +172,11 @@ class CassetteRecorder:
                     annotation=entry.annotation,
                     stored=entry.stored,
                 )
-        # Under `all` nothing replays: the index stays empty so every request is recorded.
+        # Under `all` nothing replays (but what this run wrote): the index stays empty so
+        # every request is recorded.
+        replays = self.record_mode != "all" or self._continuing
         self._index = ReplayIndex(
-            self.loaded if self.record_mode != "all" else [],
+            self.loaded if replays else [],
             key=redacted_key(self.redactor, key_for(self.match_on)),
         )
         self._lock = threading.Lock()
@@ -181,7 +191,9 @@ class CassetteRecorder:
 
     @property
     def exchanges(self) -> list[Exchange]:
-        return self.loaded + self.recorded if self.record_mode != "all" else self.recorded
+        if self.record_mode != "all" or self._continuing:
+            return self.loaded + self.recorded
+        return self.recorded
 
     def unused(self) -> list[Exchange]:
         """Recorded interactions of the cassette this test never asked for."""
