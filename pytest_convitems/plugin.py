@@ -149,6 +149,8 @@ class _State:
         self._collector: Any = None
         self.deselected: set[Path] = set()
         """Test files some of whose tests this run deselected (-k, -m, --lf...)."""
+        self.deselected_items: list[pytest.Item] = []
+        """Those tests: they share cassettes with the ones that run (`sharing`)."""
         self.arguments: list[tuple[Path, bool]] | None = None
         """`_arguments`: the command line's paths, resolved on first need."""
         self.opened: dict[pytest.Item, str] = {}
@@ -170,15 +172,24 @@ class _State:
             )
 
     def sharing(self, cassette: str) -> list[str]:
-        """The collected tests whose cassette is `cassette` (worked out on the first miss)."""
+        """The collected tests, run or deselected, whose cassette is `cassette` (as text)."""
+        return self.users().get(cassette, [])
+
+    def users(self) -> dict[str, list[str]]:
+        """Cassette (as text) -> the collected tests, run or deselected, that use it; worked
+        out on first need (a miss, or the end of a run that used cassettes)."""
         if self._users is None:
             self._users = {}
-            for item in self.session.items if self.session is not None else []:
-                markers, _ = _markers(item)
-                used = _cassette_of(self, item, markers)
+            items = self.session.items if self.session is not None else []
+            if self.deselected_items:  # back in file order: commands name tests in it
+                items = sorted([*items, *self.deselected_items], key=_file_order)
+            for item in items:
+                used = self.opened.get(item)  # known for the tests that ran: no second look
+                if used is None:
+                    used = _cassette_of(self, item, _markers(item)[0])
                 if used is not None:
                     self._users.setdefault(used, []).append(item.nodeid)
-        return self._users.get(cassette, [])
+        return self._users
 
     @property
     def switchboard(self) -> Switchboard:
@@ -243,12 +254,19 @@ _ACTIVATION: Final = pytest.StashKey["Switchboard"]()
 
 
 def _option_path(config: pytest.Config, name: str) -> Path | None:
-    value = config.getoption(name) or config.getini(name)
-    if not value:
+    """As pytest reads paths: from the command line relative to where pytest was run
+    (`--junitxml`, `--basetemp`), from the ini file relative to its folder."""
+    given = config.getoption(name)
+    if given:
+        base = config.invocation_params.dir
+    else:
+        given = config.getini(name)
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+    if not given:
         return None
-    path = Path(value).expanduser()
+    path = Path(given).expanduser()
     # Normalised: compared with the paths pytest collects (`pytest_ignore_collect`).
-    return Path(os.path.normpath(path if path.is_absolute() else config.rootpath / path))
+    return Path(os.path.normpath(path if path.is_absolute() else base / path))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -383,6 +401,7 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
         state = items[0].config.stash.get(_STATE, None)
         if state is not None:
             state.deselected.update(item.path for item in items)
+            state.deselected_items += items
 
 
 def _arguments(state: _State) -> list[tuple[Path, bool]]:
@@ -434,6 +453,10 @@ def _claims(state: _State, items: list[pytest.Item]) -> tuple[set[str], bool]:
         if used is not None:
             claimed.add(used)
     return claimed, vcr_seen
+
+
+def _file_order(item: pytest.Item) -> tuple[str, int]:
+    return str(item.path), item.location[1] or 0
 
 
 def _cassette_of(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> str | None:
@@ -761,6 +784,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if state.orphan_mode != "off" and session.items:
         state.report.orphans.update(_orphans(state, session))
+    if session.items and state.report.cassettes:  # an xdist controller collects nothing
+        by_label = {_label(state, text): tests for text, tests in state.users().items()}
+        for label, use in state.report.cassettes.items():
+            use.sharers = by_label.get(label, [])
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["convitems"] = state.report.to_dict()

@@ -55,6 +55,8 @@ class CassetteUse:
     tests: list[str] = field(default_factory=list)
     existed: bool = True
     """False when no test found the file (under replay, its tests failed for want of it)."""
+    sharers: list[str] = field(default_factory=list)
+    """Every collected test whose cassette this is, run or deselected (-k, --lf)."""
 
     @property
     def missing(self) -> bool:
@@ -64,6 +66,8 @@ class CassetteUse:
     def unused(self) -> list[int]:
         if self.record_mode in ("all", "live"):
             return []
+        if any(t not in self.tests for t in self.sharers):
+            return []  # what looks unused may be a test's that did not run
         return [i for i in range(self.interactions) if i not in self.played]
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +82,7 @@ class CassetteUse:
             "tests": self.tests,
             "missing": self.missing,
             "existed": self.existed,
+            "sharers": self.sharers,
         }
 
     @classmethod
@@ -91,6 +96,7 @@ class CassetteUse:
             recorded=data["recorded"],
             tests=list(data["tests"]),
             existed=data.get("existed", not data.get("missing", False)),
+            sharers=list(data.get("sharers", [])),
         )
 
     def merge(self, other: CassetteUse) -> None:
@@ -101,6 +107,7 @@ class CassetteUse:
         self.recorded += other.recorded
         self.tests += [t for t in other.tests if t not in self.tests]
         self.existed = self.existed or other.existed
+        self.sharers += [t for t in other.sharers if t not in self.sharers]
 
 
 def _capped(head: str, rows: list[str], where: str = "") -> list[str]:
@@ -193,7 +200,9 @@ class RunReport:
             "findings": [f.to_dict() for f in self.findings],
             "rerecord": self.rerecord,
             "rerecord_command": (
-                rerecord_command(self.rerecord, self.command_options) if self.rerecord else None
+                rerecord_command(self.with_sharers(self.rerecord), self.command_options)
+                if self.rerecord
+                else None
             ),
             "orphaned_cassettes": [{"path": p, "why": w} for p, w in sorted(self.orphans.items())],
             "recorded_by_failing_tests": [
@@ -315,17 +324,25 @@ class RunReport:
         rows = [f"  {path}: {self.orphans[path]}" for path in sorted(self.orphans)]
         return _capped(head, rows, f" in {self.report_path}" if self.report_path else "")
 
+    def with_sharers(self, tests: Iterable[str]) -> list[str]:
+        """`tests` and every test sharing a cassette with one of them, in collection order:
+        a shared cassette recorded anew (`all`) keeps only what the named tests record."""
+        named = list(tests)
+        wanted = set(named)
+        sharing = [
+            t
+            for use in self.cassettes.values()
+            if wanted & set(use.tests)
+            for t in [*use.sharers, *use.tests]
+        ]
+        return list(dict.fromkeys([*sharing, *named]))
+
     def _next_steps(self, c: dict[str, int]) -> list[str]:
         def command(tests: Iterable[str]) -> str:
-            return rerecord_command(list(tests), self.command_options)
+            return rerecord_command(self.with_sharers(tests), self.command_options)
 
         if self.rerecord:
-            # A shared cassette recorded anew (`all`) keeps only what the named tests record.
-            missed = set(self.rerecord)
-            sharing = [
-                t for use in self.cassettes.values() if missed & set(use.tests) for t in use.tests
-            ]
-            tests = list(dict.fromkeys([*sharing, *self.rerecord]))  # in run order
+            tests = self.with_sharers(self.rerecord)
             also = len(tests) - len(self.rerecord)
             shared = f" (with the {_plural(also, 'test')} sharing their cassettes)" if also else ""
             return [

@@ -536,6 +536,33 @@ def test_one(convitems):
     result.stdout.fnmatch_lines(["*DIR elsewhere*"])
 
 
+def test_a_relative_cassette_dir_on_the_command_line_is_read_from_where_pytest_runs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As pytest's own paths (`--junitxml`): run from a subfolder, `--convitems-cassette-dir
+    recs` is that subfolder's `recs`; the ini key stays relative to the ini file."""
+    pytester.makeini("[pytest]\nconvitems_cassette_dir = from_ini\n")
+    cassette(pytester, "sub/recs/test_a/test_one.yaml", retrieve_exchange())
+    cassette(pytester, "from_ini/test_a/test_one.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+def test_one(convitems):
+    print("DIR", convitems.path.parent.parent.relative_to(convitems.path.parents[3]))
+    retrieve()
+"""
+    )
+    monkeypatch.chdir(pytester.path / "sub")
+    result = pytester.runpytest(
+        "-s", "../test_a.py", "--convitems-replay", "--convitems-cassette-dir=recs"
+    )
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*DIR sub/recs*"])
+    result = pytester.runpytest("-s", "../test_a.py", "--convitems-replay")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*DIR */from_ini*"])
+
+
 def test_cassette_folders_are_not_walked_by_collection(pytester: pytest.Pytester) -> None:
     """pytest would visit every file of a big cassette folder on every run; it skips the
     folder, unless Python files sit at its top (tests kept there still run)."""
@@ -775,6 +802,59 @@ def test_a_shared_cassette_is_re_recorded_with_every_test_that_uses_it(
     pytester.runpytest("--convitems-replay").assert_outcomes(passed=2)
 
 
+SAME_START = """
+@pytest.mark.convitems(cassette="same.yaml")
+def test_a():
+    add(new_conversation(), "a")
+
+@pytest.mark.convitems(cassette="same.yaml")
+def test_b():
+    add(new_conversation(), "b")
+"""
+
+
+@pytest.mark.parametrize("mode", ["all", "once"])
+def test_a_shared_cassette_records_what_its_replay_will_ask_for(
+    pytester: pytest.Pytester, api_base: str, mode: str
+) -> None:
+    """Both tests create a conversation with the same request. Recorded whole by each test
+    (`all` did), the replay handed test_b test_a's conversation and its next request
+    missed, and the command printed to fix it was the one that made the cassette."""
+    pytester.makepyfile(test_a=RECORDING + SAME_START)
+    pytester.runpytest(f"--convitems-record-mode={mode}").assert_outcomes(passed=2)
+    assert _methods(pytester.path / "cassettes/test_a/same.yaml") == [
+        "POST conversations",
+        "POST items",
+        "POST items",
+    ]
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=2)
+    pytester.runpytest("--convitems-replay", "-k", "test_b").assert_outcomes(passed=1)
+
+
+def test_a_shared_cassette_is_judged_only_with_every_test_that_uses_it(
+    pytester: pytest.Pytester, api_base: str
+) -> None:
+    """With -k (or --lf) one sharer runs: the other's interactions are not "unused", and
+    no command that would drop them is printed; a failing sharer's re-record command, and
+    the report's, name every test of the cassette."""
+    pytester.makepyfile(test_a=RECORDING + PAIR)
+    pytester.runpytest().assert_outcomes(passed=2)
+    one = pytester.runpytest("--convitems-replay", "-k", "first")
+    one.assert_outcomes(passed=1)
+    one.stdout.no_fnmatch_line("*unused in*")
+    one.stdout.no_fnmatch_line("next:*")
+    command = "pytest test_a.py::test_first test_a.py::test_second --convitems-record-mode=all"
+    failing = PAIR.replace('    tagged("first")', '    tagged("first")\n    assert False')
+    pytester.makepyfile(test_a=RECORDING + failing)
+    result = pytester.runpytest("--convitems-record-mode=all", "--convitems-report=r.json")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([f"next: once those tests pass, record them afresh: {command}"])
+    pytester.makepyfile(test_a=RECORDING + PAIR.replace('tagged("second")', 'tagged("2nd")'))
+    pytester.runpytest("--convitems-replay", "-k", "second", "--convitems-report=r.json")
+    report = json.loads((pytester.path / "r.json").read_text())
+    assert report["rerecord_command"] == command
+
+
 def test_once_records_every_test_sharing_a_cassette_this_run_created(
     pytester: pytest.Pytester, api_base: str
 ) -> None:
@@ -959,7 +1039,10 @@ def test_two():
 """
     )
     pytester.runpytest("--convitems-record-mode=all").assert_outcomes(passed=2)
-    assert _methods(path) == ["POST conversations", "POST conversations", "GET items"]
+    # the old interaction is gone; test_two replays test_one's conversation, as it will
+    # in a replay, and records only its listing
+    assert _methods(path) == ["POST conversations", "GET items"]
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=2)
 
 
 def test_record_mode_none_never_writes(pytester: pytest.Pytester, api_base: str) -> None:
