@@ -31,6 +31,8 @@ from .redact import (
 from .routes import match_route
 
 SUFFIXES: Final = (".yaml", ".yml", ".json")
+IGNORE_FILE_STEM: Final = "convitems-drift-ignore."
+"""The reviewed drift ignore list, kept beside the cassettes (`examples/drift/`): not one."""
 _CREDENTIAL: Final = re.compile(r"[A-Za-z0-9._~+/=\-]{20,}")
 _SENSITIVE_HEADERS: Final = frozenset(
     h.lower() for h in (*DEFAULT_REQUEST_HEADERS, *DEFAULT_RESPONSE_HEADERS)
@@ -59,6 +61,7 @@ def cassette_paths(paths: Sequence[str | Path]) -> list[Path]:
                 if p.suffix.lower() in SUFFIXES
                 and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not p.name.startswith(IGNORE_FILE_STEM)
                 and (p.suffix.lower() != ".json" or _looks_like_json_cassette(p))
             )
             if not inside:
@@ -79,7 +82,10 @@ def _looks_like_json_cassette(path: Path) -> bool:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return True
-    return not isinstance(data, dict) or "interactions" in data or "version" in data
+    if not isinstance(data, dict):
+        return True
+    # `version` alone: a cassette missing its interactions, not a package.json's "1.0.0"
+    return "interactions" in data or isinstance(data.get("version"), int)
 
 
 def _credential_like(value: str) -> bool:

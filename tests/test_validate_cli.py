@@ -277,3 +277,21 @@ def test_console_entry_point(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert str(path) in proc.stdout
+
+
+def test_a_folder_walk_skips_the_drift_ignore_file_and_other_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README keeps the reviewed ignore list beside the cassettes; a tests folder used
+    as the cassette dir holds a package.json. Neither is a corrupt cassette to delete."""
+    folder = tmp_path / "recs"
+    write_cassette(
+        folder / "a.yaml",
+        [Exchange(Request("GET", ITEMS, {}), Response(200, "OK", {}, b""))],
+        redactor=None,
+    )
+    (folder / "convitems-drift-ignore.yaml").write_text("- fingerprint: abc\n  reason: ok\n")
+    (folder / "package.json").write_text('{"name": "x", "version": "1.0.0"}')
+    main(["validate", str(folder), "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["cassettes"] == 1 and data["unreadable"] == []

@@ -8,33 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import CassetteError, InputError
+from ..errors import CassetteError
 from ..exchange import Exchange
-
-CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
-IGNORE_FILE_STEM = "convitems-drift-ignore."
-"""A reviewed ignore file kept beside the cassettes (as in `examples/drift/`) is not one."""
 
 
 def cassette_files(path: str | Path) -> list[Path]:
-    p = Path(path)
-    if p.is_file():
-        return [p]
-    if p.is_dir():
-        files = sorted(
-            f
-            for f in p.rglob("*")
-            if f.is_file()
-            and f.suffix.lower() in CASSETTE_SUFFIXES
-            and not f.name.startswith(IGNORE_FILE_STEM)
-        )
-        if not files:
-            raise InputError(
-                f"{p}: no cassettes (*.yaml, *.yml, *.json) in this folder; "
-                "pass a cassette file or a folder that holds some"
-            )
-        return files
-    raise InputError(f"{p}: no such file or folder; pass a cassette file or a folder of cassettes")
+    """The cassette at `path`, or those of the folder: the walk `convitems validate` does."""
+    from ..cassette_check import cassette_paths
+
+    return cassette_paths([path])
 
 
 def load_exchanges(path: str | Path) -> list[Exchange]:
