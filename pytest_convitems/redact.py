@@ -48,7 +48,12 @@ DEFAULT_QUERY_PARAMS: Final[tuple[str, ...]] = ("api_key", "key", "token")
 # Preceded by a non-word character, or by a JSON escape such as `\n` inside a body string.
 _SK: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf]))sk-[A-Za-z0-9_\-]{16,}"
 # `Bearer <token>`, except the placeholder itself; the same boundaries as `sk-`.
-_BEARER: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf]))Bearer[ \t]+(?!REDACTED(?![A-Za-z0-9._~+/=\-]))[A-Za-z0-9._~+/=\-]{8,}"
+_BEARER: Final = (
+    r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf]))Bearer[ \t]+(?!REDACTED(?![A-Za-z0-9._~+/=\-]))"
+    # token-shaped: a digit in it, or long; "Bearer authentication" and the API's own
+    # "Bearer YOUR_KEY" are prose
+    r"(?=[A-Za-z._~+/=\-]*[0-9]|[A-Za-z0-9._~+/=\-]{24})[A-Za-z0-9._~+/=\-]{8,}"
+)
 
 SECRET_PATTERN: Final[re.Pattern[str]] = re.compile(f"(?P<sk>{_SK})|(?P<bearer>{_BEARER})")
 """The built-in token shapes: what `convitems validate` reports as a secret on disk."""
@@ -71,6 +76,9 @@ class RedactionRules:
     json_pointers: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        _lists_not_strings(vars(self))
+
     def extended(
         self,
         *,
@@ -81,6 +89,15 @@ class RedactionRules:
         patterns: Iterable[str] = (),
     ) -> RedactionRules:
         """These rules plus the user's: what configuration adds to the defaults."""
+        _lists_not_strings(
+            {
+                "request_headers": request_headers,
+                "response_headers": response_headers,
+                "query_params": query_params,
+                "json_pointers": json_pointers,
+                "patterns": patterns,
+            }
+        )
         return RedactionRules(
             request_headers=(*self.request_headers, *request_headers),
             response_headers=(*self.response_headers, *response_headers),
@@ -88,6 +105,16 @@ class RedactionRules:
             json_pointers=(*self.json_pointers, *json_pointers),
             patterns=(*self.patterns, *patterns),
         )
+
+
+def _lists_not_strings(fields: Mapping[str, object]) -> None:
+    # A str is an iterable of str: it would be read as one-letter names and redact nothing.
+    for name, value in fields.items():
+        if isinstance(value, str):
+            raise TypeError(
+                f"RedactionRules {name} takes a list of strings, not one string: "
+                f"[{value!r}], not {value!r}"
+            )
 
 
 def _split_pointer(pointer: str) -> list[str]:

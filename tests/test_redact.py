@@ -302,3 +302,19 @@ def test_a_key_used_as_a_field_name_leaves_no_trace_in_findings_or_drift() -> No
 
     changes = compare_exchanges([listing({})], [listing({FAKE: 1})]).changes
     assert changes and all("marker20" not in json.dumps(c.to_dict()) for c in changes)
+
+
+def test_rules_refuse_one_string_where_a_list_goes() -> None:
+    """A str is an iterable of str: read as one-letter header names, it redacted nothing."""
+    with pytest.raises(TypeError, match=r"request_headers takes a list.*\['X-Token'\]"):
+        RedactionRules().extended(request_headers="X-Token")
+    with pytest.raises(TypeError, match="patterns takes a list"):
+        RedactionRules(patterns="acct_[0-9]+")  # type: ignore[arg-type]
+
+
+def test_bearer_in_prose_is_not_a_token() -> None:
+    """The API's own 401 says `Bearer YOUR_KEY`; conversations talk about Bearer auth."""
+    for prose in ("Use Bearer authentication here", "Authorization: Bearer YOUR_KEY"):
+        assert DEFAULT_REDACTOR.text(prose) == prose
+        assert SECRET_PATTERN.search(prose) is None
+    assert DEFAULT_REDACTOR.text("Bearer abcdefghijklmnopqrstuvwxyz") == "Bearer REDACTED"
