@@ -63,6 +63,11 @@ def __getattr__(name: str) -> object:
     return getattr(import_module(module, __name__), name)
 
 
+def __dir__() -> list[str]:
+    # The lazy names too: a REPL's or an IDE's completion lists what `__all__` promises.
+    return sorted({*globals(), *__all__})
+
+
 __all__ = [
     "DEFAULT_REDACTOR",
     "CassetteError",

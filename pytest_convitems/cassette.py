@@ -148,6 +148,16 @@ def _remove_stale_temps(path: Path) -> None:
                 tmp.unlink()
 
 
+def _write(path: Path, data: bytes) -> None:
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise CassetteError(
+            f"{path}: cannot write the cassette ({exc.strerror or exc}); give a file path in "
+            "a folder you can write to"
+        ) from exc
+
+
 def atomic_write(path: Path, data: bytes, *, sweep: bool = True) -> None:
     """Replace `path` with `data` all at once: a temp file beside it, fsynced, renamed over
     it, and the folder fsynced; the file keeps its permissions. `sweep=False` skips looking
@@ -223,7 +233,7 @@ def write_cassette(
     store = _cache(cache)
     with _lock_for(path):
         old = _old_key(path) if store is not None else None
-        atomic_write(path, data)
+        _write(path, data)
     if store is not None:
         new = digest(data)
         if old is not None and old != new:
@@ -277,7 +287,7 @@ def append_to_cassette(
                 old_items = [exchange_to_interaction(e, redactor=None) for e in old_exchanges]
                 data = _render(path, [*old_items, *items])
         stored = [*old_exchanges, *_stored_exchanges(path, items, len(old_exchanges))]
-        atomic_write(path, data)
+        _write(path, data)
     if store is not None:
         if old_bytes.strip():
             store.discard(digest(old_bytes))

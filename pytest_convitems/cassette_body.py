@@ -113,6 +113,13 @@ def normalise_for_storage(
     response: tuple[str, int] | None,
 ) -> tuple[Headers, str | bytes]:
     """Headers and body as a cassette stores them. `response` is (method, status) or None."""
+    for name, values in headers.items():
+        if isinstance(values, (str, bytes)):
+            # A dict of str (requests' and httpx's style) would store one letter a value.
+            raise TypeError(
+                f"header {name!r}: values are a list of strings here ({{name: [value]}}), "
+                f"not {type(values).__name__}"
+            )
     hdrs: Headers = {str(k): [str(v) for v in vs] for k, vs in headers.items()}
     hdrs, body = decode_content(hdrs, body)
     if response is not None:

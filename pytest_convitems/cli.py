@@ -59,6 +59,12 @@ def _run_check(args: argparse.Namespace) -> int:
 
     if args.status is not None and args.direction != "response":
         raise InputError("--status applies to responses only; use --direction response.")
+    if args.status is not None and not (200 <= args.status < 300 or 400 <= args.status < 600):
+        # Nothing is checked for other statuses: "matches the models" would not be true.
+        raise InputError(
+            f"--status {args.status}: a success (2xx) or error (4xx, 5xx) status is checked; "
+            "the API answers these endpoints with no other"
+        )
     body, name = read_input(args.file, sys.stdin.buffer)
     result = check(
         args.endpoint,

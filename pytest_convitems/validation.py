@@ -241,6 +241,7 @@ def validate_request(
     endpoint: Endpoint, *, query_string: str = "", body: bytes | None = None
 ) -> list[Finding]:
     """Findings for one request's query and body (`None`/empty: no body was sent)."""
+    _arguments_check("validate_request", endpoint, body)
     findings = validate_query(endpoint, query_string)
     if route_for(endpoint).has_body:
         if not body or not body.strip():
@@ -271,7 +272,9 @@ def validate_request(
 
 
 def validate_response(endpoint: Endpoint, status: int, body: bytes) -> list[Finding]:
-    """Findings for one response body: the success model on 2xx, the error body on 4xx/5xx."""
+    """Findings for one response body: the success model on 2xx, the error body on 4xx/5xx;
+    any other status is not checked (no findings)."""
+    _arguments_check("validate_response", endpoint, body)
     if 200 <= status < 300:
         if status == 204 or not body.strip():
             return [
@@ -303,6 +306,20 @@ def validate_response(endpoint: Endpoint, status: int, body: bytes) -> list[Find
             ]
         return _check_body(_ERROR, body, endpoint, "response")
     return []
+
+
+def _arguments_check(caller: str, endpoint: str, body: object) -> None:
+    # The two likely mistakes from Python: text for the body, a name that is no endpoint.
+    if endpoint not in _SUCCESS:
+        raise ValueError(
+            f"{caller}: endpoint {endpoint!r} is not one of {', '.join(_SUCCESS)} "
+            "(match_route tells a method and path's endpoint)"
+        )
+    if body is not None and not isinstance(body, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"{caller}: body must be the raw bytes, not {type(body).__name__} "
+            "(text.encode(), or json.dumps(data).encode())"
+        )
 
 
 def _deletion_receipt(findings: list[Finding]) -> list[Finding]:

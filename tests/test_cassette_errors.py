@@ -165,3 +165,17 @@ def test_json_cassette_cannot_hold_binary(tmp_path: Path) -> None:
     with pytest.raises(CassetteError, match=r"\.yaml"):
         write_cassette(tmp_path / "c.json", [blob])
     assert not (tmp_path / "c.json").exists()
+
+
+def test_a_cassette_that_cannot_be_written_is_a_cassette_error(tmp_path: Path) -> None:
+    (tmp_path / "taken.yaml").mkdir()
+    with pytest.raises(CassetteError, match=r"taken\.yaml: cannot write the cassette"):
+        write_cassette(tmp_path / "taken.yaml", [])
+
+
+def test_header_values_given_as_one_string_are_refused(tmp_path: Path) -> None:
+    """requests' and httpx's {name: value} style stored one letter a value."""
+    request = Request("POST", "http://h/v1/conversations/c/items", {"content-type": "a/b"}, b"{}")  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match="'content-type': values are a list"):
+        write_cassette(tmp_path / "c.yaml", [Exchange(request, Response(204, "", {}, b""))])
+    assert not (tmp_path / "c.yaml").exists()

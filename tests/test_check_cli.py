@@ -191,3 +191,13 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("body:/items ")
+
+
+@pytest.mark.parametrize("status", ["-7", "0", "100", "302", "999"])
+def test_a_status_nothing_is_checked_for_is_a_usage_error(
+    status: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It printed "matches the models" for a body it never looked at."""
+    args = ["check", "--endpoint", "list", "--direction", "response", "--status", status, "-"]
+    assert main(args) == 2
+    assert f"--status {status}" in capsys.readouterr().err

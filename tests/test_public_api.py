@@ -30,3 +30,9 @@ def test_importing_the_package_does_not_build_the_models() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_dir_lists_every_public_name() -> None:
+    import pytest_convitems
+
+    assert set(pytest_convitems.__all__) <= set(dir(pytest_convitems))

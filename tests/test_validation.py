@@ -548,3 +548,10 @@ def test_a_deletion_receipt_from_item_delete_is_explained() -> None:
     (about_object,) = [f for f in findings if f.pointer == "/object"]
     assert "item delete returns the parent Conversation" in about_object.message
     assert all("parent Conversation" not in f.message for f in findings if f.pointer != "/object")
+
+
+def test_the_python_functions_name_a_wrong_argument() -> None:
+    with pytest.raises(TypeError, match="body must be the raw bytes, not str"):
+        validate_request("create", body='{"items": []}')  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="endpoint 'bogus' is not one of create"):
+        validate_response("bogus", 200, b"{}")  # type: ignore[arg-type]
