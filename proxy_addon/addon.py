@@ -451,10 +451,21 @@ class ConvItems:
         return state
 
     def request(self, flow: http.HTTPFlow) -> None:
-        if self.index is not None and flow.request.path.partition("?")[0].endswith(
-            replayer.REWIND_PATH
-        ):
-            self._rewind_request(flow)
+        if flow.request.path.partition("?")[0].endswith(replayer.REWIND_PATH):
+            if self.index is not None:
+                self._rewind_request(flow)
+            else:
+                # Our own path, in a mode with nothing to rewind: forwarded, it would carry
+                # the client's key to the upstream and land in the cassettes.
+                self._state(flow).answered_by_proxy = True
+                flow.response = flows.openai_error(
+                    409,
+                    _control_error(
+                        f"{replayer.REWIND_PATH} rewinds a replay proxy; this one is not "
+                        "replaying (nothing was sent upstream)"
+                    ),
+                    {},
+                )
             return
         if not self.block_invalid and self.index is None:
             # Nothing to decide before the upstream answers: the request is validated with
@@ -505,7 +516,8 @@ class ConvItems:
             self._check_request(flow, state)
         self._response(flow, state)
         if self.flow_log and flow.response is not None:
-            self._log_flow(flow, str(flow.response.status_code))
+            by = " (answered here)" if state.answered_by_proxy else ""
+            self._log_flow(flow, f"{flow.response.status_code}{by}")
 
     def _log_flow(self, flow: http.HTTPFlow, outcome: str) -> None:
         logger.info(

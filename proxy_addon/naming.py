@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from pytest_convitems.exchange import Exchange, json_or_none
+from pytest_convitems.redact import DEFAULT_REDACTOR
 
 SUFFIX = ".yaml"
 _PART = re.compile(r"^(?P<stem>.*?)(?:\.part(?P<part>\d+))?\.ya?ml$")
@@ -18,8 +19,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 @functools.lru_cache(maxsize=4096)  # a proxy records the same few conversations over and over
 def safe_name(name: str) -> str:
-    """A cassette file stem from an id: path separators and odd characters replaced."""
-    cleaned = _UNSAFE.sub("_", name).strip("._") or "unnamed"
+    """A cassette file stem from an id: path separators and odd characters replaced, and a
+    key sent where the id goes redacted (a file name is committed like the contents)."""
+    cleaned = _UNSAFE.sub("_", DEFAULT_REDACTOR.text(name)).strip("._") or "unnamed"
     return cleaned[:120]
 
 

@@ -104,6 +104,10 @@ class _Batcher:
         self._append = append
         self._on_failure = on_failure
         self._cassettes: dict[str, _Cassette] = {}
+        from pytest_convitems.redact import configured_redactor
+
+        # a failure names the exchange's URL as its cassette would: no key of its query
+        self._uri = configured_redactor(settings.redaction).uri
 
     def run(self, get: Get) -> WriterStats:
         pending: dict[str, list[Exchange]] = {}
@@ -143,7 +147,7 @@ class _Batcher:
             self._append(path, [exchange])
         except Exception as exc:  # a failed write must be loud, never silent
             req = exchange.request
-            message = f"could not record {req.method} {req.url} in {path}: {exc}"
+            message = f"could not record {req.method} {self._uri(req.url)} in {path}: {exc}"
             self.stats.failures.append(message)
             self._on_failure(message)
         else:
@@ -251,8 +255,11 @@ def _child_main(settings_json: str) -> int:
         out.flush()
 
     stats = _Batcher(settings, _fast_append(settings), failed).run(get)
-    out.write(json.dumps({"done": [stats.written, stats.flushes]}) + "\n")
-    out.flush()
+    try:
+        out.write(json.dumps({"done": [stats.written, stats.flushes]}) + "\n")
+        out.flush()
+    except BrokenPipeError:
+        pass  # the proxy was killed: what is written is on disk, nobody is left to tell
     return 0
 
 

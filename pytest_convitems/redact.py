@@ -45,11 +45,13 @@ DEFAULT_QUERY_PARAMS: Final[tuple[str, ...]] = ("api_key", "key", "token")
 
 # `sk-` and `sk-proj-` keys (and any other `sk-` prefixed secret of realistic length);
 # the placeholder `sk-REDACTED` is too short to match again.
-# Preceded by a non-word character, or by a JSON escape such as `\n` inside a body string.
-_SK: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf]))sk-[A-Za-z0-9_\-]{16,}"
+# Preceded by a non-word character, a JSON escape such as `\n` inside a body string, or a
+# percent-escape in a URL (`/items/x%20sk-...`).
+_SK: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2}))sk-[A-Za-z0-9_\-]{16,}"
 # `Bearer <token>`, except the placeholder itself; the same boundaries as `sk-`.
 _BEARER: Final = (
-    r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf]))Bearer[ \t]+(?!REDACTED(?![A-Za-z0-9._~+/=\-]))"
+    r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2}))Bearer[ \t]+"
+    r"(?!REDACTED(?![A-Za-z0-9._~+/=\-]))"
     # token-shaped: a digit in it, or long; "Bearer authentication" and the API's own
     # "Bearer YOUR_KEY" are prose
     r"(?=[A-Za-z._~+/=\-]*[0-9]|[A-Za-z0-9._~+/=\-]{24})[A-Za-z0-9._~+/=\-]{8,}"

@@ -552,13 +552,14 @@ def test_a_rewind_that_cannot_read_the_cassettes_leaves_the_replay_as_it_was(
         ctx.command(addon.rewind)
 
 
-def test_rewind_belongs_to_replay_other_modes_forward_the_path(
+def test_rewind_belongs_to_replay_other_modes_answer_it_without_the_upstream(
     tctx: tuple[taddons.context, ConvItems],
 ) -> None:
     ctx, addon = tctx
     for mode in ("observe", "record"):
         ctx.configure(addon, convitems_mode=mode)
-        assert _control(addon, "POST").response is None, mode
+        answer = _control(addon, "POST").response
+        assert answer is not None and answer.status_code == 409, mode
         with pytest.raises(exceptions.CommandError, match="not replaying"):
             ctx.command(addon.rewind)
 
@@ -633,3 +634,18 @@ def test_findings_leave_the_proxy_without_the_secrets_they_quote(
     assert "not 'sk-REDACTED'" in row["message"]
     assert row["source"]["url"].endswith("?token=REDACTED")
     assert "marker0" not in caplog.text and "marker0" not in json.dumps(rows())
+
+
+def test_rewind_outside_replay_is_answered_here_not_sent_upstream(
+    tctx: tuple[taddons.context, ConvItems], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Forwarded, it would carry the client's key to the API and land in the cassettes."""
+    ctx, addon = tctx
+    caplog.set_level("INFO", logger="convitems")
+    ctx.configure(addon, convitems_flow_log=True)
+    f = flow("POST", "/__convitems/rewind", headers={"authorization": "Bearer sk-x"})
+    addon.request(f)
+    assert f.response is not None and f.response.status_code == 409
+    assert "not replaying" in (f.response.text or "")
+    addon.response(f)
+    assert "-> 409 (answered here)" in caplog.text

@@ -123,6 +123,18 @@ def test_one_unstorable_exchange_does_not_cost_the_batch(
     assert "cannot store [2]" in caplog.text
 
 
+def test_a_failure_names_the_url_without_the_key_in_its_query(tmp_path: Path) -> None:
+    append = FakeAppend(fail_on={0})
+    writer = CassetteWriter(tmp_path, flush_every=100, flush_seconds=60, append=append)
+    leaky = Exchange(
+        Request("GET", "https://api.openai.com/v1/conversations/conv_1/items?api_key=marker40"),
+        Response(200, "OK", {"Content-Type": ["application/json"]}, b'{"n": 0}'),
+    )
+    writer.put("conv_1", leaky)
+    (failure,) = writer.close().failures
+    assert "marker40" not in failure and "api_key=REDACTED" in failure
+
+
 def test_put_after_close_is_an_error(tmp_path: Path) -> None:
     writer = CassetteWriter(tmp_path, append=FakeAppend())
     writer.close()
@@ -179,6 +191,8 @@ def test_names_are_safe_file_stems(tmp_path: Path) -> None:
     assert safe_name("conv_abc123") == "conv_abc123"
     assert safe_name("../../etc/passwd") == "etc_passwd"
     assert safe_name("") == "unnamed"
+    # a key sent where the conversation id goes: the file name is committed too
+    assert safe_name("sk-test-FAKE-0000marker41AAAAAAAA") == "sk-REDACTED"
     assert part_path(tmp_path, "x", 12).name == "x.part012.yaml"
 
 

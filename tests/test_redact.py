@@ -318,3 +318,8 @@ def test_bearer_in_prose_is_not_a_token() -> None:
         assert DEFAULT_REDACTOR.text(prose) == prose
         assert SECRET_PATTERN.search(prose) is None
     assert DEFAULT_REDACTOR.text("Bearer abcdefghijklmnopqrstuvwxyz") == "Bearer REDACTED"
+
+
+def test_a_key_after_a_percent_escape_in_a_url_is_redacted() -> None:
+    url = f"http://h/v1/conversations/c/items/Bearer%20{FAKE}"
+    assert "marker20" not in DEFAULT_REDACTOR.uri(url)
