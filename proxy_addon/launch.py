@@ -128,10 +128,46 @@ def check_replay_source(options: ProxyOptions) -> None:
         raise LaunchError(str(exc)) from exc
 
 
+def check_options(options: ProxyOptions) -> None:
+    """What the addon would refuse at start-up, refused first, in one line: from inside
+    mitmdump it came as a traceback after "listening at", and exit 1."""
+    from pytest_convitems.redact import configured_redactor
+
+    settings: dict[str, list[str]] = {}
+    for name, value in options.redaction:
+        settings.setdefault(name, []).append(value)
+    try:
+        configured_redactor(settings)
+    except ValueError as exc:
+        raise LaunchError(f"{exc}; fix the --redact-... value") from exc
+    if options.mode == "record":
+        try:
+            Path(options.cassette_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LaunchError(
+                f"--cassette-dir {options.cassette_dir}: cannot create it "
+                f"({exc.strerror or exc}); give a folder you can write to"
+            ) from exc
+    if options.report:
+        report = Path(options.report)
+        existed = report.exists()
+        try:
+            with open(report, "a"):
+                pass
+        except OSError as exc:
+            raise LaunchError(
+                f"--report {options.report}: cannot open it to append ({exc.strerror or exc}); "
+                "give a file in a folder you can write to"
+            ) from exc
+        if not existed:
+            report.unlink()  # only checked: the addon creates it
+
+
 def exec_mitmdump(options: ProxyOptions) -> int:
     """Replace this process with mitmdump (POSIX); elsewhere run it and wait."""
     if not mitmproxy_available():
         raise LaunchError(INSTALL_HINT)
+    check_options(options)
     check_replay_source(options)
     argv = mitmdump_argv(options, mitmdump_executable())
     sys.stdout.flush()

@@ -259,6 +259,24 @@ def test_replay_from_cassettes_that_cannot_load_exits_2_before_mitmdump_starts(
     assert "conv_1.yaml: line 2" in err and "not valid YAML" in err
 
 
+def test_options_the_addon_would_refuse_exit_2_in_one_line_before_mitmdump_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From inside mitmdump they came as a traceback after "listening at", and exit 1."""
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    cases = [
+        (["--mode", "record", "--cassette-dir", str(afile / "sub")], "cannot create it"),
+        (["--report", str(afile / "x.jsonl")], "--report"),
+        (["--redact-pattern", "("], "not a regular expression"),
+        (["--redact-json", "metadata"], "must start with '/'"),
+    ]
+    for args, says in cases:
+        assert main(["proxy", *args]) == 2, args
+        err = capsys.readouterr().err
+        assert says in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 def test_missing_mitmproxy_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
