@@ -451,7 +451,7 @@ class ConvItems:
         return state
 
     def request(self, flow: http.HTTPFlow) -> None:
-        if flow.request.path.partition("?")[0].endswith(replayer.REWIND_PATH):
+        if _path(flow).endswith(replayer.REWIND_PATH):
             if self.index is not None:
                 self._rewind_request(flow)
             else:
@@ -472,7 +472,7 @@ class ConvItems:
             # its response (or its error), in one pass and without per-flow state.
             return
         state = self._state(flow)
-        self._check_request(flow, state)
+        self._check_request(flow, state, may_block=self.block_invalid)
         errors = [f for f in state.findings if f.severity == "error"]
         if errors and self.block_invalid:
             self._block(flow, state, errors)
@@ -480,12 +480,18 @@ class ConvItems:
         if self.index is not None:
             self._replay(flow, state, self.index)
 
-    def _check_request(self, flow: http.HTTPFlow, state: _FlowState) -> None:
+    def _check_request(
+        self, flow: http.HTTPFlow, state: _FlowState, *, may_block: bool = False
+    ) -> None:
+        """`may_block`: from the request hook, which blocks a request with errors under
+        `--block-invalid`; later (a request whose body never came whole) nothing is."""
         state.request_checked = True
         # `/conversations//items` routes nowhere (empty id) but is still items traffic
         if state.route is not None or "/conversations/" in flow.request.path:
             state.request = flows.request_of(flow)
-            state.findings = self._validate(flow, state.route, state.request, None)
+            state.findings = self._validate(
+                flow, state.route, state.request, None, may_block=may_block
+            )
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         resp = flow.response
@@ -573,6 +579,8 @@ class ConvItems:
         route: RouteMatch | None,
         request: Request,
         response: Response | None,
+        *,
+        may_block: bool = False,
     ) -> list[Finding]:
         """Findings of the request, or (given a response) of the response alone: the
         request was validated once already (`_check_request`), and again per response
@@ -593,9 +601,7 @@ class ConvItems:
             )
             return []
         # `request` blocks exactly these: say so in the report, beside the findings
-        blocked = (
-            response is None and self.block_invalid and any(f.severity == "error" for f in found)
-        )
+        blocked = may_block and any(f.severity == "error" for f in found)
         for finding in found:
             self._emit(flow, finding, blocked=blocked)
         return found

@@ -450,6 +450,19 @@ def test_the_report_marks_only_blocked_requests(
     ]
 
 
+def test_a_request_that_never_came_whole_is_not_reported_blocked(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    """A truncated body never reaches the request hook: the proxy answered nothing, so
+    its findings (checked in the error hook) are not `blocked`, even under block_invalid."""
+    _, addon = tctx
+    rows = report_to(tctx, tmp_path / "findings.jsonl", convitems_block_invalid=True)
+    f = flow("GET", "/conversations//items")
+    addon.error(f)  # no request hook first
+    assert f.response is None
+    assert [r["source"] for r in rows()] == [{"method": "GET", "url": f.request.url}]
+
+
 def test_wrong_content_type_of_a_response_is_a_finding(
     tctx: tuple[taddons.context, ConvItems],
 ) -> None:
