@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 import pytest
 
+from .errors import InputError  # no imports of its own: free at plugin load
+
 if TYPE_CHECKING:
     from .drift import DriftCollector
     from .recording import CassetteRecorder, ConvItemsCassette
@@ -212,7 +214,6 @@ class _State:
     def finish_drift(self) -> None:
         """Compare the run's live traffic with the committed cassettes, once, at the end."""
         from .drift import load_ignore, summary_lines
-        from .errors import InputError
 
         ignore_path = self.config.rootpath / DRIFT_IGNORE_FILE
         try:
@@ -462,8 +463,6 @@ def _file_order(item: pytest.Item) -> tuple[str, int]:
 def _cassette_of(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> str | None:
     """The cassette a convitems test uses, as text; None for other tests, and for one whose
     marker is wrong (its own setup reports that)."""
-    from .errors import InputError
-
     if not markers and "convitems" not in getattr(item, "fixturenames", ()):
         return None
     try:
@@ -534,8 +533,6 @@ def _unmatched_text(
 
 def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
     """The convitems markers' arguments (nearest first), the nearest marker winning."""
-    from .errors import InputError
-
     merged: dict[str, Any] = {}
     for marker in reversed(markers):
         unknown = sorted(set(marker.kwargs) - set(MARKER_KWARGS))
@@ -605,7 +602,6 @@ def _label(state: _State, text: str) -> str:
 
 
 def _recorder(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> CassetteRecorder:
-    from .errors import InputError
     from .recording import CassetteRecorder, resolve_record_mode
 
     try:
@@ -680,11 +676,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         board = state.switchboard
         try:
             board.start(recorder)
-        except Exception as err:
-            from .errors import InputError  # here, not per test: vcrpy's patches cannot go on
-
-            if not isinstance(err, InputError):
-                raise
+        except InputError as err:  # vcrpy's patches cannot go on: say what to install
             raise pytest.fail.Exception(f"convitems: {err}", pytrace=False) from None
         item.stash[_ACTIVATION] = board
     return (yield)
