@@ -71,7 +71,8 @@ def _block_unsafe(value: str) -> bool:
 
 def block(value: str, indent: str) -> str:
     """What follows `key:` for a string value: a literal block when it has lines."""
-    if "\n" not in value or value[0] in " \n" or value.endswith((" ", "\n\n")):
+    # A first line opening with a tab: libyaml takes it for indentation and refuses it.
+    if "\n" not in value or value[0] in " \t\n" or value.endswith((" ", "\n\n")):
         return " " + flow(value)
     if _block_unsafe(value):
         return " " + flow(value)

@@ -44,6 +44,7 @@ tricky = st.sampled_from(
         " \nx",
         "x\n y",
         "tab\there",
+        "\tcol1\tcol2\nrow",
         "\x85nel",
         "\u2028",
         "\ufeffbom",
