@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .exchange import Exchange, Request, Response
+from .fingerprint import source_fingerprint
 from .pruning import prune_folder
 
 FORMAT: Final = "pytest-convitems-cassette-cache"
@@ -46,6 +48,23 @@ _DISABLED: Final = frozenset({"", "0", "off", "false", "no"})
 PRUNE_AFTER_DAYS: Final = 30.0
 PRUNE_EVERY_HOURS: Final = 24.0
 _OURS: Final = re.compile(r"[0-9a-f]{64}\.json|\.[0-9a-f]{16}\..+\.tmp")
+
+
+_PARSER_SOURCES: Final = (
+    "cassette_parse.py",
+    "cassette_body.py",
+    "cassette_cache.py",
+    "exchange.py",
+)
+
+
+@functools.cache
+def parser_fingerprint() -> str:
+    """What turns a cassette's bytes into exchanges: an entry made by other code is a miss
+    (the key, the bytes' hash, cannot tell a fixed decoder from the one that made it)."""
+    return source_fingerprint(
+        f"{FORMAT}/{VERSION}", _PARSER_SOURCES, ("pytest-convitems", "PyYAML")
+    )
 
 
 def digest(data: bytes) -> str:
@@ -101,7 +120,12 @@ class CassetteCache:
             # Decoded first: given bytes, `json.loads` sniffs the encoding in Python code,
             # a third of its cost on an entry this size (we write UTF-8 only).
             data = json.loads(read_bytes(f"{self._prefix}{key}.json").decode("utf-8"))
-            if data.get("format") != FORMAT or data.get("v") != VERSION or data.get("key") != key:
+            if (
+                data.get("format") != FORMAT
+                or data.get("v") != VERSION
+                or data.get("key") != key
+                or data.get("parser") != parser_fingerprint()
+            ):
                 return None
             exchanges = [_exchange(row, source, i) for i, row in enumerate(data["interactions"])]
             return CacheEntry(exchanges, data.get("annotation"))
@@ -114,6 +138,7 @@ class CassetteCache:
             "format": FORMAT,
             "v": VERSION,
             "key": key,
+            "parser": parser_fingerprint(),
             "interactions": [_row(e) for e in exchanges],
         }
         if annotation is not None:

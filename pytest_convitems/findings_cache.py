@@ -19,23 +19,20 @@ is recomputed, never trusted. Recording always validates for real.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Callable, Hashable, Sequence
-from importlib import metadata
-from pathlib import Path
 from typing import Any, Final
 
 from .cassette_cache import CassetteCache
 from .exchange import Exchange, Request
 from .findings import Finding
+from .fingerprint import source_fingerprint
 from .routes import parse_query
 
 FORMAT: Final = "pytest-convitems-findings"
 VERSION: Final = 1
 Validator = Callable[[Exchange], list[Finding]]
 
-_PACKAGE: Final = Path(__file__).resolve().parent
 _SOURCES: Final = (
     "validation*.py",
     "models/**/*.py",
@@ -50,32 +47,7 @@ _DISTRIBUTIONS: Final = ("pytest-convitems", "pydantic", "pydantic-core")
 @functools.cache
 def validator_fingerprint() -> str:
     """sha256 over the validator's source files and versions; read, never imported."""
-    h = hashlib.sha256(f"{FORMAT}/{VERSION}\n".encode())
-    files = sorted({p for pattern in _SOURCES for p in _PACKAGE.glob(pattern)})
-    for path in files:
-        h.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
-        h.update(path.read_bytes() + b"\0")
-    for dist in _DISTRIBUTIONS:
-        h.update(f"{dist}={_version(dist)}\n".encode())
-    return h.hexdigest()
-
-
-def _version(dist: str) -> str:
-    """The `Version:` header of an installed distribution's METADATA, or "?".
-
-    Read from the header block alone: `metadata.version()` parses the whole file with the
-    email parser (~18 ms for these three, pydantic's long description included), a cost
-    every replay run paid once. Not `email.parser.HeaderParser` on the block either:
-    importing it costs ~7 ms, the whole saving. A `Version:` line is all this needs."""
-    try:
-        text = metadata.distribution(dist).read_text("METADATA") or ""
-    except metadata.PackageNotFoundError:
-        return "?"
-    for line in text.partition("\n\n")[0].splitlines():
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "version":
-            return value.strip()
-    return "?"
+    return source_fingerprint(f"{FORMAT}/{VERSION}", _SOURCES, _DISTRIBUTIONS)
 
 
 def _canonical_body(body: bytes) -> str | bytes:

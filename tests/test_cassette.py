@@ -354,6 +354,29 @@ def test_cache_is_keyed_by_content_and_never_trusted_over_the_yaml(
     assert len(list(_private_cache.glob("*.json"))) == 1
 
 
+def test_an_entry_made_by_another_parser_is_a_miss(
+    tmp_path: Path, _private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is the bytes' hash, which a fixed decoder does not change: entries carry the
+    parser's fingerprint, or a user would keep what the old code made of a cassette."""
+    from pytest_convitems import cassette_cache
+
+    path = tmp_path / "c.yaml"
+    write_cassette(path, [_json_exchange(1)])
+    (entry,) = _private_cache.glob("*.json")
+    assert json.loads(entry.read_text())["parser"] == cassette_cache.parser_fingerprint()
+    parsed: list[object] = []
+    real = cassette_cache.CassetteCache.put
+    monkeypatch.setattr(
+        cassette_cache.CassetteCache, "put", lambda *a, **k: parsed.append(a) or real(*a, **k)
+    )
+    load_cassette(path)
+    assert parsed == []  # same parser: the entry serves
+    monkeypatch.setattr(cassette_cache, "parser_fingerprint", lambda: "0" * 64)
+    assert load_cassette(path) == load_cassette(path, cache=None)
+    assert len(parsed) == 1  # another parser's entry: parsed again, and stored anew
+
+
 def test_cache_can_be_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONVITEMS_CACHE_DIR", "off")
     write_cassette(tmp_path / "c.yaml", [_json_exchange(1)])

@@ -18,6 +18,7 @@ from pytest_convitems.cassette_cache import CassetteCache
 from pytest_convitems.exchange import Exchange, Request, Response
 from pytest_convitems.findings import Finding
 from pytest_convitems.findings_cache import FindingsMemo, same_for_validation, validation_view
+from pytest_convitems.fingerprint import PACKAGE, version
 from pytest_convitems.validation import validate_exchange
 
 pytest_plugins = ["pytester"]
@@ -185,9 +186,9 @@ def test_fingerprint_reads_the_validator_sources_without_importing_them() -> Non
     fingerprint = findings_cache.validator_fingerprint()
     assert len(fingerprint) == 64 and int(fingerprint, 16) >= 0
     sources = {
-        p.relative_to(findings_cache._PACKAGE).as_posix()
+        p.relative_to(PACKAGE).as_posix()
         for pattern in findings_cache._SOURCES
-        for p in findings_cache._PACKAGE.glob(pattern)
+        for p in PACKAGE.glob(pattern)
     }
     assert {"validation.py", "models/__init__.py", "routes.py"} <= sources
 
@@ -197,8 +198,8 @@ def test_fingerprint_versions_are_the_installed_ones() -> None:
     from importlib import metadata
 
     for dist in findings_cache._DISTRIBUTIONS:
-        assert findings_cache._version(dist) == metadata.version(dist)
-    assert findings_cache._version("no-such-distribution-convitems") == "?"
+        assert version(dist) == metadata.version(dist)
+    assert version("no-such-distribution-convitems") == "?"
 
 
 def test_a_request_that_differs_in_content_type_is_validated_fresh(tmp_path: Path) -> None:
