@@ -9,13 +9,13 @@ once per process; per test only the attributes are swapped in and out.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 from vcr.cassette import Cassette as _VcrCassette
 
+from .cassette_body import decode_content
 from .errors import InputError
 from .exchange import Exchange, Headers, Request, Response
 
@@ -36,42 +36,11 @@ def _vcrpy_version() -> str:
         return "(unknown version)"
 
 
-def _decode(encoding: str, body: bytes) -> bytes:
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:
-            return zlib.decompress(body, -zlib.MAX_WBITS)
-    if encoding == "br":
-        import brotli
-
-        return bytes(brotli.decompress(body))
-    if encoding == "zstd":
-        import zstandard
-
-        return bytes(zstandard.ZstdDecompressor().decompressobj().decompress(body))
-    raise ValueError(encoding)
-
-
 def decoded_response(status: int, reason: str, headers: Headers, body: bytes) -> Response:
-    """The response as a reader sees it: body decoded, so validation and cassettes see JSON."""
-    encoding = next((v[0] for k, v in headers.items() if k.lower() == "content-encoding"), None)
-    if encoding and body:
-        try:
-            for enc in reversed([e.strip().lower() for e in encoding.split(",")]):
-                if enc and enc != "identity":
-                    body = _decode(enc, body)
-        except (ValueError, zlib.error, OSError):
-            return Response(status, reason, headers, body)
-        headers = {
-            k: v
-            for k, v in headers.items()
-            if k.lower() not in ("content-encoding", "content-length")
-        }
-        headers["Content-Length"] = [str(len(body))]
-    return Response(status, reason, headers, body)
+    """The response as a reader sees it: body decoded, so validation and cassettes see JSON.
+    Decoded as cassettes and the proxy decode (every zstd frame, every gzip member)."""
+    decoded_headers, decoded = decode_content(headers, body)
+    return Response(status, reason, decoded_headers, decoded)
 
 
 _HOP_HEADERS: Final = frozenset({"content-encoding", "content-length", "transfer-encoding"})

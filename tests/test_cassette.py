@@ -197,6 +197,21 @@ def test_compressed_bodies_are_stored_decoded_and_replay(encoding: str, tmp_path
     assert r.json()["n"] == 1
 
 
+def test_the_plugin_decodes_every_zstd_frame_of_a_response() -> None:
+    """A body in several zstd frames (legal, and what streaming encoders send) is decoded
+    whole, as httpx hands it to the client: the plugin's recorder once kept the first
+    frame, then called the valid response not JSON."""
+    from pytest_convitems.recording_vcr import decoded_response
+
+    body = json.dumps({"object": "list", "data": []}).encode()
+    raw = b"".join(zstandard.ZstdCompressor().compress(x) for x in (body[:5], body[5:]))
+    headers = {"Content-Encoding": ["zstd"], "Content-Type": ["application/json"]}
+    response = decoded_response(200, "OK", headers, raw)
+    sent = httpx.Response(200, headers={"Content-Encoding": "zstd"}, content=raw)
+    assert response.body == body == sent.read()
+    assert response.header("Content-Encoding") is None
+
+
 def test_vcrpy_compressed_cassette_loads_decoded(tmp_path: Path) -> None:
     """A vcrpy cassette keeps gzip bytes and the header; we hand out the decoded body."""
     e = _json_exchange(3, "gzip")
