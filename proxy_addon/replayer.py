@@ -54,9 +54,10 @@ def miss_body(
     """The OpenAI-shaped error for an unrecorded request: the closest recording and how
     the request differs from it, quoting the request as a cassette would store it (the
     message goes to the client and the log, so no secret in it)."""
-    if redactor is not None:
-        request = redactor.for_matching(request)
-    closest = index.closest(request)
+    view = redactor.for_matching if redactor is not None else None
+    if view is not None:
+        request = view(request)
+    closest = index.closest(request, view)  # an old cassette may hold a secret
     where = closest.describe() if closest is not None else "The cassettes hold no requests."
     query = f"?{request.query_string}" if request.query_string else ""
     fix = "Record it (convitems proxy --mode record) or fix the request."

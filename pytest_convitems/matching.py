@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .exchange import Exchange, Request
@@ -208,16 +208,29 @@ class ReplayIndex:
     def played_count(self) -> int:
         return len(self._played)
 
-    def closest(self, request: Request) -> Mismatch | None:
-        """The recorded request nearest to `request` (which had no match), or None if empty."""
+    def closest(
+        self, request: Request, view: Callable[[Request], Request] | None = None
+    ) -> Mismatch | None:
+        """The recorded request nearest to `request` (which had no match), or None if empty.
+
+        `view`: how recorded requests are compared and quoted (`Redactor.for_matching`, as
+        `request` already is): an old cassette may hold a secret a miss must not print."""
         if not self._exchanges:
             return None
+
+        def recorded(i: int) -> Request:
+            r = self._exchanges[i].request
+            return view(r) if view is not None else r
+
+        def shown(i: int) -> Exchange:
+            return replace(self._exchanges[i], request=recorded(i))
+
         key = self._key(request)
         if key in self._last:
             i = self._last[key]
             times = sum(1 for j in self._played if self._key(self._exchanges[j].request) == key)
             return Mismatch(
-                self._exchanges[i],
+                shown(i),
                 i,
                 [
                     # no advice here: the plugin says re-record, the proxy says rewind
@@ -243,6 +256,6 @@ class ReplayIndex:
         ranks = [rank(i) for i in range(len(self._exchanges))]  # a route match each: once
         shortlist = sorted(range(len(ranks)), key=lambda i: (ranks[i], i in played))
         shortlist = shortlist[:_CLOSEST_CANDIDATES]
-        diffs = {i: describe_differences(self._exchanges[i].request, request) for i in shortlist}
+        diffs = {i: describe_differences(recorded(i), request) for i in shortlist}
         best = min(shortlist, key=lambda i: (ranks[i], len(diffs[i]), i in played))
-        return Mismatch(self._exchanges[best], best, diffs[best])
+        return Mismatch(shown(best), best, diffs[best])

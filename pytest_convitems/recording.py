@@ -211,11 +211,13 @@ class CassetteRecorder:
 
     def refuse(self, request: Request) -> UnmatchedRequestError:
         """The error for a request nothing answers and the record mode keeps off the network."""
-        if self.redactor is not None:
-            request = self.redactor.for_matching(request)  # the message quotes no secret
+        # The message quotes no secret, from this request or from an old cassette.
+        view = self.redactor.for_matching if self.redactor is not None else None
+        if view is not None:
+            request = view(request)
         with self._lock:
             error = UnmatchedRequestError(
-                self._unmatched_message(request, self._index.closest(request))
+                self._unmatched_message(request, self._index.closest(request, view))
             )
             self.unmatched.append(error)
             return error

@@ -170,3 +170,46 @@ def test_a_value_new_every_run_matches_once_its_pointer_is_redacted(
     assert '"test_run": "REDACTED"' in cassette
     for _ in range(2):  # a new run id each time, and each run replays
         pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
+
+
+def test_a_miss_against_an_old_unredacted_cassette_quotes_no_secret(
+    pytester: pytest.Pytester,
+) -> None:
+    """A cassette from before redaction (pytest-recording with no filters) holds the key:
+    the closest-match lines compare and quote it redacted, as the sent side is."""
+    key = "sk-test-querykey1234567890marker02"
+    url = f"http://127.0.0.1:9/v1/conversations/conv_1/items?api_key={key}"
+    body = {"items": [{"type": "message", "role": "user", "content": f"my key is {key} ok"}]}
+    listing = {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
+    write_cassette(
+        pytester.path / "cassettes/test_old/test_old.yaml",
+        [
+            Exchange(
+                Request(
+                    "POST", url, {"content-type": ["application/json"]}, json.dumps(body).encode()
+                ),
+                Response(
+                    200, "OK", {"content-type": ["application/json"]}, json.dumps(listing).encode()
+                ),
+            )
+        ],
+        redactor=None,
+    )
+    changed = {"items": [{"type": "message", "role": "user", "content": f"MY key is {key} ok"}]}
+    pytester.makepyfile(
+        test_old=f"""
+import httpx, pytest
+
+@pytest.mark.convitems
+def test_old():
+    httpx.post({url + "&limit=5"!r}, json={changed!r})
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "marker02" not in out
+    result.stdout.fnmatch_lines(
+        ["*closest recorded request*api_key=REDACTED*", "*query /limit: recorded (absent)*"]
+    )
+    assert "query /api_key" not in out  # both sides redacted: no false difference

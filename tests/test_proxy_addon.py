@@ -629,6 +629,28 @@ def test_configured_rules_keep_secrets_off_disk_and_replay_still_matches(
     assert "planted" not in message and "0123456789ab" not in message
 
 
+def test_a_miss_against_an_old_unredacted_cassette_quotes_no_secret(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    """The miss answer goes to the client and the log: the recorded side is quoted
+    redacted too, and a key on both sides is no difference."""
+    key = "sk-test-querykey1234567890marker03"
+    path = f"/conversations/{CONV}/items?api_key={key}"
+    recorded = Exchange(
+        Request("GET", UPSTREAM + path, {}, b""),
+        Response(200, "OK", {"content-type": ["application/json"]}, list_body()),
+    )
+    write_cassette(tmp_path / f"{CONV}.yaml", [recorded], redactor=None)
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
+    missed = flow("GET", path + "&limit=5")
+    addon.request(missed)
+    assert missed.response is not None and missed.response.status_code == 404
+    message = json.loads(missed.response.content or b"")["error"]["message"]
+    assert "marker03" not in message and "api_key=REDACTED" in message
+    assert "query /limit" in message and "query /api_key" not in message
+
+
 def test_findings_leave_the_proxy_without_the_secrets_they_quote(
     tctx: tuple[taddons.context, ConvItems], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
