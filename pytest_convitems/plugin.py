@@ -85,7 +85,7 @@ class _State:
     """Run-wide state, kept in `config.stash`."""
 
     def __init__(self, config: pytest.Config, run_id: str) -> None:
-        from .report import RunReport
+        from .report import RerecordCommand, RunReport
 
         self.config = config
         self.run_id = run_id
@@ -119,14 +119,16 @@ class _State:
                 "e.g. --convitems-report=convitems-report.json"
             )
         given_dir = config.getoption("convitems_cassette_dir")
-        # A re-record command without it would record where the next run does not look.
-        self.command_options = (
-            f"--convitems-cassette-dir={shlex.quote(given_dir)}" if given_dir else ""
+        self.rerecord_command = RerecordCommand(
+            # Without it the command would record where the next run does not look.
+            options=f"--convitems-cassette-dir={shlex.quote(given_dir)}" if given_dir else "",
+            root=str(config.rootpath),
+            cwd=str(config.invocation_params.dir),
         )
         self.report: RunReport = RunReport(
             drift_mode=drift,
             report_path=str(self.report_path) if self.report_path else None,
-            command_options=self.command_options,
+            rerecord_command=self.rerecord_command,
         )
         self._switchboard: Switchboard | None = None
         self._validate: Any = None
@@ -627,7 +629,7 @@ def _recorder(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> C
             redactor=state.redactor,
             match_on=kwargs.get("match_on"),
             run_id=state.run_id,
-            rerecord_options=state.command_options,
+            rerecord_command=state.rerecord_command,
             sharing=state.sharing,
         )
     except InputError as err:

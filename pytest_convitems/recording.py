@@ -27,7 +27,7 @@ from .findings import Finding
 from .findings_cache import FindingsMemo
 from .matching import Mismatch, ReplayIndex, redacted_key, request_key
 from .redact import DEFAULT_REDACTOR, Redactor
-from .report import rerecord_command
+from .report import RerecordCommand
 
 RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
 DEFAULT_RECORD_MODE: Final = "once"
@@ -126,8 +126,8 @@ class CassetteRecorder:
     """`str(path)` when the caller has it already (spares pathlib's parse per test)."""
     redactor: Redactor | None = field(default_factory=lambda: DEFAULT_REDACTOR)
     """What never reaches the cassette (None: nothing redacted); replay matches through it."""
-    rerecord_options: str = ""
-    """Options the re-record command must repeat (see `rerecord_command`)."""
+    rerecord_command: RerecordCommand = field(default_factory=RerecordCommand)
+    """How the miss message writes the command that re-records the test."""
     sharing: Callable[[str], list[str]] | None = None
     """The tests of this run that use a cassette (asked only on a miss): re-recording a
     shared cassette with `all` keeps only what the tests named in the command record."""
@@ -255,7 +255,7 @@ class CassetteRecorder:
         )
         sharers = self.sharing(self.path_text) if self.sharing is not None else []
         tests = sharers if self.nodeid in sharers else [self.nodeid, *sharers]
-        command = rerecord_command(tests, self.rerecord_options)
+        command = self.rerecord_command(tests)
         if not self.existed:
             # The commonest miss, on a new test: the cassette, not the request, is the news.
             return "\n".join(

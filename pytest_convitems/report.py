@@ -122,12 +122,28 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def rerecord_command(nodeids: Sequence[str], options: str = "") -> str:
-    """The command that records these tests afresh; `options`: the run's own options that
-    say where cassettes live (`--convitems-cassette-dir`), already quoted, else it would
-    record them somewhere the next run does not look."""
-    tests = " ".join(shlex.quote(n) for n in nodeids)
-    return f"pytest {tests}{' ' + options if options else ''} --convitems-record-mode=all"
+@dataclass(frozen=True)
+class RerecordCommand:
+    """The command that records tests afresh, to be pasted where pytest ran."""
+
+    options: str = ""
+    """The run's own options that say where cassettes live (`--convitems-cassette-dir`),
+    already quoted, else it would record them somewhere the next run does not look."""
+    root: str = ""
+    """The rootdir, which test ids are relative to."""
+    cwd: str = ""
+    """Where pytest ran: the command's test paths are relative to it, as `options` are."""
+
+    def __call__(self, nodeids: Sequence[str]) -> str:
+        tests = " ".join(shlex.quote(self._from_cwd(n)) for n in nodeids)
+        options = f" {self.options}" if self.options else ""
+        return f"pytest {tests}{options} --convitems-record-mode=all"
+
+    def _from_cwd(self, nodeid: str) -> str:
+        if not self.root or self.root == self.cwd:
+            return nodeid
+        file, sep, rest = nodeid.partition("::")
+        return os.path.relpath(os.path.join(self.root, file), self.cwd) + sep + rest
 
 
 @dataclass
@@ -147,8 +163,8 @@ class RunReport:
     """Cassette (as shown) -> why no collected test uses it (see `orphans`)."""
     recorded_by_failing: dict[str, str] = field(default_factory=dict)
     """Test -> the cassette it recorded into, for tests that then failed."""
-    command_options: str = ""
-    """Options every printed re-record command repeats (`rerecord_command`)."""
+    rerecord_command: RerecordCommand = field(default_factory=RerecordCommand)
+    """How every printed re-record command is written."""
 
     def add_test(
         self,
@@ -200,7 +216,7 @@ class RunReport:
             "findings": [f.to_dict() for f in self.findings],
             "rerecord": self.rerecord,
             "rerecord_command": (
-                rerecord_command(self.with_sharers(self.rerecord), self.command_options)
+                self.rerecord_command(self.with_sharers(self.rerecord))
                 if self.rerecord
                 else None
             ),
@@ -339,7 +355,7 @@ class RunReport:
 
     def _next_steps(self, c: dict[str, int]) -> list[str]:
         def command(tests: Iterable[str]) -> str:
-            return rerecord_command(self.with_sharers(tests), self.command_options)
+            return self.rerecord_command(self.with_sharers(tests))
 
         if self.rerecord:
             tests = self.with_sharers(self.rerecord)

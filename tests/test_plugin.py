@@ -563,6 +563,25 @@ def test_one(convitems):
     result.stdout.fnmatch_lines(["*DIR */from_ini*"])
 
 
+def test_the_rerecord_command_works_where_pytest_ran(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from a subfolder, the printed command names the test from there, as its
+    `--convitems-cassette-dir` is: pasted where it was printed, it records where the
+    failing run looks (test ids are rootdir-relative, which pytest would not find)."""
+    pytester.makeini("[pytest]\n")
+    pytester.mkdir("sub")
+    (pytester.path / "sub" / "test_a.py").write_text(
+        CLIENT + "\ndef test_one(convitems):\n    retrieve()\n"
+    )
+    monkeypatch.chdir(pytester.path / "sub")
+    result = pytester.runpytest("--convitems-replay", "--convitems-cassette-dir=recs")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*record it: pytest test_a.py::test_one --convitems-cassette-dir=recs *=all"]
+    )
+
+
 def test_cassette_folders_are_not_walked_by_collection(pytester: pytest.Pytester) -> None:
     """pytest would visit every file of a big cassette folder on every run; it skips the
     folder, unless Python files sit at its top (tests kept there still run)."""
