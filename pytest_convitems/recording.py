@@ -12,6 +12,7 @@ No pytest here: the plugin turns what this module reports into test outcomes.
 
 from __future__ import annotations
 
+import bisect
 import os
 import threading
 from collections.abc import Callable, Hashable, Sequence
@@ -180,6 +181,11 @@ class CassetteRecorder:
             key=redacted_key(self.redactor, key_for(self.match_on)),
         )
         self._lock = threading.Lock()
+        self._sent = 0
+        """Requests this test sent to the network so far (`reserve`)."""
+        self._slots: list[int] = []
+        """The send position of each of `recorded`, in order."""
+        self._reordered = False
 
     @property
     def network_allowed(self) -> bool:
@@ -222,13 +228,45 @@ class CassetteRecorder:
             self.unmatched.append(error)
             return error
 
-    def record(self, request: Request, response: Response) -> None:
+    def reserve(self) -> int:
+        """The place of a request going to the network now: its answer is recorded there,
+        in the order requests were sent, which a replay repeats. Concurrent requests
+        answered out of order (six `conversations.create` in `asyncio.gather`) were kept in
+        the order answers came, and their replay handed each task another's conversation."""
+        with self._lock:
+            self._sent += 1
+            return self._sent - 1
+
+    def record(self, request: Request, response: Response, slot: int | None = None) -> None:
+        """Record one exchange; `slot`: what `reserve` gave its request (None: sent now)."""
+        if slot is None:
+            slot = self.reserve()
         with self._lock:
             position = len(self.exchanges)
             source = {"cassette": str(self.path), "interaction": position}
             exchange = Exchange(request, response, source)
-            self.recorded.append(exchange)
+            at = bisect.bisect(self._slots, slot)
+            self._slots.insert(at, slot)
+            self.recorded.insert(at, exchange)
+            self._reordered |= at != len(self.recorded) - 1
             self._check(exchange)
+
+    def _renumber(self) -> None:
+        """Interaction numbers as the cassette will hold them, once every answer is in:
+        numbered as they came, some were recorded before a request sent earlier."""
+        base = len(self.exchanges) - len(self.recorded)
+        moved: dict[int, int] = {}
+        for i, exchange in enumerate(self.recorded):
+            assert exchange.source is not None
+            if exchange.source["interaction"] != base + i:
+                moved[exchange.source["interaction"]] = base + i
+                exchange.source["interaction"] = base + i
+        # Each exchange's findings share one source dict: each is renumbered once.
+        sources = {id(f.source): f.source for f in self.findings if f.source is not None}
+        for source in sources.values():
+            if source.get("test") == self.nodeid and source.get("interaction") in moved:
+                source["interaction"] = moved[source["interaction"]]
+        self._reordered = False
 
     def _check(self, exchange: Exchange, *, recorded: Exchange | None = None) -> None:
         if self.validate is None:
@@ -286,6 +324,8 @@ class CassetteRecorder:
         """Write what this test recorded; never touches the file when nothing was recorded."""
         if self._memo is not None:
             self._memo.flush()
+        if self._reordered:
+            self._renumber()
         if not self.recorded or self.record_mode == "none" or not self.persist:
             return
         with cassette_lock(self.path) as lock:

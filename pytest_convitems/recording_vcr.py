@@ -99,6 +99,9 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
         `ignore_hosts`: never replayed, never recorded, never refused."""
         self.active: CassetteRecorder | None = None
         self._pending: dict[int, tuple[Any, Exchange]] = {}
+        self._reserved: dict[int, tuple[Any, int]] = {}
+        """Requests gone to the network -> their place in the recording (vcrpy's request
+        object is kept with it: its id is the key)."""
         self._patches: list[tuple[Any, str, Any]] | None = None
         self._saved: list[tuple[Any, str, bool, Any]] = []
 
@@ -113,8 +116,12 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
             return False
         if id(vcr_request) in self._pending:
             return True
+        if id(vcr_request) in self._reserved:
+            return False  # asked again (http.client's stub asks at connect and at response)
         found = recorder.take(_request_from_vcr(vcr_request))
         if found is None:
+            if recorder.network_allowed:
+                self._reserved[id(vcr_request)] = (vcr_request, recorder.reserve())
             return False
         self._pending[id(vcr_request)] = (vcr_request, found)
         return True
@@ -138,7 +145,9 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
 
     def append(self, vcr_request: Any, response: dict[str, Any]) -> None:
         if self.active is not None and not self._ignored(vcr_request):
-            self.active.record(_request_from_vcr(vcr_request), _response_from_vcr(response))
+            _, slot = self._reserved.pop(id(vcr_request), (None, None))
+            request = _request_from_vcr(vcr_request)
+            self.active.record(request, _response_from_vcr(response), slot)
 
     def _patch_triples(self) -> list[tuple[Any, str, Any]]:
         if self._patches is None:
@@ -189,6 +198,7 @@ class Switchboard(_VcrCassette):  # type: ignore[misc]
         """Put back what `start` patched (idempotent)."""
         self.active = None
         self._pending.clear()
+        self._reserved.clear()
         saved, self._saved = self._saved, []
         for target, name, local, original in reversed(saved):
             if local:

@@ -1064,6 +1064,65 @@ def test_two():
     pytester.runpytest("--convitems-replay").assert_outcomes(passed=2)
 
 
+CONCURRENT = """
+import asyncio, itertools, httpx, pytest
+
+counter = itertools.count()
+
+async def answer(request):
+    n = next(counter)
+    await asyncio.sleep(0.05 * (3 - n))  # the first one sent is answered last
+    return httpx.Response(200, json={"object": "conversation", "n": n})
+
+@pytest.mark.convitems
+def test_gather(convitems):
+    async def main():
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+            sent = [client.post("http://127.0.0.1:9/v1/conversations", json={}) for _ in range(3)]
+            return [r.json()["n"] for r in await asyncio.gather(*sent)]
+
+    assert asyncio.run(main()) == [0, 1, 2]
+"""
+
+
+def test_concurrent_requests_are_recorded_in_the_order_they_were_sent(
+    pytester: pytest.Pytester,
+) -> None:
+    """Identical requests answered out of order (conversations created in
+    `asyncio.gather`) are kept in the order they were sent, which a replay repeats: kept in
+    the order answers came, the replay gave each task another task's answer."""
+    pytester.makepyfile(test_conc=CONCURRENT)
+    pytester.runpytest().assert_outcomes(passed=1)
+    stored = load_cassette(pytester.path / "cassettes/test_conc/test_gather.yaml")
+    assert [json.loads(e.response.body)["n"] for e in stored if e.response] == [0, 1, 2]
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=1)
+
+
+def test_findings_of_answers_that_came_out_of_order_name_their_place_in_the_cassette(
+    tmp_path: Path,
+) -> None:
+    from pytest_convitems.findings import Finding
+    from pytest_convitems.recording import CassetteRecorder
+
+    def validate(exchange: Exchange) -> list[Finding]:
+        assert exchange.response is not None
+        body = exchange.response.body.decode()
+        return [Finding("drift", "create", "response", "body", "/n", "r", body)]
+
+    recorder = CassetteRecorder(
+        path=tmp_path / "c.yaml", record_mode="all", nodeid="t::x", validate=validate
+    )
+    slots = [recorder.reserve() for _ in range(3)]
+    for slot in reversed(slots):  # answered last first
+        recorder.record(
+            Request("POST", DEAD + "/x", {}, b""), Response(200, "OK", {}, b"%d" % slot), slot
+        )
+    recorder.save()
+    assert [e.response.body for e in recorder.recorded if e.response] == [b"0", b"1", b"2"]
+    assert sorted((f.source or {})["interaction"] for f in recorder.findings) == [0, 1, 2]
+    assert all(f.message == str((f.source or {})["interaction"]) for f in recorder.findings)
+
+
 def test_record_mode_none_never_writes(pytester: pytest.Pytester, api_base: str) -> None:
     pytester.makepyfile(
         test_a=RECORDING
