@@ -747,6 +747,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
             # Our own message says all there is; the stack through httpx would bury it.
             text = _unmatched_text(item.config.stash[_STATE], item, recorder, exc)
             raise pytest.fail.Exception(text, pytrace=False) from None
+        if recorder.unmatched:
+            # The code caught the miss (a fallback) and failed later, on an assert: the
+            # miss is likely why, and the assert alone would not say so.
+            state = item.config.stash[_STATE]
+            exc.add_note(_unmatched_text(state, item, recorder, recorder.unmatched[0]))
         if recorder.errors():
             exc.add_note(_errors_text(recorder))
         raise

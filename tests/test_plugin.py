@@ -283,6 +283,35 @@ def test_changed():
     result.stdout.no_fnmatch_line("*httpx_stubs.py*")
 
 
+def test_a_test_that_caught_a_miss_and_then_failed_is_told_about_the_miss(
+    pytester: pytest.Pytester,
+) -> None:
+    """Code with a fallback catches the miss; the test then fails on its own assert,
+    which says nothing of the request the cassette does not hold."""
+    cassette(pytester, "cassettes/test_a/test_fallback.yaml", create_exchange("hi"))
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_fallback():
+    try:
+        item = create("other")
+    except Exception:
+        item = None
+    assert item is not None
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*assert None is not None*",
+            "*convitems: no recorded interaction matches POST /v1/conversations/conv_1/items",
+            "*body /items/0/content: recorded 'hi', sent 'other'",
+        ]
+    )
+
+
 def test_swallowed_unmatched_request_still_fails(pytester: pytest.Pytester) -> None:
     cassette(pytester, "cassettes/test_a/test_swallow.yaml", create_exchange("hi"))
     pytester.makepyfile(
