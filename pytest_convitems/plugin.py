@@ -556,6 +556,9 @@ def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
     return merged
 
 
+_CASSETTE_SUFFIXES: Final = (".yaml", ".yml", ".json")
+
+
 def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> tuple[Path, str]:
     """The cassette's path, and as text (built from text: pathlib's parse costs per test)."""
     folder = _module_folder(state, item.path)
@@ -563,7 +566,9 @@ def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> tuple[
         path = Path(name).expanduser()
         # Normalised: `../shared/x` names the same file as `cassettes/shared/x` does.
         path = Path(os.path.normpath(path if path.is_absolute() else Path(folder) / path))
-        path = path if path.suffix else path.with_suffix(".yaml")
+        # `shared.v2` is a name, not a format: only the formats cassettes come in count.
+        if path.suffix.lower() not in _CASSETTE_SUFFIXES:
+            path = path.with_name(path.name + ".yaml")
         return path, str(path)
     test_name = item.name
     cls = getattr(item, "cls", None)

@@ -428,12 +428,17 @@ def test_two(convitems):
 def test_loose():
     # the body differs, but match_on leaves it out
     assert create("something else")["data"][0]["id"] == "msg_1"
+
+@pytest.mark.convitems(cassette="release.v2", record_mode="none")
+def test_dotted_name(convitems):
+    # a dot in the name is not a format: `.yaml` still added, where every tool looks
+    assert convitems.path.name == "release.v2.yaml"
 """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(
-        ["1 cassette used: 3 interactions replayed, 0 recorded, 0 recorded but unused"]
+        ["2 cassettes used (1 missing): 3 interactions replayed, 0 recorded, 0 recorded but unused"]
     )
 
 
