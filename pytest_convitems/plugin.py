@@ -81,6 +81,31 @@ _LONG_NAME: Final = 200
 """Names up to this long need no look at the file system's limit (255 almost everywhere)."""
 
 
+_VCRPY_KWARGS: Final = {
+    "filter_headers": "redact headers with the ini key convitems_redact_headers "
+    "(credentials are redacted by default)",
+    "filter_query_parameters": "redact query parameters with the ini key convitems_redact_query",
+    "filter_post_data_parameters": "redact body fields with the ini key convitems_redact_json "
+    "(JSON pointers)",
+    "before_record_request": "redact with the ini keys convitems_redact_json or "
+    "convitems_redact_patterns",
+    "before_record_response": "redact with the ini keys convitems_redact_json or "
+    "convitems_redact_patterns",
+    "ignore_hosts": "use the ini key convitems_ignore_hosts",
+    "ignore_localhost": "use the ini key convitems_ignore_hosts",
+    "serializer": "name the cassette with .json for vcrpy's JSON format (cassette='x.json')",
+    "decode_compressed_response": "bodies are always stored decoded",
+    "allow_playback_repeats": "each recording replays once: record the repeated calls",
+    "cassette_library_dir": "use --convitems-cassette-dir or the ini key convitems_cassette_dir",
+    "path": "use cassette=",
+}
+"""What a vcrpy / pytest-recording argument is called here, for a suite moving over."""
+
+
+def _rewrite_hint(mode: str) -> str:
+    return " (pytest-recording's rewrite is all here)" if mode == "rewrite" else ""
+
+
 class _State:
     """Run-wide state, kept in `config.stash`."""
 
@@ -165,6 +190,17 @@ class _State:
         self.failures_at_setup = 0
         """The session's failure count when the running convitems test started (one runs
         at a time in a process): more at its teardown means it failed."""
+        self.ini_match_on: list[str] | None = _words(config, "convitems_match_on") or None
+        if self.ini_match_on is not None:
+            from .recording import key_for
+
+            try:
+                key_for(self.ini_match_on)
+            except InputError as err:
+                raise pytest.UsageError(f"convitems_match_on: {err}") from None
+        self.record_mode_warned = False
+        self.fixtures_warned: set[str] = set()
+        """pytest-recording settings a warning named already (`_warn_of_pytest_recording_settings`)."""
         self.orphan_mode: str = config.getini("convitems_orphans") or "report"
         if self.orphan_mode not in ORPHAN_MODES:
             raise pytest.UsageError(
@@ -172,7 +208,8 @@ class _State:
             )
         if self.ini_mode is not None and self.ini_mode not in RECORD_MODES:
             raise pytest.UsageError(
-                f"convitems_record_mode = {self.ini_mode!r}: choose one of {', '.join(RECORD_MODES)}"
+                f"convitems_record_mode = {self.ini_mode!r}: choose one of "
+                f"{', '.join(RECORD_MODES)}{_rewrite_hint(self.ini_mode)}"
             )
 
     def sharing(self, cassette: str) -> list[str]:
@@ -201,7 +238,7 @@ class _State:
             from .recording_vcr import Switchboard
 
             self._switchboard = Switchboard(
-                ignore_hosts=self.config.getini("convitems_ignore_hosts")
+                ignore_hosts=_words(self.config, "convitems_ignore_hosts")
             )
         return self._switchboard
 
@@ -254,6 +291,12 @@ class _State:
 _STATE: Final = pytest.StashKey[_State]()
 _RECORDER: Final = pytest.StashKey["CassetteRecorder"]()
 _ACTIVATION: Final = pytest.StashKey["Switchboard"]()
+
+
+def _words(config: pytest.Config, name: str) -> list[str]:
+    """A list ini key's values, one a line or several on one line (`localhost 127.0.0.1`),
+    as a user writes them either way."""
+    return [word for line in config.getini(name) for word in line.split()]
 
 
 def _option_path(config: pytest.Config, name: str) -> Path | None:
@@ -325,6 +368,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     for key, what in REDACT_SETTINGS.items():
         parser.addini(key, f"Redacted in cassettes, beyond the defaults: {what}.", type="linelist")
+    parser.addini(
+        "convitems_match_on",
+        "Request parts replay matches on, for every test without its own marker match_on: "
+        "any of method path query body (default: all four).",
+        type="linelist",
+    )
     parser.addini("convitems_report", "Report file.", default="")
     parser.addini(
         "convitems_orphans",
@@ -450,8 +499,8 @@ def _claims(state: _State, items: list[pytest.Item]) -> tuple[set[str], bool]:
         if opened is not None:
             claimed.add(opened)
             continue
-        markers, vcr = _markers(item)
-        vcr_seen = vcr_seen or vcr
+        markers, theirs = _markers(item)
+        vcr_seen = vcr_seen or "vcr" in theirs
         used = _cassette_of(state, item, markers)
         if used is not None:
             claimed.add(used)
@@ -538,11 +587,19 @@ def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for marker in reversed(markers):
         unknown = sorted(set(marker.kwargs) - set(MARKER_KWARGS))
-        if unknown or len(marker.args) > 1:
+        if len(marker.args) > 1:
+            raise InputError(
+                f"@pytest.mark.convitems takes one cassette, got {len(marker.args)}: a test "
+                "has one cassette here (pytest-recording's extra read-only cassettes are not "
+                "supported); give it one, e.g. @pytest.mark.convitems(cassette='shared')"
+            )
+        if unknown:
+            # Names only: the values may be credentials (vcrpy's filter_headers pairs).
+            hints = [f"{name}: {_VCRPY_KWARGS.get(name, 'not an option')}" for name in unknown]
             raise InputError(
                 f"@pytest.mark.convitems accepts only the keyword arguments "
                 f"{', '.join(MARKER_KWARGS)} (or the cassette as one positional argument); "
-                f"got args {marker.args!r}, kwargs {marker.kwargs!r}"
+                f"got {'; '.join(hints)}"
             )
         if marker.args:
             merged["cassette"] = marker.args[0]
@@ -551,7 +608,8 @@ def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
     if mode is not None and mode not in RECORD_MODES:
         # Checked even when --convitems-replay overrides it: CI must catch the typo too.
         raise InputError(
-            f"@pytest.mark.convitems(record_mode={mode!r}): choose one of {', '.join(RECORD_MODES)}"
+            f"@pytest.mark.convitems(record_mode={mode!r}): choose one of "
+            f"{', '.join(RECORD_MODES)}{_rewrite_hint(mode)}"
         )
     return merged
 
@@ -632,7 +690,7 @@ def _recorder(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> C
             nodeid=item.nodeid,
             validate=state.validate,
             redactor=state.redactor,
-            match_on=kwargs.get("match_on"),
+            match_on=kwargs.get("match_on", state.ini_match_on),
             run_id=state.run_id,
             rerecord_command=state.rerecord_command,
             sharing=state.sharing,
@@ -649,16 +707,82 @@ def convitems(request: pytest.FixtureRequest) -> ConvItemsCassette:
     return ConvItemsCassette(request.node.stash[_RECORDER])
 
 
-def _markers(item: pytest.Item) -> tuple[list[pytest.Mark], bool]:
-    """The convitems markers, nearest first (test > class > module), and whether a
-    pytest-recording `vcr` marker is there too: one walk over the markers."""
-    ours, vcr = [], False
+def _markers(item: pytest.Item) -> tuple[list[pytest.Mark], list[str]]:
+    """The convitems markers, nearest first (test > class > module), and the names of
+    pytest-recording's markers there too (`vcr`, `default_cassette`): one walk."""
+    ours: list[pytest.Mark] = []
+    theirs: list[str] = []
     for marker in item.iter_markers():
         if marker.name == "convitems":
             ours.append(marker)
-        elif marker.name == "vcr":
-            vcr = True
-    return ours, vcr
+        elif marker.name in _PYTEST_RECORDING_MARKERS:
+            theirs.append(marker.name)
+    return ours, theirs
+
+
+_PYTEST_RECORDING_MARKERS: Final = frozenset({"vcr", "default_cassette"})
+
+
+def _foreign_marker_error(item: pytest.Item, theirs: list[str]) -> str:
+    if "vcr" in theirs:
+        inherited = not any(m.name == "vcr" for m in item.own_markers)
+        where = " (inherited from its class or its module's pytestmark)" if inherited else ""
+        # pytest-recording would patch over us and our cassette would silently see nothing.
+        text = (
+            f"convitems: this test uses both @pytest.mark.vcr{where} (pytest-recording) and "
+            "convitems; keep one of them"
+        )
+    else:
+        text = (
+            "convitems: @pytest.mark.default_cassette is pytest-recording's and convitems "
+            "does not read it; name the cassette with @pytest.mark.convitems(cassette='...')"
+        )
+    return text
+
+
+class ConvitemsWarning(pytest.PytestWarning):
+    """A setting of another plugin that convitems tests do not follow."""
+
+
+def _warn_of_pytest_recording_settings(state: _State, item: pytest.Item) -> None:
+    """A suite moving over from pytest-recording keeps settings convitems does not read:
+    silently ignored, a `filter_headers` leaves a token in the cassette and
+    `--record-mode=none` records from the network."""
+    import warnings
+
+    given = item.config.getoption("record_mode", None)
+    chose = state.cli_replay or state.cli_mode is not None or state.drift_mode != "off"
+    if given is not None and not chose and not state.record_mode_warned:
+        state.record_mode_warned = True
+        warnings.warn(
+            ConvitemsWarning(
+                f"--record-mode={given} is pytest-recording's: it applies to @pytest.mark.vcr "
+                "tests only, not to convitems tests; give them --convitems-replay (for none) "
+                "or --convitems-record-mode"
+            ),
+            stacklevel=1,
+        )
+    manager = getattr(item.session, "_fixturemanager", None)
+    for name in ("vcr_config", "vcr_cassette_dir"):
+        try:
+            defs = manager.getfixturedefs(name, item) if manager is not None else None
+        except (AttributeError, TypeError):  # pytest's internals moved: skip the hint
+            return
+        for fixture in defs or ():
+            module = getattr(fixture.func, "__module__", "") or ""
+            where = f"{module}.{fixture.argname}"
+            if module.startswith("pytest_recording") or where in state.fixtures_warned:
+                continue
+            state.fixtures_warned.add(where)
+            warnings.warn(
+                ConvitemsWarning(
+                    f"the {name} fixture in {module} is pytest-recording's: convitems does not "
+                    "read it, so its filters, hooks and folder do not apply to convitems "
+                    "cassettes; see 'Coming from pytest-recording' in the README for each "
+                    "setting (e.g. filter_headers is the ini key convitems_redact_headers)"
+                ),
+                stacklevel=1,
+            )
 
 
 # Interception starts before the test's fixtures are set up and ends after they are torn
@@ -666,16 +790,13 @@ def _markers(item: pytest.Item) -> tuple[list[pytest.Mark], bool]:
 # fixture: an unmarked test pays one walk over its markers and nothing else.
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    markers, vcr = _markers(item)
+    markers, theirs = _markers(item)
     if markers or "convitems" in getattr(item, "fixturenames", ()):
-        if vcr:
-            # pytest-recording would patch over us and our cassette would silently see nothing.
-            raise pytest.fail.Exception(
-                "convitems: this test uses both @pytest.mark.vcr (pytest-recording) and "
-                "convitems; keep one of them",
-                pytrace=False,
-            )
+        if theirs:
+            raise pytest.fail.Exception(_foreign_marker_error(item, theirs), pytrace=False)
         state = item.config.stash[_STATE]
+        if item.path not in state.folders:  # once a test file: its first convitems test
+            _warn_of_pytest_recording_settings(state, item)
         recorder = _recorder(state, item, markers)
         item.stash[_RECORDER] = recorder
         state.opened[item] = recorder.path_text
@@ -757,6 +878,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
             # miss is likely why, and the assert alone would not say so.
             state = item.config.stash[_STATE]
             exc.add_note(_unmatched_text(state, item, recorder, recorder.unmatched[0]))
+        if recorder.network_allowed and _blocked_network(exc):
+            exc.add_note(
+                "convitems: pytest-recording's --block-network (or its block_network marker) "
+                "blocks convitems tests too, so this one cannot record: record without it, or "
+                "with the API's host in --allowed-hosts"
+            )
         if recorder.errors():
             exc.add_note(_errors_text(recorder))
         raise
@@ -770,6 +897,19 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         if recorder.errors():
             pytest.fail(_errors_text(recorder), pytrace=False)
     return result
+
+
+def _blocked_network(exc: BaseException) -> bool:
+    """Whether pytest-recording's network block is in the chain (the openai client wraps
+    it in an APIConnectionError)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain is short; a cycle must not hang the report
+        if seen is None:
+            return False
+        if isinstance(seen, RuntimeError) and str(seen).startswith("Network is disabled"):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _errors_text(recorder: CassetteRecorder) -> str:

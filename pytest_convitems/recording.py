@@ -80,8 +80,19 @@ def check_record_mode(mode: str) -> str:
         raise InputError(
             f"record mode {mode!r} is not one of {', '.join(RECORD_MODES)} "
             "(set it with --convitems-record-mode, the convitems marker or convitems_record_mode)"
+            + ("; pytest-recording's rewrite is all here" if mode == "rewrite" else "")
         )
     return mode
+
+
+_VCRPY_PARTS: Final = {
+    "uri": "vcrpy's uri is path + query here (the host never counts)",
+    "host": "the host never counts here: leave it out",
+    "scheme": "the scheme never counts here: leave it out",
+    "port": "the port never counts here: leave it out",
+    "raw_body": "body compares JSON bodies as JSON and others byte for byte",
+    "headers": "headers never count here: leave them out",
+}
 
 
 def key_for(match_on: Sequence[str] | None) -> Callable[[Request], Hashable]:
@@ -92,8 +103,11 @@ def key_for(match_on: Sequence[str] | None) -> Callable[[Request], Hashable]:
         match_on = (match_on,)
     unknown = [p for p in match_on if p not in MATCH_PARTS]
     if unknown or not match_on:
+        # vcrpy's names for what we split or drop: a suite moving over brings them along.
+        hints = [_VCRPY_PARTS[p] for p in unknown if p in _VCRPY_PARTS]
         raise InputError(
             f"match_on={list(match_on)!r}: each part must be one of {', '.join(MATCH_PARTS)}"
+            + "".join(f"; {hint}" for hint in dict.fromkeys(hints))
         )
     picks = tuple(MATCH_PARTS.index(p) for p in match_on)
 

@@ -442,6 +442,34 @@ def test_dotted_name(convitems):
     )
 
 
+def test_the_ini_match_on_serves_every_test_whose_marker_does_not_say(
+    pytester: pytest.Pytester,
+) -> None:
+    """pytest-recording suites set match_on once, in vcr_config: the ini key does that."""
+    cassette(pytester, "cassettes/test_a/test_loose.yaml", create_exchange("hi"))
+    cassette(pytester, "cassettes/test_a/test_strict.yaml", create_exchange("hi"))
+    pytester.makeini("[pytest]\nconvitems_match_on = method path\n")
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_loose():
+    create("something else")  # the body differs, and the ini leaves it out
+
+@pytest.mark.convitems(match_on=["method", "path", "body"])
+def test_strict():
+    create("something else")
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["FAILED test_a.py::test_strict*"])
+    pytester.makeini("[pytest]\nconvitems_match_on = method uri\n")
+    result = pytester.runpytest("--convitems-replay")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*convitems_match_on: match_on=*uri is path + query*"])
+
+
 def test_bad_marker_arguments_are_named(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_a="""

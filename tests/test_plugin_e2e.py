@@ -290,6 +290,84 @@ def test_twice():
     fixtures.stdout.fnmatch_lines(["*convitems* -- *", "*vcr* -- *"])
 
 
+def test_pytest_recording_settings_left_behind_are_named(pytester: pytest.Pytester) -> None:
+    """A suite moving over keeps settings convitems does not read: each is named, with
+    what to use, instead of being silently ignored (a filter_headers that redacts nothing,
+    a --record-mode=none that records from the network)."""
+    url = "http://127.0.0.1:9/v1/conversations/conv_1/items/msg_1"
+    write_cassette(pytester.path / "cassettes/test_moved/test_ours.yaml", [_exchange(url)])
+    pytester.makeconftest(
+        """
+import pytest
+
+@pytest.fixture(scope="module")
+def vcr_config():
+    return {"filter_headers": ["x-internal-token"]}
+"""
+    )
+    pytester.makepyfile(
+        test_moved=f"""
+import httpx, pytest
+
+@pytest.mark.convitems
+def test_ours():
+    assert httpx.get({url!r}).json()["id"] == "msg_1"
+
+@pytest.mark.convitems
+@pytest.mark.default_cassette("shared.yaml")
+def test_default_cassette():
+    pass
+
+@pytest.mark.convitems(filter_headers=[("authorization", "Bearer sk-live-abcdefghijklmnopqrstuvwx")])
+def test_vcrpy_argument():
+    pass
+
+@pytest.mark.convitems(match_on=["method", "uri"])
+def test_uri():
+    pass
+
+@pytest.mark.convitems(record_mode="rewrite")
+def test_rewrite():
+    pass
+"""
+    )
+    result = pytester.runpytest("--record-mode=none")
+    result.assert_outcomes(passed=1, errors=4)
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines_random(
+        [
+            "*ConvitemsWarning: --record-mode=none is pytest-recording's*--convitems-replay*",
+            "*ConvitemsWarning: the vcr_config fixture in conftest*convitems_redact_headers*",
+            "*default_cassette is pytest-recording's*@pytest.mark.convitems(cassette=*",
+            "*got filter_headers: redact headers with the ini key convitems_redact_headers*",
+            "*vcrpy's uri is path + query here (the host never counts)*",
+            "*record_mode='rewrite'*(pytest-recording's rewrite is all here)*",
+        ]
+    )
+    assert "abcdefghijklmnopqrstuvwx" not in out  # the marker's values are not echoed
+    # Chosen for convitems too: no warning about --record-mode.
+    quiet = pytester.runpytest("--record-mode=none", "--convitems-replay", "-k", "test_ours")
+    quiet.assert_outcomes(passed=1)
+    assert "--record-mode=none is pytest-recording's" not in quiet.stdout.str()
+
+
+def test_a_convitems_test_that_cannot_record_under_block_network_says_why(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_blocked="""
+import httpx, pytest
+
+@pytest.mark.convitems
+def test_new():
+    httpx.get("http://127.0.0.1:9/v1/conversations/conv_1/items")
+"""
+    )
+    result = pytester.runpytest("--block-network")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*blocks convitems tests too, so this one cannot record*"])
+
+
 def test_block_network_keeps_unmarked_tests_off_the_network_while_ours_replay(
     pytester: pytest.Pytester,
 ) -> None:
@@ -330,7 +408,8 @@ def test_ignored_hosts_reach_the_app_under_test_while_the_api_replays(
     cassette = pytester.path / "cassettes/test_app/test_app_and_api.yaml"
     write_cassette(cassette, [_exchange(url)])
     before = cassette.read_bytes()
-    pytester.makeini("[pytest]\nconvitems_ignore_hosts = localhost\n")
+    # several on one line, as the README writes it (a line list would read one name)
+    pytester.makeini("[pytest]\nconvitems_ignore_hosts = example.invalid localhost\n")
     pytester.makepyfile(
         test_app=f"""
 import http.server, threading, httpx, pytest
