@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .cassette import load_cassette
 from .errors import CassetteError, InputError
 from .exchange import Exchange, Headers
+from .filenames import DRIFT_IGNORE_STEM
 from .findings import Direction, Endpoint, Finding, Part, pointer
 from .redact import (
     DEFAULT_QUERY_PARAMS,
@@ -31,8 +32,6 @@ from .redact import (
 from .routes import match_route
 
 SUFFIXES: Final = (".yaml", ".yml", ".json")
-IGNORE_FILE_STEM: Final = "convitems-drift-ignore."
-"""The reviewed drift ignore list, kept beside the cassettes (`examples/drift/`): not one."""
 _CREDENTIAL: Final = re.compile(r"[A-Za-z0-9._~+/=\-]{20,}")
 _SENSITIVE_HEADERS: Final = frozenset(
     h.lower() for h in (*DEFAULT_REQUEST_HEADERS, *DEFAULT_RESPONSE_HEADERS)
@@ -53,7 +52,9 @@ def cassette_paths(paths: Sequence[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_file():
-            found.append(path)
+            # Named too when a hook passes every changed file under cassettes/.
+            if not path.name.startswith(DRIFT_IGNORE_STEM):
+                found.append(path)
         elif path.is_dir():
             inside = sorted(
                 p
@@ -61,7 +62,7 @@ def cassette_paths(paths: Sequence[str | Path]) -> list[Path]:
                 if p.suffix.lower() in SUFFIXES
                 and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and not p.name.startswith(IGNORE_FILE_STEM)
+                and not p.name.startswith(DRIFT_IGNORE_STEM)
                 and (p.suffix.lower() != ".json" or _looks_like_json_cassette(p))
             )
             if not inside:

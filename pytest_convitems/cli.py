@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .errors import InputError
+from .filenames import DRIFT_IGNORE_FILE
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -240,7 +241,9 @@ def _add_drift(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--ignore",
         metavar="FILE",
-        help="YAML/JSON list of {fingerprint, reason}: accepted changes that no longer fail",
+        help="YAML/JSON list of {fingerprint, reason}: accepted changes that no longer fail "
+        f"(default: {DRIFT_IGNORE_FILE} here, when there is one, as the pytest plugin reads "
+        "it from the rootdir)",
     )
     p.add_argument(
         "--fail-on",
@@ -261,7 +264,8 @@ def _run_drift(args: argparse.Namespace) -> int:
     from .drift import check_fail_on, drift_between_paths, load_ignore, render
 
     fail_on = check_fail_on(args.fail_on)
-    ignore = load_ignore(args.ignore) if args.ignore else None
+    given = args.ignore or (DRIFT_IGNORE_FILE if os.path.isfile(DRIFT_IGNORE_FILE) else None)
+    ignore = load_ignore(given) if given else None
     report = drift_between_paths(args.old, args.new, ignore=ignore, models=args.models)
     if not report.compared:
         # A gate that compared nothing must not pass: NEW empty, or another suite's traffic.

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import pytest
 
 from .errors import InputError  # no imports of its own: free at plugin load
+from .filenames import DRIFT_IGNORE_FILE  # likewise
 
 if TYPE_CHECKING:
     from .drift import DriftCollector
@@ -70,8 +71,6 @@ REDACT_SETTINGS: Final = {
 }
 """`redact.SETTINGS`, repeated so that registering the ini keys does not import the
 redaction module (~2 ms) into every pytest run; a test keeps the two equal."""
-DRIFT_IGNORE_FILE: Final = "convitems-drift-ignore.yaml"
-"""Read from the rootdir when present: reviewed drift changes (fingerprint + reason)."""
 # pytest-recording's default cassette names, exactly, so its cassettes are found where it
 # left them: these characters become `-` (spaces stay), and a name too long for the file
 # system keeps its head and gains its MD5.

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def test_module_and_console_script_agree_on_help() -> None:
     out = subprocess.run(
@@ -32,3 +34,24 @@ def test_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
         text=True,
     )
     assert "Traceback" not in proc.stderr
+
+
+def test_drift_reads_the_ignore_file_where_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the plugin reads it from the rootdir: a nightly job runs `convitems drift` with
+    no --ignore, and a repository without the file yet is not an error."""
+    from pytest_convitems.cassette import write_cassette
+    from pytest_convitems.cli import main
+    from tests.test_drift import changes_of, listing, mcp
+
+    old, new = [listing([mcp("boom")])], [listing([mcp({"type": "x", "message": "m"})])]
+    write_cassette(tmp_path / "old.yaml", old)
+    write_cassette(tmp_path / "new.yaml", new)
+    monkeypatch.chdir(tmp_path)
+    assert main(["drift", "old.yaml", "new.yaml"]) == 1  # breaking, and no ignore file yet
+    (change,) = changes_of(old, new)
+    (tmp_path / "convitems-drift-ignore.yaml").write_text(
+        f"- fingerprint: {change.fingerprint}\n  reason: handled since v2\n"
+    )
+    assert main(["drift", "old.yaml", "new.yaml"]) == 0

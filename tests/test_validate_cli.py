@@ -295,3 +295,8 @@ def test_a_folder_walk_skips_the_drift_ignore_file_and_other_json(
     main(["validate", str(folder), "--format", "json"])
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["cassettes"] == 1 and data["unreadable"] == []
+    # Named, as a pre-commit hook passes every changed file under cassettes/: skipped too.
+    ignore = str(folder / "convitems-drift-ignore.yaml")
+    main(["validate", str(folder / "a.yaml"), ignore, "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["cassettes"] == 1 and data["unreadable"] == []
