@@ -1,9 +1,14 @@
 """Compare two shapes with DeepDiff and classify what changed by what it breaks.
 
 Responses (what clients read):
-  breaking  field_removed, became_optional (no longer always present), type_changed (a new
-            JSON type), became_nullable, enum_value_removed, variant_removed
-  warning   variant_added, enum_value_added (exhaustive client code breaks)
+  breaking  field_removed (of a field that was always present), became_optional (no longer
+            always present), type_changed (a new JSON type), became_nullable
+  warning   variant_added, enum_value_added (exhaustive client code breaks);
+            variant_removed, enum_value_removed, field_removed of a field only sometimes
+            present: no client breaks when the API stops sending what it may send (the SDK
+            and our models accept a response without it), but a test asserting on it does,
+            and a recording that merely did not cover it looks the same (oasdiff: a removed
+            optional response property is a warning, a removed required one an error)
   info      field_added, became_required, type_changed that only narrows
 Requests (what our own client sends; the API, not a reader, sees them):
   warning   type_changed (the API may refuse the new type)
@@ -29,8 +34,8 @@ _RESPONSE_SEVERITY: dict[str, Severity] = {
     "became_optional": "breaking",
     "type_changed": "breaking",
     "became_nullable": "breaking",
-    "enum_value_removed": "breaking",
-    "variant_removed": "breaking",
+    "enum_value_removed": "warning",
+    "variant_removed": "warning",
     "variant_added": "warning",
     "enum_value_added": "warning",
     "field_added": "info",
@@ -38,11 +43,16 @@ _RESPONSE_SEVERITY: dict[str, Severity] = {
 }
 
 
-def classify(change: str, direction: str, *, narrowing: bool = False) -> Severity:
+def classify(
+    change: str, direction: str, *, narrowing: bool = False, optional: bool = False
+) -> Severity:
+    """`optional`: the field removed was only sometimes present (a client already copes)."""
     if direction == "request":
         return "warning" if change == "type_changed" and not narrowing else "info"
     if narrowing:
         return "info"
+    if change == "field_removed" and optional:
+        return "warning"
     return _RESPONSE_SEVERITY.get(change, "info")
 
 
@@ -173,6 +183,7 @@ class _Emitter:
         new: Any,
         *,
         narrowing: bool = False,
+        optional: bool = False,
         detail: str = "",
     ) -> None:
         endpoint, direction, *rest = context.split(" ")
@@ -184,7 +195,7 @@ class _Emitter:
         seen = fingerprint(endpoint, direction, variant or None, where, change, old, new)
         old, new = _shown(old), _shown(new)
         path, variant = _shown(path), _shown(variant)  # a key used as a field name or type
-        severity = classify(change, direction, narrowing=narrowing)
+        severity = classify(change, direction, narrowing=narrowing, optional=optional)
         who = f"`{variant}` items" if variant else "the body"
         parts = _parts(kind)
         inside = f" (in `{'` > `'.join(parts)}` objects)" if parts else ""
@@ -240,7 +251,16 @@ class _Emitter:
             self.emit(context, variant, kind, name, "field_added", None, _types_text(f["types"]))
         elif report_type == "dictionary_item_removed":
             f = self.old[context][variant][kind][name]
-            self.emit(context, variant, kind, name, "field_removed", _types_text(f["types"]), None)
+            self.emit(
+                context,
+                variant,
+                kind,
+                name,
+                "field_removed",
+                _types_text(f["types"]),
+                None,
+                optional=f["presence"] != "always",
+            )
 
     def presence(
         self, context: str, variant: str, kind: str, name: str, old: Any, new: Any
