@@ -17,6 +17,7 @@ from pytest_convitems.drift import (
     DriftCollector,
     ShapeSet,
     compare_exchanges,
+    fingerprint,
     load_ignore,
     merge_shapes,
     render,
@@ -209,6 +210,12 @@ def test_became_required_is_info() -> None:
 def test_became_nullable_is_breaking() -> None:
     c = only([listing([mcp("x")])], [listing([mcp("x"), mcp(None)])])
     assert (c.change, c.severity, c.path) == ("became_nullable", "breaking", "/error")
+    # shown as types, not as Python's False/True; hashed as before, so ignore files hold
+    assert (c.old, c.new) == ("string", "null|string")
+    assert "old: string new: null|string" in c.message
+    assert c.fingerprint == fingerprint(
+        "list", "response", "mcp_call", "/error", "became_nullable", False, True
+    )
 
 
 def test_enum_value_added_and_removed_are_warnings() -> None:
@@ -434,11 +441,15 @@ def test_json_has_changes_and_summary() -> None:
     data = json.loads(render(_mixed_report(), "json"))
     assert set(data) == {"changes", "summary"}
     assert data["summary"]["breaking"] == 2 and data["summary"]["total"] == 4
+    # the status class was only in the message text: a change in error answers is told apart
+    assert {c["status"] for c in data["changes"]} == {"2xx"}
+    assert Change.from_dict(data["changes"][0]).status == "2xx"
     assert set(data["changes"][0]) == {
         "severity",
         "change",
         "endpoint",
         "direction",
+        "status",
         "variant",
         "path",
         "old",
@@ -453,15 +464,17 @@ def test_markdown_renders_as_a_table() -> None:
     md = render(report, "markdown").splitlines()
     assert md[0].startswith("### convitems drift:")
     header = md.index(
-        "| Severity | Change | Endpoint | Direction | Variant | Path | Old | New | Fingerprint |"
+        "| Severity | Change | Endpoint | Direction | Status | Variant | Path | Old | New "
+        "| Fingerprint |"
     )
-    assert md[header + 1] == "|---|---|---|---|---|---|---|---|---|"
+    assert md[header + 1] == "|---|---|---|---|---|---|---|---|---|---|"
     rows = md[header + 2 : header + 2 + len(report.changes)]
     assert len(rows) == 4
-    # every row has exactly the header's 9 cells (escaped pipes do not split cells)
+    # every row has exactly the header's 10 cells (escaped pipes do not split cells)
     for row in rows:
         assert row.startswith("| ") and row.endswith(" |")
-        assert len(row.replace("\\|", "").split("|")) == 11
+        assert len(row.replace("\\|", "").split("|")) == 12
+        assert " | response | 2xx | " in row
 
 
 def test_markdown_escapes_pipes_in_cells() -> None:
@@ -469,6 +482,22 @@ def test_markdown_escapes_pipes_in_cells() -> None:
     new = [listing([mcp("x"), mcp({"type": "t", "message": "m"})])]
     md = render(compare_exchanges(old, new), "markdown")
     assert "object\\|string" in md
+
+
+def test_everything_ignored_is_not_called_matching_shapes(tmp_path: Path) -> None:
+    old, new = [listing([mcp("boom")])], [listing([mcp({"type": "x", "message": "m"})])]
+    fp = only(old, new).fingerprint
+    ignore = load_ignore(_ignore_file(tmp_path, f"- {{fingerprint: {fp}, reason: handled}}\n"))
+    report = compare_exchanges(old, new, ignore=ignore)
+    for fmt in ("text", "markdown"):
+        shown = render(report, fmt)
+        assert "no unignored drift: 1 change ignored" in shown
+        assert "the shapes match" not in shown
+    md = render(report, "markdown").splitlines()
+    header = md.index("| Fingerprint | Change | Endpoint | Variant | Path | Reason |")
+    assert md[header + 2] == (
+        f"| `{fp}` | `type_changed` | `list response 2xx` | `mcp_call` | `/error` | handled |"
+    )
 
 
 def test_no_drift_renders_plainly() -> None:
@@ -588,6 +617,10 @@ def test_model_gaps_name_the_model_that_needs_the_field(
     assert field.old == "Message" and field.severity == "warning"
     variant = by_change[("model_variant_missing", "hologram_call", "")]
     assert variant.old == "ConversationItem"
+    # the status class, as every other change's message carries it
+    assert variant.message.startswith("list response 2xx: item variant hologram_call")
+    assert field.message.startswith("list response 2xx: field /brand_new_field")
+    assert field.status == variant.status == "2xx"
     old, new = _cassettes(
         tmp_path,
         [listing([msg("a")])],

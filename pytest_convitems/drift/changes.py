@@ -57,7 +57,8 @@ class Change:
     message: str
     fingerprint: str
     status: str | None = field(default=None, compare=False)
-    """Status class of the responses compared ("2xx"); not part of the JSON contract."""
+    """Status class of the responses compared ("2xx"; None for requests): a change in error
+    answers (`4xx`) reads differently from one in successes, so the JSON carries it too."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class Change:
             "change": self.change,
             "endpoint": self.endpoint,
             "direction": self.direction,
+            "status": self.status,
             "variant": self.variant,
             "path": self.path,
             "old": self.old,
@@ -86,6 +88,7 @@ class Change:
             new=data.get("new"),
             message=data["message"],
             fingerprint=data["fingerprint"],
+            status=data.get("status"),
         )
 
     def sort_key(self) -> tuple[int, str, str, str, str, str, str]:

@@ -97,7 +97,7 @@ def compare_shapes(old: Shape, new: Shape) -> Comparison:
                 emitter.presence(context, variant, path[2], path[3], level.t1, level.t2)
             elif path[4] == "nullable":
                 if level.t2 is True:
-                    emitter.emit(context, variant, path[2], path[3], "became_nullable", False, True)
+                    emitter.nullable(context, variant, path[2], path[3])
             elif path[4] == "values":
                 if report_type == "set_item_added":
                     emitter.emit(
@@ -185,14 +185,18 @@ class _Emitter:
         narrowing: bool = False,
         optional: bool = False,
         detail: str = "",
+        key: tuple[Any, Any] | None = None,
     ) -> None:
+        """`key`: the (old, new) the fingerprint hashes, when what is shown says it better."""
         endpoint, direction, *rest = context.split(" ")
         status = rest[0] if rest else None
         where = kind if name is None else f"{kind}/{name}"
         path = plain_path(where)
         # The fingerprint is of what was seen; what is shown never repeats a key that a live
         # run or an old cassette carried in an enum-like field (reports reach CI logs).
-        seen = fingerprint(endpoint, direction, variant or None, where, change, old, new)
+        seen = fingerprint(
+            endpoint, direction, variant or None, where, change, *(key or (old, new))
+        )
         old, new = _shown(old), _shown(new)
         path, variant = _shown(path), _shown(variant)  # a key used as a field name or type
         severity = classify(change, direction, narrowing=narrowing, optional=optional)
@@ -261,6 +265,22 @@ class _Emitter:
                 None,
                 optional=f["presence"] != "always",
             )
+
+    def nullable(self, context: str, variant: str, kind: str, name: str) -> None:
+        old: set[str] = self.old[context][variant][kind][name]["types"]
+        new: set[str] = self.new[context][variant][kind][name]["types"]
+        # Shown as types ("string" -> "null|string"); hashed as the flag it always was, so
+        # reviewed ignore entries keep matching.
+        self.emit(
+            context,
+            variant,
+            kind,
+            name,
+            "became_nullable",
+            _types_text(old),
+            _types_text(new | {"null"}),
+            key=(False, True),
+        )
 
     def presence(
         self, context: str, variant: str, kind: str, name: str, old: Any, new: Any

@@ -125,10 +125,12 @@ def model_gaps(exchanges: Iterable[Exchange]) -> list[Change]:
             old=model,
             new=new,
             message=(
-                f"{endpoint} response: {what} {new if change == 'model_variant_missing' else path}"
+                f"{endpoint} response 2xx: {what} "
+                f"{new if change == 'model_variant_missing' else path}"
                 f" seen in traffic is unknown to the models; add it to {model}"
             ),
             fingerprint=fp,
+            status="2xx",  # only successful answers are read for gaps
         )
 
     for exchange in exchanges:

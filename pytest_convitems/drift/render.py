@@ -16,6 +16,10 @@ def headline(report: DriftReport) -> str:
     counts = report.counts()
     if not report.changes and not report.compared and (report.only_old or report.only_new):
         text = "nothing compared: no items endpoint was seen on both sides"
+    elif not report.changes and report.ignored:
+        # The shapes do differ: every difference is one the ignore file accepts.
+        n = len(report.ignored)
+        return f"no unignored drift: {n} change{'' if n == 1 else 's'} ignored"
     elif not report.changes:
         text = "no drift: the shapes match"
     else:
@@ -100,9 +104,10 @@ def render_markdown(report: DriftReport) -> str:
     lines = [f"### convitems drift: {headline(report)}", ""]
     if report.changes:
         lines.append(
-            "| Severity | Change | Endpoint | Direction | Variant | Path | Old | New | Fingerprint |"
+            "| Severity | Change | Endpoint | Direction | Status | Variant | Path | Old | New "
+            "| Fingerprint |"
         )
-        lines.append("|---|---|---|---|---|---|---|---|---|")
+        lines.append("|---|---|---|---|---|---|---|---|---|---|")
         for c in report.changes:
             lines.append(
                 "| "
@@ -112,6 +117,7 @@ def render_markdown(report: DriftReport) -> str:
                         _code(c.change),
                         c.endpoint,
                         c.direction,
+                        c.status or "-",
                         _code(c.variant),
                         _code(c.path or "/"),
                         _cell(c.old),
@@ -125,12 +131,12 @@ def render_markdown(report: DriftReport) -> str:
         lines.append("")
         lines.append(f"<details><summary>{len(report.ignored)} ignored</summary>")
         lines.append("")
-        lines.append("| Fingerprint | Change | Path | Reason |")
-        lines.append("|---|---|---|---|")
+        lines.append("| Fingerprint | Change | Endpoint | Variant | Path | Reason |")
+        lines.append("|---|---|---|---|---|---|")
         for c, reason in report.ignored:
-            lines.append(
-                f"| {_code(c.fingerprint)} | {_code(c.change)} | {_code(c.path or '/')} | {_cell(reason)} |"
-            )
+            where = f"{c.endpoint} {c.direction}" + (f" {c.status}" if c.status else "")
+            cells = [c.fingerprint, c.change, where, c.variant, c.path or "/"]
+            lines.append("| " + " | ".join([*map(_code, cells), _cell(reason)]) + " |")
         lines.append("")
         lines.append("</details>")
     stale = stale_line(report)
