@@ -81,7 +81,11 @@ def cassette_lock(path: Path) -> Iterator[CassetteLock]:
         return
     for _ in range(_ATTEMPTS):
         handle = open(lock, "a+", encoding="utf-8")  # noqa: SIM115 (closed below or after use)
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks (some NFS mounts): no handle left open
+            handle.close()
+            raise
         if _is_at(handle, lock):
             break
         handle.close()  # pruned while we waited: lock the file now at the path

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 import pytest
 
-from .errors import InputError  # no imports of its own: free at plugin load
+from .errors import CassetteError, InputError  # no imports of its own: free at plugin load
 from .filenames import DRIFT_IGNORE_FILE  # likewise
 
 if TYPE_CHECKING:
@@ -827,15 +827,13 @@ def pytest_runtest_teardown(
             state = item.config.stash[_STATE]
             try:
                 recorder.save()
+            except CassetteError as err:  # an unwritable folder: the reason, not pathlib's stack
+                raise pytest.fail.Exception(f"convitems: {err}", pytrace=False) from None
             finally:
                 _account(state, recorder)
                 # Its call report is logged by now. What a failing test recorded is kept
                 # (vcrpy's record modes), but it may be what made the test fail.
-                if (
-                    recorder.recorded
-                    and recorder.persist  # a live drift run writes nothing to keep
-                    and item.session.testsfailed > state.failures_at_setup
-                ):
+                if recorder.written and item.session.testsfailed > state.failures_at_setup:
                     state.report.recorded_by_failing[recorder.nodeid] = recorder.label
                 if state.drift_mode != "off":
                     state.collector.add(recorder.loaded, recorder.recorded, test_id=recorder.nodeid)
@@ -852,7 +850,9 @@ def _account(state: _State, recorder: CassetteRecorder) -> None:
         interactions=loaded,
         played=played if recorder.record_mode != "all" else range(loaded),
         replayed=recorder.replayed,
-        recorded=len(recorder.recorded),
+        # Not what a failed write lost; a live drift run counts what it sent (nothing is
+        # written: its lines say "live interactions").
+        recorded=len(recorder.recorded) if recorder.written or not recorder.persist else 0,
         findings=recorder.findings,
         needs_rerecord=bool(recorder.unmatched),
         existed=recorder.existed,

@@ -22,7 +22,7 @@ from typing import Final
 
 from .cassette import append_to_cassette, load_cassette_entry, write_cassette
 from .cassette_lock import cassette_lock, written_in_run
-from .errors import InputError, UnmatchedRequestError
+from .errors import CassetteError, InputError, UnmatchedRequestError
 from .exchange import Exchange, Request, Response
 from .findings import Finding
 from .findings_cache import FindingsMemo
@@ -153,6 +153,8 @@ class CassetteRecorder:
     unmatched: list[UnmatchedRequestError] = field(default_factory=list)
     replayed: int = 0
     existed: bool = False
+    written: bool = False
+    """True once `save` wrote what this test recorded."""
 
     def __post_init__(self) -> None:
         check_record_mode(self.record_mode)
@@ -342,6 +344,16 @@ class CassetteRecorder:
             self._renumber()
         if not self.recorded or self.record_mode == "none" or not self.persist:
             return
+        try:
+            self._write()
+        except OSError as exc:  # the lock file's folder: the cassette's own
+            raise CassetteError(
+                f"{self.label}: cannot write the cassette ({exc.strerror or exc}); record into "
+                "a folder you can write to (--convitems-cassette-dir)"
+            ) from exc
+        self.written = True
+
+    def _write(self) -> None:
         with cassette_lock(self.path) as lock:
             if self.record_mode == "all":
                 overwrite = lock.first_write_in_run(self.run_id)

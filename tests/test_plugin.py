@@ -1185,6 +1185,35 @@ def test_findings_of_answers_that_came_out_of_order_name_their_place_in_the_cass
     assert all(f.message == str((f.source or {})["interaction"]) for f in recorder.findings)
 
 
+def test_a_cassette_folder_that_cannot_be_written_fails_in_one_line(
+    pytester: pytest.Pytester,
+) -> None:
+    """The reason and what to do, not pathlib's stack; and the summary does not count
+    what never reached a cassette. (/proc: nothing can be created there, even by root.)"""
+    pytester.makepyfile(
+        test_w="""
+import httpx, pytest
+
+EMPTY = {"object": "list", "data": [], "first_id": "a", "last_id": "a", "has_more": False}
+mock = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=EMPTY)))
+
+@pytest.mark.convitems
+def test_records():
+    mock.get("http://127.0.0.1:9/v1/conversations/conv_1/items")
+"""
+    )
+    result = pytester.runpytest("--convitems-cassette-dir=/proc/convitems-no-such-folder")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*convitems: /proc/convitems-no-such-folder/test_w/test_records.yaml: cannot "
+            "write the cassette (*); * a folder you can write to*",
+            "*0 recorded*",
+        ]
+    )
+    assert "pathlib" not in result.stdout.str()
+
+
 def test_record_mode_none_never_writes(pytester: pytest.Pytester, api_base: str) -> None:
     pytester.makepyfile(
         test_a=RECORDING
