@@ -3,7 +3,7 @@
 The only place that knows both mitmproxy's message types and the library's: everything
 downstream (validation, cassettes, replay matching) sees an `Exchange`.
 
-Bodies are stored decoded (mitmproxy's `get_content` undoes gzip/br/zstd/deflate), so the
+Bodies are stored decoded (gzip, x-gzip, deflate, br, zstd, stacked too), so the
 `content-encoding` header goes and `content-length` is set to the decoded length: a cassette
 must describe the body it holds, or vcrpy replays a body its headers contradict.
 """
@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from mitmproxy import http
-from mitmproxy.net import encoding
 
+from pytest_convitems.cassette_body import codings_of, undo_codings
 from pytest_convitems.exchange import Exchange, Headers, Request, Response
 
 _DROP_ON_DECODE = frozenset({"content-encoding", "content-length"})
@@ -24,12 +24,14 @@ _NOT_REPLAYED = frozenset({"content-encoding", "content-length", "transfer-encod
 
 
 def _message(message: http.Message, raw: bytes | None = None) -> tuple[Headers, bytes]:
-    """The headers and body as stored: the content-encoding undone, when it can be.
+    """The headers and body as stored: the content codings undone, when they can be.
 
     One pass over the raw header fields (mitmproxy's `headers.get` re-walks them per
-    lookup, and this runs on every items request and response). A body that claims an
-    encoding it does not have stays raw, with its headers: the validator then reports what
-    it sees (not JSON) instead of the proxy failing.
+    lookup, and this runs on every items request and response). The codings are undone by
+    the cassettes' own decoder, which reads a list (`gzip, gzip`), repeated header lines
+    and `x-gzip`, where mitmproxy's knows one name. A body that claims an encoding it does
+    not have stays raw, with its headers: the validator then reports what it sees (not
+    JSON) instead of the proxy failing.
     """
     headers: Headers = {}
     encodings: list[str] = []
@@ -40,14 +42,13 @@ def _message(message: http.Message, raw: bytes | None = None) -> tuple[Headers, 
             encodings.append(value)
         headers.setdefault(name, []).append(value)
     body = (message.raw_content or b"") if raw is None else raw
-    ce = ", ".join(encodings).strip().lower()
-    if not ce or ce == "identity" or not body:
+    if not encodings or not body:
         return headers, body
-    try:
-        decoded = encoding.decode(body, ce)
-    except ValueError:
+    codings = codings_of(encodings)
+    if all(c == "identity" for c in codings):
         return headers, body
-    if not isinstance(decoded, bytes):
+    decoded = undo_codings(codings, body)
+    if decoded is None:
         return headers, body
     had_length = any(name.lower() == "content-length" for name in headers)
     headers = {k: v for k, v in headers.items() if k.lower() not in _DROP_ON_DECODE}

@@ -41,6 +41,18 @@ BAD = {
     "conv_drop": "the connection closed with no response",
     "conv_gzip": "a valid list, gzip-compressed",
     "conv_sse": "a text/event-stream in three delayed chunks",
+    "conv_gzipgzip": "a valid list, gzip-compressed twice (content-encoding: gzip, gzip)",
+    "conv_gziplines": "a valid list, gzip-compressed twice, one content-encoding line each",
+    "conv_xgzip": "a valid list, gzip-compressed, named by its alias x-gzip",
+    "conv_idgzip": "a valid list, gzip-compressed (content-encoding: identity, gzip)",
+}
+
+_CODED = {
+    # id: (compressions, content-encoding header lines)
+    "conv_gzipgzip": (2, "content-encoding: gzip, gzip\r\n"),
+    "conv_gziplines": (2, "content-encoding: gzip\r\ncontent-encoding: gzip\r\n"),
+    "conv_xgzip": (1, "content-encoding: x-gzip\r\n"),
+    "conv_idgzip": (1, "content-encoding: identity, gzip\r\n"),
 }
 
 
@@ -264,6 +276,12 @@ class _Canned:
             writer.write(
                 _response(200, gzip.compress(self.bodies[20]), extra="content-encoding: gzip\r\n")
             )
+        elif conv in _CODED:
+            times, lines = _CODED[conv]
+            body = self.bodies[20]
+            for _ in range(times):
+                body = gzip.compress(body)
+            writer.write(_response(200, body, extra=lines))
         elif conv == "conv_sse":
             writer.write(
                 b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"

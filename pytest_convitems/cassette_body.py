@@ -8,11 +8,10 @@ unchanged: the body is identity-encoded, `Content-Encoding` is gone once decoded
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from .errors import CassetteError
@@ -24,31 +23,103 @@ class InteractionError(CassetteError):
     """One interaction is malformed; the loader adds the file and line."""
 
 
-def _deflate(body: bytes) -> bytes:
+class BodyTooLarge(ValueError):
+    """A body larger than the caller's limit once its codings are undone: decoding stopped
+    at the limit (a 200 KB gzip body can hold 200 MB of zeros), nothing past it is kept."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the body is larger than {limit} bytes once decoded")
+        self.limit = limit
+
+
+_CHUNK: Final = 1 << 20
+"""Output asked of a streaming decoder at a time: a limit is overshot by this at most."""
+
+
+def _room(out: bytearray, limit: int | None) -> int:
+    """How much more output a decoder may make: one byte past `limit` proves it too big."""
+    if limit is None:
+        return _CHUNK
+    if len(out) > limit:
+        raise BodyTooLarge(limit)
+    return min(_CHUNK, limit + 1 - len(out))
+
+
+def _inflate(body: bytes, wbits: int, limit: int | None, *, members: bool) -> bytes:
+    """zlib, gzip (`members`: concatenated members, as `gzip.decompress` reads them) or raw
+    deflate, never producing more than `limit` + 1 bytes however small the input."""
+    out = bytearray()
+    data = body
+    while True:
+        inflater = zlib.decompressobj(wbits)
+        while not inflater.eof:
+            chunk = inflater.decompress(data, _room(out, limit))
+            out += chunk
+            data = inflater.unconsumed_tail
+            if not chunk and not data:
+                break
+        _room(out, limit)
+        if not inflater.eof:
+            raise zlib.error("the compressed body ends before its end-of-stream marker")
+        # gzip.decompress skips zero padding between and after members
+        data = inflater.unused_data.lstrip(b"\0") if members else b""
+        if not data:
+            return bytes(out)
+
+
+def _gzip(body: bytes, limit: int | None) -> bytes:
+    return _inflate(body, 16 + zlib.MAX_WBITS, limit, members=True)
+
+
+def _deflate(body: bytes, limit: int | None) -> bytes:
+    # "deflate" is zlib-wrapped by the RFC, raw in what some servers send
     try:
-        return zlib.decompress(body)
+        return _inflate(body, zlib.MAX_WBITS, limit, members=False)
     except zlib.error:
-        return zlib.decompress(body, -zlib.MAX_WBITS)
+        return _inflate(body, -zlib.MAX_WBITS, limit, members=False)
 
 
-def _br(body: bytes) -> bytes:
+def _br(body: bytes, limit: int | None) -> bytes:
     import brotli
 
-    result: bytes = brotli.decompress(body)
-    return result
+    decompressor = brotli.Decompressor()
+    out = bytearray()
+    try:
+        out += decompressor.process(body, output_buffer_limit=_room(out, limit))
+    except TypeError:  # brotli < 1.2 has no output limit: feed the input a little at a time
+        for at in range(0, len(body), 1024):
+            _room(out, limit)
+            out += decompressor.process(body[at : at + 1024])
+    else:
+        while not decompressor.is_finished():
+            chunk = decompressor.process(b"", output_buffer_limit=_room(out, limit))
+            if not chunk:
+                break
+            out += chunk
+    _room(out, limit)
+    if not decompressor.is_finished():
+        raise ValueError("the brotli body ends before its last block")
+    return bytes(out)
 
 
-def _zstd(body: bytes) -> bytes:
+def _zstd(body: bytes, limit: int | None) -> bytes:
     import zstandard
 
+    # every frame: a multi-frame body (which httpx reads whole) is not cut at the first
     reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(body), read_across_frames=True)
-    result: bytes = reader.read()
-    return result
+    out = bytearray()
+    while chunk := reader.read(_room(out, limit)):
+        out += chunk
+    _room(out, limit)
+    return bytes(out)
 
 
-DECODERS: Final[dict[str, Callable[[bytes], bytes]]] = {
-    "gzip": gzip.decompress,
-    "x-gzip": gzip.decompress,
+Decoder = Callable[[bytes, int | None], bytes]
+"""(body, limit) -> the body with one coding undone; raises `BodyTooLarge` past `limit`."""
+
+DECODERS: Final[dict[str, Decoder]] = {
+    "gzip": _gzip,
+    "x-gzip": _gzip,
     "deflate": _deflate,
     "br": _br,
     "zstd": _zstd,
@@ -70,18 +141,15 @@ def _set_length(headers: Headers, length: int, *, add: bool) -> None:
         headers["Content-Length"] = [str(length)]
 
 
-def decode_content(headers: Headers, body: bytes) -> tuple[Headers, bytes]:
-    """The body without its content codings (last applied, first undone).
+def codings_of(values: Iterable[str]) -> list[str]:
+    """The content codings named by `Content-Encoding` values, in the order applied: a list
+    (`gzip, gzip`), several header lines, any case."""
+    return [c.strip().lower() for v in values for c in v.split(",") if c.strip()]
 
-    An unknown coding, or a body that does not decode, is left exactly as it was: a
-    recording keeps what arrived rather than guess.
-    """
-    names = _names(headers, "Content-Encoding")
-    if not names or not body:
-        return headers, body
-    codings = [
-        c.strip().lower() for n in names for v in headers[n] for c in v.split(",") if c.strip()
-    ]
+
+def undo_codings(codings: Sequence[str], body: bytes, limit: int | None = None) -> bytes | None:
+    """`body` with `codings` undone, last applied first; None when one is unknown or the
+    body does not decode. Raises `BodyTooLarge` when the result would pass `limit` bytes."""
     decoded = body
     try:
         for coding in reversed(codings):
@@ -89,9 +157,29 @@ def decode_content(headers: Headers, body: bytes) -> tuple[Headers, bytes]:
                 continue
             decoder = DECODERS.get(coding)
             if decoder is None:
-                return headers, body
-            decoded = decoder(decoded)
+                return None
+            decoded = decoder(decoded, limit)
+    except BodyTooLarge:
+        raise
     except Exception:
+        return None
+    return decoded
+
+
+def decode_content(
+    headers: Headers, body: bytes, *, limit: int | None = None
+) -> tuple[Headers, bytes]:
+    """The body without its content codings (last applied, first undone).
+
+    An unknown coding, or a body that does not decode, is left exactly as it was: a
+    recording keeps what arrived rather than guess. Past `limit` decoded bytes (None: no
+    limit), `BodyTooLarge`.
+    """
+    names = _names(headers, "Content-Encoding")
+    if not names or not body:
+        return headers, body
+    decoded = undo_codings(codings_of(v for n in names for v in headers[n]), body, limit)
+    if decoded is None:
         return headers, body
     out = {k: v for k, v in headers.items() if k not in names}
     _set_length(out, len(decoded), add=False)

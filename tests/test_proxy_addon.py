@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -684,3 +685,57 @@ def test_rewind_outside_replay_is_answered_here_not_sent_upstream(
     assert "not replaying" in (f.response.text or "")
     addon.response(f)
     assert "-> 409 (answered here)" in caplog.text
+
+
+# --- content codings -------------------------------------------------------------------
+
+CODINGS = [
+    pytest.param(["gzip, gzip"], 2, id="a-list"),
+    pytest.param(["gzip", "gzip"], 2, id="two-header-lines"),
+    pytest.param(["x-gzip"], 1, id="x-gzip"),
+    pytest.param(["identity, gzip"], 1, id="identity-then-gzip"),
+]
+
+
+PATH = f"/conversations/{CONV}/items"
+
+
+def _as_sent(
+    message: http.Request | http.Response, lines: list[tuple[bytes, bytes]], body: bytes
+) -> Any:
+    """Headers and body exactly as given: `make` and `.content` encode a body by its
+    headers, and drop a content-encoding they do not know."""
+    message.headers = http.Headers(lines)
+    message.raw_content = body
+    return message
+
+
+def _coded(body: bytes, times: int) -> bytes:
+    for _ in range(times):
+        body = gzip.compress(body)
+    return body
+
+
+@pytest.mark.parametrize(("codings", "times"), CODINGS)
+def test_stacked_and_aliased_codings_are_undone_before_validation(
+    tctx: tuple[taddons.context, ConvItems],
+    caplog: pytest.LogCaptureFixture,
+    codings: list[str],
+    times: int,
+) -> None:
+    """mitmproxy's decoder knows one coding name: `gzip, gzip` came out as a false
+    invalid_utf8 finding, and a valid request sent as x-gzip was blocked."""
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_block_invalid=True)
+    lines = [(b"content-type", b"application/json")]
+    lines += [(b"content-encoding", c.encode()) for c in codings]
+    body = _coded(json.dumps({"items": [message()]}).encode(), times)
+    f = tflow.tflow(req=_as_sent(http.Request.make("POST", UPSTREAM + PATH), lines, body))
+    addon.request(f)
+    assert f.response is None, "a valid request is forwarded"
+    sent = _coded(list_body(), times)
+    f.response = _as_sent(http.Response.make(200), lines, sent)
+    addon.response(f)
+    assert f.response.headers[FINDINGS_HEADER] == "0", caplog.text
+    assert f.response.raw_content == sent, "the proxy does not re-encode what it read"
+    assert f.response.headers.get_all("content-encoding") == codings

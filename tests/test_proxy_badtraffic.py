@@ -114,6 +114,42 @@ def test_compressed_response_is_validated_after_decoding(proxied: Proxied) -> No
     assert r.headers["x-convitems-findings"] == "0"
 
 
+def recorded(proxied: Proxied, name: str) -> Path | None:
+    """The cassette `name` once the writer flushed it (bounded wait), or None."""
+    import time
+
+    path = proxied.cassettes / name
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not path.exists():
+        time.sleep(0.05)
+    return path if path.exists() else None
+
+
+@pytest.mark.parametrize(
+    ("conversation", "times"),
+    [("conv_gzipgzip", 2), ("conv_gziplines", 2), ("conv_xgzip", 1), ("conv_idgzip", 1)],
+)
+def test_stacked_and_aliased_codings_are_validated_and_recorded_decoded(
+    proxied: Proxied, conversation: str, times: int
+) -> None:
+    with httpx.stream(
+        "GET", proxied.url(f"/v1/conversations/{conversation}/items"), headers=AUTH, timeout=30
+    ) as r:
+        raw = b"".join(r.iter_raw())
+    body = raw
+    for _ in range(times):
+        body = gzip.decompress(body)
+    assert body == list_body(20), "the proxy passes the bytes on as they came"
+    assert proxied.findings(conversation) == []  # not a false invalid_utf8
+    assert r.headers["x-convitems-findings"] == "0"
+    path = recorded(proxied, f"{conversation}.yaml")
+    assert path is not None
+    (exchange,) = load_cassette(path)
+    assert exchange.response is not None and exchange.response.body
+    assert json.loads(exchange.response.body) == json.loads(list_body(20))
+    assert "content-encoding" not in {h.lower() for h in exchange.response.headers}
+
+
 def test_event_stream_is_streamed_not_buffered_and_recorded_whole(proxied: Proxied) -> None:
     chunks = []
     with httpx.stream(
