@@ -7,7 +7,7 @@ The report file (`--convitems-report=FILE`) is one JSON document:
 `{"version": 1, "summary": {...}, "cassettes": [...], "findings": [...], "rerecord": [test
 ids], "rerecord_command": "pytest ... --convitems-record-mode=all" | null,
 "orphaned_cassettes": [{"path", "why"}], "recorded_by_failing_tests": [{"test",
-"cassette"}], "drift": {...} | null}`; each finding has the
+"cassette", "rerecord_command"}], "drift": {...} | null}`; each finding has the
 DESIGN §2 shape with `source = {"cassette", "interaction", "test"}`.
 """
 
@@ -216,13 +216,16 @@ class RunReport:
             "findings": [f.to_dict() for f in self.findings],
             "rerecord": self.rerecord,
             "rerecord_command": (
-                self.rerecord_command(self.with_sharers(self.rerecord))
-                if self.rerecord
-                else None
+                self.rerecord_command(self.with_sharers(self.rerecord)) if self.rerecord else None
             ),
             "orphaned_cassettes": [{"path": p, "why": w} for p, w in sorted(self.orphans.items())],
             "recorded_by_failing_tests": [
-                {"test": t, "cassette": c} for t, c in sorted(self.recorded_by_failing.items())
+                {
+                    "test": t,
+                    "cassette": c,
+                    "rerecord_command": self.rerecord_command(self.with_sharers([t])),
+                }
+                for t, c in sorted(self.recorded_by_failing.items())
             ],
             "drift": self.drift,
             "notes": self.notes,

@@ -88,7 +88,12 @@ def test_fail_mode_fails_the_run_on_breaking_drift(
     before = recorded.read_bytes()
     result = _live(pytester, monkeypatch, "--convitems-drift=fail")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*field removed at /phase of `message` items*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*field removed at /phase of `message` items*",
+            "convitems: the run fails on breaking drift (--convitems-drift=fail)",
+        ]
+    )
     assert recorded.read_bytes() == before
 
 

@@ -141,6 +141,10 @@ def test_xdist_workers_report_them_once(project: pytest.Pytester) -> None:
     result = project.runpytest("-n", "2", "-p", "no:hypothesispytest", "--convitems-replay")
     result.assert_outcomes(passed=4)
     assert result.ret == pytest.ExitCode.TESTS_FAILED  # the controller fails on the workers' finds
+    # "4 passed" and exit 1: the summary says why
+    result.stdout.fnmatch_lines(
+        ["convitems: the run fails on orphaned cassettes (convitems_orphans = fail)"]
+    )
 
 
 def test_a_configured_cassette_dir_is_judged_per_test_file(pytester: pytest.Pytester) -> None:

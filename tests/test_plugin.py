@@ -1033,7 +1033,11 @@ def test_fails_before_recording():
     report = json.loads((pytester.path / "report.json").read_text())
     assert report["summary"]["recorded_by_failing"] == 1
     assert report["recorded_by_failing_tests"] == [
-        {"test": "test_a.py::test_fails", "cassette": "cassettes/test_a/test_fails.yaml"}
+        {
+            "test": "test_a.py::test_fails",
+            "cassette": "cassettes/test_a/test_fails.yaml",
+            "rerecord_command": "pytest test_a.py::test_fails --convitems-record-mode=all",
+        }
     ]
     # Replaying it: nothing recorded, nothing to say, though the test still fails.
     replayed = pytester.runpytest("--convitems-replay", "test_a.py::test_fails")
@@ -1309,6 +1313,14 @@ def test_drift_with_replay_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--convitems-drift=report", "--convitems-replay")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--convitems-drift=report runs the tests live*"])
+    # Both in the ini file: refused too (live drift silently beat the CI safety switch).
+    pytester.makeini("[pytest]\nconvitems_replay = true\nconvitems_drift = report\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*convitems_drift = report runs the tests live*"])
+    # Asked for on the command line, live drift is explicit: it runs.
+    pytester.makeini("[pytest]\nconvitems_replay = true\n")
+    pytester.runpytest("--convitems-drift=report").assert_outcomes(passed=1)
 
 
 def test_async_httpx_and_urllib_are_intercepted_too(pytester: pytest.Pytester) -> None:
