@@ -39,7 +39,9 @@ Content-Type) and never reaches the upstream.
 Streamed responses (`text/event-stream`) pass through chunk by chunk and are recorded whole
 (up to 64 MB); compressed bodies are validated and recorded decoded. Not recorded, each
 with a log line: answers the proxy made itself (blocked, replayed), requests the upstream
-never answered, and bodies a cassette cannot hold (one that claims JSON but is not).
+never answered, bodies a cassette cannot hold (one that claims JSON but is not), and
+bodies over 64 MB once decoded (passed through untouched, not validated either: a 200 KB
+gzip body can decode to 200 MB).
 Cassettes are written by a child process in batches (`convitems_flush_every`,
 `convitems_flush_ms`), atomically, and flushed on exit (`done()`).
 """
@@ -72,6 +74,7 @@ except ImportError:  # run as `mitmdump -s path/to/addon.py` from a checkout not
     from proxy_addon.recorder import CassetteWriter
 
 from pytest_convitems import validation
+from pytest_convitems.cassette_body import BodyTooLarge
 from pytest_convitems.errors import InputError
 from pytest_convitems.exchange import (
     Exchange,
@@ -118,6 +121,7 @@ class _FlowState:
         "route",
         "stream_overflow",
         "streamed",
+        "too_large",
     )
 
     def __init__(self, route: RouteMatch | None) -> None:
@@ -129,6 +133,7 @@ class _FlowState:
         self.chunks: list[bytes] | None = None
         self.streamed = 0
         self.stream_overflow = False
+        self.too_large = False
 
 
 def _refuse(message: str) -> exceptions.OptionsError:
@@ -488,7 +493,12 @@ class ConvItems:
         state.request_checked = True
         # `/conversations//items` routes nowhere (empty id) but is still items traffic
         if state.route is not None or "/conversations/" in flow.request.path:
-            state.request = flows.request_of(flow)
+            try:
+                state.request = flows.request_of(flow)
+            except BodyTooLarge:
+                state.too_large = True
+                self._too_large(flow, "request")
+                return
             state.findings = self._validate(
                 flow, state.route, state.request, None, may_block=may_block
             )
@@ -547,8 +557,16 @@ class ConvItems:
                 STREAM_LIMIT,
             )
             return
-        request = state.request or flows.request_of(flow)
-        exchange = Exchange(request, flows.response_of(flow, streamed))
+        if state.too_large:
+            return  # its request was: said so once already
+        what = "request"
+        try:
+            request = state.request or flows.request_of(flow)
+            what = "response"
+            exchange = Exchange(request, flows.response_of(flow, streamed))
+        except BodyTooLarge:
+            self._too_large(flow, what)
+            return
         self.counts["exchanges"] += 1
         if state.route is not None:
             state.findings += self._validate(flow, state.route, exchange.request, exchange.response)
@@ -606,6 +624,16 @@ class ConvItems:
             self._emit(flow, finding, blocked=blocked)
         return found
 
+    def _too_large(self, flow: http.HTTPFlow, what: str) -> None:
+        logger.warning(
+            "convitems: %s %s: %s body over %d MB once decoded; passed through untouched, "
+            "not validated, not recorded",
+            flow.request.method,
+            _path(flow),
+            what,
+            flows.BODY_LIMIT // (1024 * 1024),
+        )
+
     def _emit(self, flow: http.HTTPFlow, finding: Finding, *, blocked: bool = False) -> None:
         self.counts["findings"] += 1
         # The log and the report leave the proxy: no secret the traffic carried goes along.
@@ -655,7 +683,31 @@ class ConvItems:
 
     def _replay(self, flow: http.HTTPFlow, state: _FlowState, index: ReplayIndex) -> None:
         state.answered_by_proxy = True
-        request = flows.request_of(flow)
+        request = state.request  # decoded and validated by `_check_request` already
+        if request is None and not state.too_large:
+            try:
+                request = flows.request_of(flow)
+            except BodyTooLarge:
+                state.too_large = True
+                self._too_large(flow, "request")
+        if request is None:
+            self.counts["missed"] += 1
+            # nothing that large is ever recorded: a miss, without a body to compare
+            message = (
+                f"convitems replay: {flow.request.method} {_path(flow)} has a body over "
+                f"{flows.BODY_LIMIT // (1024 * 1024)} MB once decoded; nothing that large "
+                "is recorded or matched"
+            )
+            body = {
+                "error": {
+                    "message": message,
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": replayer.MISS_CODE,
+                }
+            }
+            flow.response = flows.openai_error(replayer.MISS_STATUS, body, {REPLAY_HEADER: "miss"})
+            return
         found = index.take(request)
         extra: dict[str, str] = {}
         if state.route is not None and self.findings_header:

@@ -16,14 +16,19 @@ from typing import Any
 
 from mitmproxy import http
 
-from pytest_convitems.cassette_body import codings_of, undo_codings
+from pytest_convitems.cassette_body import BodyTooLarge, codings_of, undo_codings
 from pytest_convitems.exchange import Exchange, Headers, Request, Response
 
 _DROP_ON_DECODE = frozenset({"content-encoding", "content-length"})
 _NOT_REPLAYED = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
+BODY_LIMIT = 64 * 1024 * 1024
+"""A body larger than this (once decoded) is passed through, neither validated nor
+recorded: a cassette is not the place for it, and decoding it costs the proxy its memory."""
 
 
-def _message(message: http.Message, raw: bytes | None = None) -> tuple[Headers, bytes]:
+def _message(
+    message: http.Message, raw: bytes | None = None, limit: int = BODY_LIMIT
+) -> tuple[Headers, bytes]:
     """The headers and body as stored: the content codings undone, when they can be.
 
     One pass over the raw header fields (mitmproxy's `headers.get` re-walks them per
@@ -31,7 +36,8 @@ def _message(message: http.Message, raw: bytes | None = None) -> tuple[Headers, 
     the cassettes' own decoder, which reads a list (`gzip, gzip`), repeated header lines
     and `x-gzip`, where mitmproxy's knows one name. A body that claims an encoding it does
     not have stays raw, with its headers: the validator then reports what it sees (not
-    JSON) instead of the proxy failing.
+    JSON) instead of the proxy failing. Past `limit` bytes, decoded or not,
+    `BodyTooLarge`: neither validated nor recorded (a decompression bomb stops there).
     """
     headers: Headers = {}
     encodings: list[str] = []
@@ -42,12 +48,14 @@ def _message(message: http.Message, raw: bytes | None = None) -> tuple[Headers, 
             encodings.append(value)
         headers.setdefault(name, []).append(value)
     body = (message.raw_content or b"") if raw is None else raw
+    if len(body) > limit:
+        raise BodyTooLarge(limit)
     if not encodings or not body:
         return headers, body
     codings = codings_of(encodings)
     if all(c == "identity" for c in codings):
         return headers, body
-    decoded = undo_codings(codings, body)
+    decoded = undo_codings(codings, body, limit)
     if decoded is None:
         return headers, body
     had_length = any(name.lower() == "content-length" for name in headers)

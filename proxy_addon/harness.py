@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ BAD = {
     "conv_gziplines": "a valid list, gzip-compressed twice, one content-encoding line each",
     "conv_xgzip": "a valid list, gzip-compressed, named by its alias x-gzip",
     "conv_idgzip": "a valid list, gzip-compressed (content-encoding: identity, gzip)",
+    "conv_bomb": "204 KB of gzip that decodes to 200 MB of zeros",
 }
 
 _CODED = {
@@ -229,10 +231,18 @@ def _response(
     return head.encode() + body
 
 
+def _bomb(megabytes: int) -> bytes:
+    """gzip of `megabytes` MB of zeros, made a megabyte at a time (never held whole)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1024 * 1024)
+    return b"".join(packer.compress(zeros) for _ in range(megabytes)) + packer.flush()
+
+
 class _Canned:
     def __init__(self) -> None:
         self.bodies = {n: list_body(n) for n in (1, 20, 100)}
         self.big = b'{"object": "list", "data": [], "pad": "' + b"x" * (20 * 1024 * 1024) + b'"}'
+        self.bomb: bytes | None = None  # made on first use: the benchmark never asks
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -282,6 +292,10 @@ class _Canned:
             for _ in range(times):
                 body = gzip.compress(body)
             writer.write(_response(200, body, extra=lines))
+        elif conv == "conv_bomb":
+            if self.bomb is None:
+                self.bomb = _bomb(200)
+            writer.write(_response(200, self.bomb, extra="content-encoding: gzip\r\n"))
         elif conv == "conv_sse":
             writer.write(
                 b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -739,3 +740,32 @@ def test_stacked_and_aliased_codings_are_undone_before_validation(
     assert f.response.headers[FINDINGS_HEADER] == "0", caplog.text
     assert f.response.raw_content == sent, "the proxy does not re-encode what it read"
     assert f.response.headers.get_all("content-encoding") == codings
+
+
+def _bomb(megabytes: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1024 * 1024)
+    return b"".join(packer.compress(zeros) for _ in range(megabytes)) + packer.flush()
+
+
+def test_a_request_that_decodes_past_the_limit_is_neither_blocked_nor_replayed(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx, addon = tctx
+    _list_cassette(tmp_path / f"{CONV}.yaml", items=1)
+    lines = [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
+    bomb = _bomb(70)
+    ctx.configure(addon, convitems_block_invalid=True)
+    sent = tflow.tflow(req=_as_sent(http.Request.make("POST", UPSTREAM + PATH), lines, bomb))
+    addon.request(sent)
+    assert sent.response is None, "not validated, so not blocked: forwarded as it came"
+    assert sent.request.raw_content == bomb
+    assert "POST /v1/conversations/conv_123/items: request body over 64 MB once decoded" in (
+        caplog.text
+    )
+    ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
+    replayed = tflow.tflow(req=_as_sent(http.Request.make("POST", UPSTREAM + PATH), lines, bomb))
+    addon.request(replayed)
+    assert replayed.response is not None and replayed.response.status_code == 404
+    assert replayed.response.headers["x-convitems-replay"] == "miss"
+    assert "over 64 MB once decoded" in (replayed.response.text or "")

@@ -150,6 +150,45 @@ def test_stacked_and_aliased_codings_are_validated_and_recorded_decoded(
     assert "content-encoding" not in {h.lower() for h in exchange.response.headers}
 
 
+def _rss_mb(pid: int, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no {field}")
+
+
+def _reset_peak_rss(pid: int) -> float | None:
+    """The process's resident MB now, its peak reset to it (Linux); None elsewhere."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return _rss_mb(pid, "VmRSS")
+    except OSError:
+        return None
+
+
+def test_a_decompression_bomb_passes_through_untouched_and_unrecorded(proxied: Proxied) -> None:
+    """204 KB of gzip that decodes to 200 MB: decoded in full, it took the proxy to ~1 GB,
+    its writer to 1.4 GB and wrote a 210 MB cassette."""
+    before = _reset_peak_rss(proxied.proxy.pid)
+    with httpx.stream(
+        "GET", proxied.url("/v1/conversations/conv_bomb/items"), headers=AUTH, timeout=60
+    ) as r:
+        raw = b"".join(r.iter_raw())
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert len(raw) < 300_000, "passed on as sent, not decoded"
+    assert "x-convitems-findings" not in r.headers, "untouched"
+    assert proxied.findings("conv_bomb") == []
+    said = "GET /v1/conversations/conv_bomb/items: response body over 64 MB once decoded"
+    assert said in proxied.proxy.output()
+    httpx.get(proxied.url("/v1/conversations/conv_after_bomb/items"), headers=AUTH, timeout=30)
+    assert recorded(proxied, "conv_after_bomb.yaml") is not None  # written in order
+    assert not (proxied.cassettes / "conv_bomb.yaml").exists()
+    if before is not None:  # decoding stopped at the limit: ~64 MB, held twice at most
+        grew = _rss_mb(proxied.proxy.pid, "VmHWM") - before
+        print("grew", grew)
+        assert grew < 300, f"the proxy grew by {grew:.0f} MB"
+
+
 def test_event_stream_is_streamed_not_buffered_and_recorded_whole(proxied: Proxied) -> None:
     chunks = []
     with httpx.stream(
