@@ -124,12 +124,23 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         choices=("current", "seed"),
         default="current",
         help="current: as openai-python 3.57.0; seed: as the original 'Create items' page "
-        "(differences in docs/profiles.md)",
+        "(--profile-differences lists how they differ)",
+    )
+    p.add_argument(
+        "--profile-differences",
+        action="store_true",
+        help="print how the seed profile differs from current (a Markdown table) and exit",
     )
     p.set_defaults(handler=_run_serve)
 
 
 def _run_serve(args: argparse.Namespace) -> int:
+    if args.profile_differences:
+        # What docs/profiles.md shows, from the installed package (the docs are not in it).
+        from .server_profiles import differences_markdown
+
+        sys.stdout.write(differences_markdown())
+        return 0
     from .server import serve_forever
 
     return serve_forever(args.host, args.port, args.profile)
@@ -165,7 +176,12 @@ def _add_proxy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT", help="default %(default)s"
     )
-    p.add_argument("--mode", choices=("observe", "record", "replay"), default="observe")
+    p.add_argument(
+        "--mode",
+        choices=("observe", "record", "replay"),
+        default="observe",
+        help="default %(default)s: validate only",
+    )
     p.add_argument("--cassette-dir", default="cassettes", help="default %(default)s")
     p.add_argument(
         "--cassette-per",
@@ -318,6 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convitems",
         description="Validate, record, replay and drift-check OpenAI Conversations items traffic.",
+    )
+    from .fingerprint import version
+
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('pytest-convitems')}"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_proxy, _add_serve, _add_validate, _add_check, _add_drift, _add_demo):

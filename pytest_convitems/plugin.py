@@ -374,7 +374,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="linelist",
     )
     for key, what in REDACT_SETTINGS.items():
-        parser.addini(key, f"Redacted in cassettes, beyond the defaults: {what}.", type="linelist")
+        parser.addini(
+            key,
+            f"Redacted beyond the defaults, in cassettes, reports, logs and messages: {what}.",
+            type="linelist",
+        )
     parser.addini(
         "convitems_match_on",
         "Request parts replay matches on, for every test without its own marker match_on: "

@@ -316,7 +316,9 @@ class CassetteRecorder:
                 [
                     f"convitems: this test has no cassette yet, and record mode "
                     f"{self.record_mode} only replays",
-                    f"  cassette: {self.label} (does not exist)",
+                    # An empty file is no cassette, as for vcrpy: recorded again.
+                    f"  cassette: {self.label} "
+                    + ("(an empty file)" if os.path.exists(self.path_text) else "(does not exist)"),
                     f"  request: {target}",
                     f"  record it: {command}",
                 ]

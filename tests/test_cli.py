@@ -55,3 +55,20 @@ def test_drift_reads_the_ignore_file_where_it_runs(
         f"- fingerprint: {change.fingerprint}\n  reason: handled since v2\n"
     )
     assert main(["drift", "old.yaml", "new.yaml"]) == 0
+
+
+def test_version_and_the_profile_table_come_from_the_installed_package(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from importlib.metadata import version
+
+    from pytest_convitems.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"convitems {version('pytest-convitems')}"
+    # docs/profiles.md is not in the wheel: `serve --help` points here instead
+    assert main(["serve", "--profile-differences"]) == 0
+    docs = Path(__file__).resolve().parent.parent / "docs" / "profiles.md"
+    assert capsys.readouterr().out in docs.read_text()

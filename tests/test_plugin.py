@@ -352,6 +352,12 @@ def test_new():
         ]
     )
     assert not (pytester.path / "cassettes").exists()
+    # An empty file (a truncated write, a bad merge) is no cassette either, and says so.
+    cassette_file = pytester.path / "cassettes/test_a/test_new.yaml"
+    cassette_file.parent.mkdir(parents=True)
+    cassette_file.write_bytes(b"")
+    result = pytester.runpytest("--convitems-replay")
+    result.stdout.fnmatch_lines(["  cassette: cassettes/test_a/test_new.yaml (an empty file)"])
 
 
 def test_validation_error_fails_the_test_with_pointer(pytester: pytest.Pytester) -> None:

@@ -300,3 +300,12 @@ def test_a_folder_walk_skips_the_drift_ignore_file_and_other_json(
     main(["validate", str(folder / "a.yaml"), ignore, "--format", "json"])
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["cassettes"] == 1 and data["unreadable"] == []
+
+
+def test_an_empty_file_is_not_a_valid_cassette(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pre-commit hook passed a truncated cassette: replay then fails in CI."""
+    (tmp_path / "empty.yaml").write_bytes(b"")
+    assert main(["validate", str(tmp_path / "empty.yaml")]) == 2
+    assert "an empty file, not a cassette" in capsys.readouterr().err
