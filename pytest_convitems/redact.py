@@ -271,12 +271,20 @@ class Redactor:
             except ValueError:
                 pass
             else:
-                decoded = json.dumps(self.json_value(parsed), ensure_ascii=False)
+                redacted_value = self.json_value(parsed)
+                decoded = json.dumps(redacted_value, ensure_ascii=False)
+                if _LONE_SURROGATE.search(decoded):
+                    # `"\ud800"` is valid JSON (a JavaScript client cut an emoji in two) but
+                    # no UTF-8: kept escaped, or the request would fail while being matched.
+                    decoded = json.dumps(redacted_value)
                 if self._pointers or self.text(decoded) != decoded:
                     text = decoded
         redacted = self.text(text)
         # Against the original: a body only a JSON pointer changed is changed too.
         return body if redacted == original else redacted.encode("utf-8")
+
+
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _replacement(match: re.Match[str]) -> str:
@@ -339,6 +347,28 @@ SETTINGS: Final[dict[str, str]] = {
 """A project's rules, as the pytest plugin's ini keys and the proxy's options name them."""
 
 
+# An odd run of backslashes before a digit: `\1` refers back, `\\1` is a backslash and 1.
+_BACKREFERENCE: Final = re.compile(r"(?<!\\)(?:\\\\)*\\[1-9]|\(\?P=")
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    """Why a pattern cannot be one of the alternatives all patterns are joined into."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        return f"is not a regular expression ({exc})"
+    if compiled.fullmatch(""):
+        return (
+            "matches the empty string, so it would write REDACTED between every character; "
+            "make it match at least one (+ instead of *)"
+        )
+    if compiled.groupindex:
+        return "has a named group; the patterns are joined into one: use (?:...)"
+    if _BACKREFERENCE.search(pattern):
+        return "has a back-reference; the patterns are joined into one, which renumbers groups"
+    return None
+
+
 def configured_redactor(settings: Mapping[str, Sequence[str]]) -> Redactor:
     """The defaults plus the rules in `settings` (keys from `SETTINGS`, missing = none).
 
@@ -347,12 +377,9 @@ def configured_redactor(settings: Mapping[str, Sequence[str]]) -> Redactor:
     if not any(values.values()):
         return DEFAULT_REDACTOR
     for pattern in values["convitems_redact_patterns"]:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(
-                f"convitems_redact_patterns: {pattern!r} is not a regular expression ({exc})"
-            ) from None
+        problem = _pattern_problem(pattern)
+        if problem:
+            raise ValueError(f"convitems_redact_patterns: {pattern!r} {problem}")
     for pointer in values["convitems_redact_json"]:
         try:
             _split_pointer(pointer)

@@ -84,6 +84,11 @@ def test_ini_rules_keep_secrets_off_disk_and_replay_still_matches(
     ("key", "value", "message"),
     [
         ("convitems_redact_patterns", "acct_(", "'acct_(' is not a regular expression"),
+        # REDACTED between every character of every cassette
+        ("convitems_redact_patterns", "run=[0-9]*|-?[0-9]{0,3}", "matches the empty string*"),
+        # the patterns are joined into one: names clash, group numbers move
+        ("convitems_redact_patterns", "(?P<sk>tok-[a-z]+)", "has a named group*"),
+        ("convitems_redact_patterns", r"(tok)-\1", "has a back-reference*"),
         ("convitems_redact_json", "metadata/session", "'metadata/session' must start with '/'"),
     ],
 )

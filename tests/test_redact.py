@@ -323,3 +323,13 @@ def test_bearer_in_prose_is_not_a_token() -> None:
 def test_a_key_after_a_percent_escape_in_a_url_is_redacted() -> None:
     url = f"http://h/v1/conversations/c/items/Bearer%20{FAKE}"
     assert "marker20" not in DEFAULT_REDACTOR.uri(url)
+
+
+def test_a_lone_surrogate_escape_in_a_json_body_is_matched_not_a_crash() -> None:
+    """`"\\ud800"` is valid JSON that no UTF-8 can hold (a JavaScript client cut an emoji
+    in two): matching a request with one, and a key beside it, must not fail the call."""
+    body = b'{"items": [{"role": "user", "content": "\\ud800 sk-abcdefghijklmnopqrstuvwxyz"}]}'
+    request = Request("POST", "http://h/v1/conversations/c/items", {}, body)
+    redacted = DEFAULT_REDACTOR.for_matching(request).body
+    assert b"abcdefghijklmnop" not in redacted
+    assert json.loads(redacted)["items"][0]["content"].startswith("\ud800")
