@@ -53,6 +53,7 @@ import gc
 import json
 import logging
 import os
+import re
 import sys
 import time
 import weakref
@@ -136,6 +137,44 @@ class _FlowState:
         self.too_large = False
 
 
+_REDACTED = "convitems_redacted"
+"""Set on a log record whose arguments the addon redacted already (`extra=`)."""
+_URL_IN_TEXT = re.compile(r"[^\s'\"<>]*\?[^\s'\"<>]*")
+
+
+class _RedactingFilter(logging.Filter):
+    """Passes every record the proxy prints through the addon's redaction rules: mitmproxy
+    quotes what it could not parse (`Bad HTTP request line: b'GET /?api_key=sk-...'`,
+    `Invalid header line: b'Authorization Bearer sk-...'`, data an upstream sent after its
+    response), and the log promises no secret. Redacting twice changes nothing, so lines
+    the addon redacted itself pass unchanged."""
+
+    def __init__(self, addon: ConvItems) -> None:
+        super().__init__("convitems-redaction")
+        self._addon = addon  # its rules as configured now, not as they were at start-up
+
+    def redact(self, text: str) -> str:
+        redactor = self._addon.redactor
+        if "?" in text:  # a URL in free text: its query's secret parameters by name
+            text = _URL_IN_TEXT.sub(lambda m: redactor.uri(m.group()), text)
+        return redactor.text(text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, _REDACTED, False):
+            return True  # the flow log's line, one a flow: its URL went through `uri`
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True  # a record that cannot format: the handler reports it as usual
+        clean = self.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and not record.exc_text:
+            # formatters print `exc_text` when it is set: a traceback quotes values too
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
 def _refuse(message: str) -> exceptions.OptionsError:
     """mitmproxy's OptionsError (untyped upstream), for an option value we cannot use."""
     return exceptions.OptionsError(message)  # type: ignore[no-untyped-call]
@@ -188,10 +227,26 @@ class ConvItems:
         self._flows: weakref.WeakKeyDictionary[http.HTTPFlow, _FlowState] = (
             weakref.WeakKeyDictionary()
         )
+        self._log_filter = _RedactingFilter(self)
+        self._filtered: list[logging.Handler] = []
+
+    def _redact_log(self) -> None:
+        """Filter every handler that prints the log (mitmdump's terminal, mitmweb's event
+        list, pytest's capture), whoever logs to it; those added since the last call too."""
+        for handler in logging.getLogger().handlers:
+            if self._log_filter not in handler.filters:
+                handler.addFilter(self._log_filter)
+                self._filtered.append(handler)
+
+    def _stop_redacting_log(self) -> None:
+        for handler in self._filtered:
+            handler.removeFilter(self._log_filter)
+        self._filtered = []
 
     # --- options -------------------------------------------------------------------
 
     def load(self, loader: Loader) -> None:
+        self._redact_log()
         loader.add_option(
             "convitems_mode", str, "observe", "observe, record or replay.", choices=MODES
         )
@@ -440,12 +495,14 @@ class ConvItems:
         # (~100,000 objects). Frozen, the collector stops re-scanning them each time the
         # traffic's short-lived objects trigger a collection (~10% of the proxy's CPU).
         gc.freeze()
+        self._redact_log()
 
     def done(self) -> None:
         self._close_writer()
         if self.report is not None:
             self.report.close()
             self.report = None
+        self._stop_redacting_log()
 
     # --- hooks ---------------------------------------------------------------------
 
@@ -540,7 +597,8 @@ class ConvItems:
             "%s %s -> %s",
             flow.request.method,
             self.redactor.uri(flow.request.pretty_url),
-            outcome,
+            self.redactor.text(outcome),  # an error's message may quote the traffic
+            extra={_REDACTED: True},
         )
 
     def _response(self, flow: http.HTTPFlow, state: _FlowState) -> None:

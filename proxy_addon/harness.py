@@ -46,8 +46,11 @@ BAD = {
     "conv_gziplines": "a valid list, gzip-compressed twice, one content-encoding line each",
     "conv_xgzip": "a valid list, gzip-compressed, named by its alias x-gzip",
     "conv_idgzip": "a valid list, gzip-compressed (content-encoding: identity, gzip)",
+    "conv_trailing": "a valid list, then bytes after it that quote a key (FAKE_KEY)",
     "conv_bomb": "204 KB of gzip that decodes to 200 MB of zeros",
 }
+
+FAKE_KEY = "sk-proj-convitemsFAKEtrailing000000000000"
 
 _CODED = {
     # id: (compressions, content-encoding header lines)
@@ -296,6 +299,8 @@ class _Canned:
             if self.bomb is None:
                 self.bomb = _bomb(200)
             writer.write(_response(200, self.bomb, extra="content-encoding: gzip\r\n"))
+        elif conv == "conv_trailing":
+            writer.write(_response(200, self.bodies[1]) + f"key={FAKE_KEY}".encode())
         elif conv == "conv_sse":
             writer.write(
                 b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import logging
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -769,3 +770,24 @@ def test_a_request_that_decodes_past_the_limit_is_neither_blocked_nor_replayed(
     assert replayed.response is not None and replayed.response.status_code == 404
     assert replayed.response.headers["x-convitems-replay"] == "miss"
     assert "over 64 MB once decoded" in (replayed.response.text or "")
+
+
+def test_the_log_filter_redacts_any_logger_once_and_goes_with_done(
+    tctx: tuple[taddons.context, ConvItems], caplog: pytest.LogCaptureFixture
+) -> None:
+    _, addon = tctx
+    addon.running()
+    addon.running()  # installed once, however often the hooks run
+    filtered = [h for h in logging.getLogger().handlers if addon._log_filter in h.filters]
+    assert caplog.handler in filtered
+    mitm = logging.getLogger("mitmproxy.proxy.server")
+    mitm.warning("Bad HTTP request line: %r", b"GET /?key=marker40&a=1 HTTP/1.1 x")
+    mitm.warning("Invalid header line: b'Authorization Bearer sk-proj-marker41AAAAAAAAAAAAA'")
+    mitm.warning("already clean: /?api_key=REDACTED Bearer REDACTED sk-REDACTED")
+    assert [r.getMessage() for r in caplog.records] == [
+        "Bad HTTP request line: b'GET /?key=REDACTED&a=1 HTTP/1.1 x'",
+        "Invalid header line: b'Authorization Bearer REDACTED'",
+        "already clean: /?api_key=REDACTED Bearer REDACTED sk-REDACTED",
+    ]
+    addon.done()
+    assert not [h for h in logging.getLogger().handlers if addon._log_filter in h.filters]

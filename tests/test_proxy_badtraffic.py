@@ -6,9 +6,11 @@ id with the bad response that id names; bad requests are sent with raw httpx.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import re
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -289,3 +291,41 @@ def test_every_cassette_written_during_bad_traffic_loads(proxied: Proxied) -> No
         said = rf"could not record (GET|POST) \S*/conversations/{conversation}/items"
         assert re.search(said, log), conversation
         assert f"{conversation}.yaml" not in names
+
+
+# --- mitmproxy's own log -----------------------------------------------------------------
+
+
+def _send_raw(proxied: Proxied, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", proxied.proxy.port), timeout=10) as sock:
+        sock.sendall(data)
+        received = b""
+        with contextlib.suppress(TimeoutError):
+            while chunk := sock.recv(65536):
+                received += chunk
+    return received
+
+
+def test_mitmproxys_own_lines_about_bad_traffic_quote_no_secret(proxied: Proxied) -> None:
+    """mitmproxy quotes what it could not parse; its lines print through the redaction."""
+    key = "sk-proj-convitemsFAKElogline0000000000000"
+    _send_raw(
+        proxied, f"GET /v1/conversations/c/items?api_key={key} HTTP/1.1 extra\r\n\r\n".encode()
+    )
+    _send_raw(
+        proxied,
+        f"GET /v1/conversations/c/items HTTP/1.1\r\nHost: x\r\nAuthorization Bearer {key}\r\n\r\n".encode(),
+    )
+    r = httpx.get(proxied.url("/v1/conversations/conv_trailing/items"), headers=AUTH, timeout=30)
+    assert r.status_code == 200
+    import time
+
+    deadline = time.monotonic() + 10
+    log = ""
+    wanted = ("Bad HTTP request line", "Invalid header line", "Unexpected data from server")
+    while time.monotonic() < deadline and not all(w in log for w in wanted):
+        time.sleep(0.05)
+        log = proxied.proxy.output()
+    assert all(w in log for w in wanted), log[-3000:]
+    assert "FAKE" not in log, [line for line in log.splitlines() if "FAKE" in line]
+    assert "?api_key=REDACTED" in log and "Bearer REDACTED" in log and "key=sk-REDACTED" in log
