@@ -228,6 +228,7 @@ class ConvItems:
             weakref.WeakKeyDictionary()
         )
         self._log_filter = _RedactingFilter(self)
+        self._said_informational = False
         self._filtered: list[logging.Handler] = []
 
     def _redact_log(self) -> None:
@@ -604,6 +605,9 @@ class ConvItems:
     def _response(self, flow: http.HTTPFlow, state: _FlowState) -> None:
         if state.answered_by_proxy or flow.response is None:
             return
+        if flow.response.status_code < 200:
+            self._informational(flow, flow.response.status_code)
+            return
         if state.route is None and self.writer is None:
             return  # not items traffic and not recording: untouched, not even read
         streamed = b"".join(state.chunks) if state.chunks is not None else None
@@ -681,6 +685,19 @@ class ConvItems:
         for finding in found:
             self._emit(flow, finding, blocked=blocked)
         return found
+
+    def _informational(self, flow: http.HTTPFlow, status: int) -> None:
+        if self.writer is None or self._said_informational:
+            return
+        self._said_informational = True  # a WebSocket client upgrades again and again
+        logger.info(
+            "convitems: %s %s -> %d: not recorded, nor any 1xx answer after it: the exchange "
+            "goes on in another protocol (a WebSocket's frames) that a cassette does not hold, "
+            "and a replayed 101 would switch to nothing",
+            flow.request.method,
+            _path(flow),
+            status,
+        )
 
     def _too_large(self, flow: http.HTTPFlow, what: str) -> None:
         logger.warning(

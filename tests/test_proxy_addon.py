@@ -791,3 +791,26 @@ def test_the_log_filter_redacts_any_logger_once_and_goes_with_done(
     ]
     addon.done()
     assert not [h for h in logging.getLogger().handlers if addon._log_filter in h.filters]
+
+
+def test_a_websocket_upgrade_is_not_recorded_and_said_once(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A recorded 101 (frames never are) replayed as a broken 101 and a mitmproxy traceback."""
+    ctx, addon = tctx
+    caplog.set_level("INFO", logger="convitems")
+    ctx.configure(
+        addon,
+        convitems_mode="record",
+        convitems_cassette_dir=str(tmp_path),
+        convitems_writer="thread",
+    )
+    for _ in range(2):
+        upgrade = tflow.twebsocketflow()
+        addon.request(upgrade)
+        addon.response(upgrade)
+        assert upgrade.response is not None and upgrade.response.status_code == 101
+        assert FINDINGS_HEADER not in upgrade.response.headers
+    addon.done()
+    assert list(tmp_path.iterdir()) == []
+    assert caplog.text.count("GET /ws -> 101: not recorded") == 1
