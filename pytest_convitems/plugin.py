@@ -547,17 +547,20 @@ def _orphans(state: _State, session: pytest.Session) -> dict[str, str]:
     for item in session.items:
         modules.setdefault(item.path, []).append(item)
     found = []
-    claimed_all: set[str] = set()
+    claims = {module: _claims(state, items) for module, items in modules.items()}
+    # A test may name a cassette in another module's folder (`cassette="../test_b/x"`):
+    # a folder is judged against every collected claim (a run of test_b.py alone cannot
+    # see test_a's: the README says so).
+    claimed_all = {c for claimed, _ in claims.values() for c in claimed}
     known: set[str] = set()
     vcr_anywhere = False
     for module, items in modules.items():
-        claimed, vcr = _claims(state, items)
-        claimed_all |= claimed
+        claimed, vcr = claims[module]
         vcr_anywhere = vcr_anywhere or vcr
         folder = _module_folder(state, module)
         known.add(folder)
         if claimed and not vcr and _whole_module(state, items[0]):
-            found += unused_in_module_folder(module, folder, claimed)
+            found += unused_in_module_folder(module, folder, claimed_all)
     if state.cassette_dir is None and not vcr_anywhere:
         roots = {m.parent for m in modules if _whole_directory(state, m.parent)}
         patterns = state.config.getini("python_files")

@@ -220,6 +220,34 @@ def test_elsewhere():
     assert "orphaned" not in result.stdout.str()
 
 
+def test_a_cassette_another_file_uses_is_not_an_orphan(pytester: pytest.Pytester) -> None:
+    """test_a names a cassette in test_b's folder: with both collected, nobody's orphan
+    (each folder was judged against its own file's tests, and a green run failed under
+    convitems_orphans = fail)."""
+    _cassettes(pytester.path, "cassettes/test_b/shared.yaml", "cassettes/test_b/test_own.yaml")
+    pytester.makepyfile(
+        test_a="""
+import pytest
+
+@pytest.mark.convitems(cassette="../test_b/shared.yaml")
+def test_uses_b():
+    pass
+""",
+        test_b="""
+import pytest
+
+@pytest.mark.convitems
+def test_own():
+    pass
+""",
+    )
+    pytester.makeini("[pytest]\nconvitems_orphans = fail\n")
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.OK
+    assert "orphaned" not in result.stdout.str()
+
+
 def test_the_summary_lists_ten_and_counts_the_rest() -> None:
     from pytest_convitems.report import RunReport
 
