@@ -142,6 +142,13 @@ class _State:
                 f"--convitems-report={self.report_path} is a folder; give a file name, "
                 "e.g. --convitems-report=convitems-report.json"
             )
+        blocker = _file_on_the_way(self.report_path) if self.report_path else None
+        if blocker is not None:
+            # Else the whole suite runs first and the report is lost at the end.
+            raise pytest.UsageError(
+                f"--convitems-report={self.report_path}: {blocker} is a file, not a folder; "
+                "give a path in a folder"
+            )
         given_dir = config.getoption("convitems_cassette_dir")
         self.rerecord_command = RerecordCommand(
             # Without it the command would record where the next run does not look.
@@ -304,6 +311,14 @@ def _words(config: pytest.Config, name: str) -> list[str]:
     """A list ini key's values, one a line or several on one line (`localhost 127.0.0.1`),
     as a user writes them either way."""
     return [word for line in config.getini(name) for word in line.split()]
+
+
+def _file_on_the_way(path: Path) -> Path | None:
+    """The nearest existing folder above `path`, when it is a file instead."""
+    for parent in path.parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
 
 
 def _option_path(config: pytest.Config, name: str) -> Path | None:
