@@ -186,6 +186,13 @@ def decode_content(
     return out, decoded
 
 
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
 def _text_or_bytes(body: bytes) -> str | bytes:
     try:
         return body.decode("utf-8")
@@ -225,9 +232,17 @@ def normalise_for_storage(
                 f"but is not JSON ({exc}); a cassette holding it would not load. Fix the "
                 "sender, or record this exchange with a non-JSON Content-Type"
             ) from exc
+        redacted = parsed
         if redactor is not None and redactor.has_pointers:
-            parsed = redactor.json_value(parsed)
-        stored = json.dumps(parsed, indent=2, sort_keys=True, ensure_ascii=False)
+            redacted = redactor.json_value(parsed)
+        if body.startswith(_UTF8_BOM):
+            # json.loads reads past a BOM, the API's parsers and the validator do not: a
+            # pretty copy would replay (and validate) clean what the client got broken.
+            # As it came, unless a pointer rule redacts in it (then pretty, BOM kept).
+            as_is = redacted is parsed or redacted == parsed
+            stored = body.decode("utf-8") if as_is else "\ufeff" + _pretty(redacted)
+        else:
+            stored = _pretty(redacted)
     else:
         stored = _text_or_bytes(body)
     if redactor is not None:

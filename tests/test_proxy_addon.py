@@ -814,3 +814,49 @@ def test_a_websocket_upgrade_is_not_recorded_and_said_once(
     addon.done()
     assert list(tmp_path.iterdir()) == []
     assert caplog.text.count("GET /ws -> 101: not recorded") == 1
+
+
+# --- what replay serves is what the client got -------------------------------------------
+
+
+def _record_then_replay(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path, recorded: http.HTTPFlow
+) -> tuple[Exchange, http.Response]:
+    """`recorded` through a recording proxy, then the same request through a replaying
+    one: what the cassette holds and what the replay served."""
+    ctx, addon = tctx
+    ctx.configure(
+        addon,
+        convitems_mode="record",
+        convitems_cassette_dir=str(tmp_path),
+        convitems_writer="thread",
+    )
+    response = recorded.response
+    recorded.response = None
+    addon.request(recorded)
+    recorded.response = response
+    addon.response(recorded)
+    addon.done()
+    (stored,) = load_cassette(tmp_path / f"{CONV}.yaml")
+    ctx.configure(addon, convitems_mode="replay")
+    again = tflow.tflow(req=recorded.request.copy())
+    addon.request(again)
+    assert again.response is not None and again.response.headers["x-convitems-replay"] == "hit"
+    return stored, again.response
+
+
+def test_a_json_body_behind_a_bom_is_recorded_as_it_came_and_fails_again_in_replay(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    """json.loads reads past a BOM: the body was stored pretty and clean, so replay and
+    `convitems validate` passed what the live proxy had flagged."""
+    from pytest_convitems.validation import validate_exchange
+
+    sent = b"\xef\xbb\xbf" + list_body()
+    f = flow("GET", PATH)
+    respond(f, sent)
+    stored, replayed = _record_then_replay(tctx, tmp_path, f)
+    assert f.response is not None and f.response.headers[FINDINGS_HEADER] == "1"
+    assert stored.response is not None and stored.response.body == sent
+    assert [x.rule for x in validate_exchange(stored)] == ["not_json"]
+    assert replayed.raw_content == sent
