@@ -304,6 +304,18 @@ class RunReport:
         written = sorted(p for p, use in self.cassettes.items() if use.recorded)
         if self.drift_mode == "off" and 0 < len(written) <= MAX_WRITTEN_LINES:
             out += [f"  recorded into {path}" for path in written]
+        # A test that could record but got no answer (a timeout, a refused connection the
+        # code expected) passes with no cassette, and its replay will fail: say which.
+        empty = [
+            use
+            for use in self.cassettes.values()
+            if use.missing and use.record_mode in ("once", "new_episodes", "all")
+        ]
+        for use in sorted(empty, key=lambda u: u.path)[:MAX_WRITTEN_LINES]:
+            out.append(
+                f"  nothing recorded for {', '.join(use.tests)}: no request got an answer, "
+                f"so {use.path} was not written and its replay will miss"
+            )
         stale = [p for p in sorted(self.cassettes) if self.cassettes[p].unused]
         for path in stale[:MAX_FINDING_LINES]:
             unused = self.cassettes[path].unused

@@ -1224,6 +1224,34 @@ def test_records():
     assert "pathlib" not in result.stdout.str()
 
 
+def test_a_test_that_recorded_nothing_is_named(pytester: pytest.Pytester) -> None:
+    """Its request timed out (and the test expected that): it passes, no cassette is
+    written, and its replay will miss; the summary says so now, not in CI."""
+    pytester.makepyfile(
+        test_t="""
+import httpx, pytest
+
+def refuse(request):
+    raise httpx.ConnectTimeout("timed out", request=request)
+
+mock = httpx.Client(transport=httpx.MockTransport(refuse))
+
+@pytest.mark.convitems
+def test_times_out():
+    with pytest.raises(httpx.ConnectTimeout):
+        mock.get("http://127.0.0.1:9/v1/conversations/conv_1/items")
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  nothing recorded for test_t.py::test_times_out: no request got an answer, so "
+            "cassettes/test_t/test_times_out.yaml was not written and its replay will miss"
+        ]
+    )
+
+
 def test_record_mode_none_never_writes(pytester: pytest.Pytester, api_base: str) -> None:
     pytester.makepyfile(
         test_a=RECORDING
