@@ -111,10 +111,6 @@ class CassetteCache:
     def _entry(self, key: str) -> Path:
         return self.directory / f"{key}.json"
 
-    def get(self, key: str, source: str) -> list[Exchange] | None:
-        entry = self.get_entry(key, source)
-        return None if entry is None else entry.exchanges
-
     def get_entry(self, key: str, source: str) -> CacheEntry | None:
         try:
             # Decoded first: given bytes, `json.loads` sniffs the encoding in Python code,

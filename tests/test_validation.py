@@ -487,6 +487,10 @@ def test_response_unknown_fields_are_drift_and_errors_stay_errors() -> None:
 def test_2xx_other_than_200_and_1xx_3xx() -> None:
     assert validate_response("list", 201, GOOD_LIST) == []
     assert [f.rule for f in validate_response("delete", 204, b"")] == ["missing_body"]
+    # With a body, the status is what is wrong: not "the body is empty"
+    (found,) = validate_response("delete", 204, GOOD_LIST)
+    assert found.rule == "unexpected_status"
+    assert found.message.startswith("a 204 carries no body; the API answers delete with 200")
     assert validate_response("list", 304, b"") == []
 
 
