@@ -43,7 +43,7 @@ import shlex
 import uuid
 from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
@@ -52,6 +52,7 @@ from .filenames import DRIFT_IGNORE_FILE  # likewise
 
 if TYPE_CHECKING:
     from .drift import DriftCollector
+    from .findings_cache import Validator
     from .recording import CassetteRecorder, ConvItemsCassette
     from .recording_vcr import Switchboard
     from .redact import Redactor
@@ -162,7 +163,7 @@ class _State:
             rerecord_command=self.rerecord_command,
         )
         self._switchboard: Switchboard | None = None
-        self._validate: Any = None
+        self._validate: Validator | None = None
         self._redaction = {key: list(config.getini(key)) for key in REDACT_SETTINGS}
         self._redactor: Redactor | None = None
         if any(self._redaction.values()):
@@ -189,7 +190,7 @@ class _State:
                 "or --convitems-record-mode"
             )
         self.drift_mode = drift
-        self._collector: Any = None
+        self._collector: DriftCollector | None = None
         self.deselected: set[Path] = set()
         """Test files some of whose tests this run deselected (-k, -m, --lf...)."""
         self.deselected_items: list[pytest.Item] = []
@@ -262,7 +263,7 @@ class _State:
             from .drift import DriftCollector
 
             self._collector = DriftCollector()
-        return cast("DriftCollector", self._collector)
+        return self._collector
 
     def finish_drift(self) -> None:
         """Compare the run's live traffic with the committed cassettes, once, at the end."""
@@ -293,7 +294,7 @@ class _State:
         return self._redactor
 
     @property
-    def validate(self) -> Any:
+    def validate(self) -> Validator:
         if self._validate is None:
             # A lazy wrapper: a replay answered from the findings cache never imports the models.
             from .recording import validate_exchange

@@ -25,7 +25,7 @@ from .cassette_lock import cassette_lock, written_in_run
 from .errors import CassetteError, InputError, UnmatchedRequestError
 from .exchange import Exchange, Request, Response
 from .findings import Finding
-from .findings_cache import FindingsMemo
+from .findings_cache import FindingsMemo, Validator
 from .matching import Mismatch, ReplayIndex, redacted_key, request_key
 from .redact import DEFAULT_REDACTOR, Redactor
 from .report import RerecordCommand
@@ -34,8 +34,6 @@ RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
 DEFAULT_RECORD_MODE: Final = "once"
 MATCH_PARTS: Final = ("method", "path", "query", "body")
 """What `match_on` may name: the parts of `matching.request_key`, in its order."""
-
-Validator = Callable[[Exchange], list[Finding]]
 
 
 def validate_exchange(exchange: Exchange) -> list[Finding]:
