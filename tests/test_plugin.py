@@ -312,6 +312,33 @@ def test_fallback():
     )
 
 
+def test_every_miss_of_a_test_is_named(pytester: pytest.Pytester) -> None:
+    """Concurrent calls that miss together each raise; the failure names them all."""
+    cassette(pytester, "cassettes/test_a/test_three.yaml", create_exchange("hi"))
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_three():
+    for text in ("one", "two", "three"):
+        try:
+            create(text)
+        except Exception:
+            pass
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*body /items/0/content: recorded 'hi', sent 'one'",
+            "*and 2 more request(s) this cassette does not hold:",
+            "    no recorded interaction matches POST /v1/conversations/conv_1/items",
+            "    no recorded interaction matches POST /v1/conversations/conv_1/items",
+        ]
+    )
+
+
 def test_swallowed_unmatched_request_still_fails(pytester: pytest.Pytester) -> None:
     cassette(pytester, "cassettes/test_a/test_swallow.yaml", create_exchange("hi"))
     pytester.makepyfile(
