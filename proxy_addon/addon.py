@@ -789,7 +789,7 @@ class ConvItems:
             extra[FINDINGS_HEADER] = str(len(state.findings))
         if found is not None and found.response is not None:
             self.counts["replayed"] += 1
-            flow.response = flows.replayed_response(found.response)
+            flow.response = flows.replayed_response(found.response, flow.request.method)
             flow.response.headers.update({**extra, REPLAY_HEADER: "hit"})
             return
         self.counts["missed"] += 1

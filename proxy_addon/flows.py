@@ -17,10 +17,10 @@ from typing import Any
 from mitmproxy import http
 
 from pytest_convitems.cassette_body import BodyTooLarge, codings_of, undo_codings
-from pytest_convitems.exchange import Exchange, Headers, Request, Response
+from pytest_convitems.exchange import Exchange, Headers, Request, Response, header
 
 _DROP_ON_DECODE = frozenset({"content-encoding", "content-length"})
-_NOT_REPLAYED = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
+_NOT_REPLAYED = frozenset({"content-length", "transfer-encoding", "connection"})
 BODY_LIMIT = 64 * 1024 * 1024
 """A body larger than this (once decoded) is passed through, neither validated nor
 recorded: a cassette is not the place for it, and decoding it costs the proxy its memory."""
@@ -93,9 +93,25 @@ def _header_pairs(headers: Headers) -> Iterable[tuple[bytes, bytes]]:
             yield name.encode("latin-1", "replace"), value.encode("latin-1", "replace")
 
 
-def replayed_response(recorded: Response) -> http.Response:
-    """A recorded response, ready to send: the body as stored, headers that fit it."""
-    made = http.Response.make(recorded.status, recorded.body, list(_header_pairs(recorded.headers)))
+def replayed_response(recorded: Response, method: str = "GET") -> http.Response:
+    """A recorded response, ready to send: the body as stored, headers that fit it.
+
+    A stored body is decoded and has no content-encoding, unless it did not decode: then
+    header and bytes go out as they came, and the client fails on them as it did live.
+    Content-length is the stored body's, but a HEAD's or a 304's is the one recorded (the
+    length a GET would have had), and a 204 or 1xx has none (RFC 9110 §8.6).
+    """
+    made = http.Response.make(recorded.status)
+    # set, not passed to `make`: it would encode the body by its content-encoding again
+    made.headers = http.Headers(list(_header_pairs(recorded.headers)))
+    made.raw_content = recorded.body
+    status = recorded.status
+    if method == "HEAD" or status == 304:
+        length = header(recorded.headers, "content-length")
+        if length is not None:
+            made.headers["content-length"] = length
+    elif status >= 200 and status != 204:
+        made.headers["content-length"] = str(len(recorded.body))
     if recorded.reason:
         made.reason = recorded.reason
     return made

@@ -256,11 +256,14 @@ def normalise_for_storage(
             if response is not None
             else redactor.request_header_names,
         )
-    length = len(stored.encode("utf-8")) if isinstance(stored, str) else len(stored)
     add = False
     if response is not None:
         method, status = response
-        add = method.upper() != "HEAD" and status >= 200 and status not in (204, 304)
+        if method.upper() == "HEAD" or status == 304:
+            # no body, and the length the GET would have had (RFC 9110 §8.6): as sent
+            return hdrs, stored
+        add = status >= 200 and status != 204
+    length = len(stored.encode("utf-8")) if isinstance(stored, str) else len(stored)
     _set_length(hdrs, length, add=add)
     return hdrs, stored
 

@@ -860,3 +860,44 @@ def test_a_json_body_behind_a_bom_is_recorded_as_it_came_and_fails_again_in_repl
     assert stored.response is not None and stored.response.body == sent
     assert [x.rule for x in validate_exchange(stored)] == ["not_json"]
     assert replayed.raw_content == sent
+
+
+def test_a_body_that_does_not_decode_replays_with_the_encoding_it_claimed(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    """Replay dropped the content-encoding and served the plain body: the client that
+    failed live on `gzip` that is not gzip passed in replay."""
+    lines = [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
+    f = flow("GET", PATH)
+    f.response = _as_sent(http.Response.make(200), lines, list_body())
+    stored, replayed = _record_then_replay(tctx, tmp_path, f)
+    assert stored.response is not None and stored.response.header("content-encoding") == "gzip"
+    assert replayed.headers["content-encoding"] == "gzip"
+    assert replayed.raw_content == list_body()
+    assert replayed.headers["content-length"] == str(len(list_body()))
+
+
+def test_a_head_replays_the_length_it_was_answered_with(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    f = flow("HEAD", PATH)
+    f.response = _as_sent(
+        http.Response.make(200),
+        [(b"content-type", b"application/json"), (b"content-length", b"1234")],
+        b"",
+    )
+    stored, replayed = _record_then_replay(tctx, tmp_path, f)
+    assert stored.response is not None and stored.response.header("content-length") == "1234"
+    assert replayed.headers["content-length"] == "1234" and replayed.raw_content == b""
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_a_response_without_content_replays_without_a_content_length_it_never_had(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path, status: int
+) -> None:
+    """RFC 9110 §8.6: never for a 204; for a 304, only the length a 200 would have had."""
+    f = flow("DELETE", PATH)
+    f.response = _as_sent(http.Response.make(status), [(b"x-request-id", b"req_1")], b"")
+    _, replayed = _record_then_replay(tctx, tmp_path, f)
+    assert replayed.status_code == status
+    assert "content-length" not in replayed.headers
