@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from pytest_convitems.exchange import Exchange, json_or_none
+from pytest_convitems.matching import normal_escapes
 from pytest_convitems.redact import DEFAULT_REDACTOR
 
 SUFFIX = ".yaml"
@@ -20,8 +21,11 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 @functools.lru_cache(maxsize=4096)  # a proxy records the same few conversations over and over
 def safe_name(name: str) -> str:
     """A cassette file stem from an id: path separators and odd characters replaced, and a
-    key sent where the id goes redacted (a file name is committed like the contents)."""
-    cleaned = _UNSAFE.sub("_", DEFAULT_REDACTOR.text(name)).strip("._") or "unnamed"
+    key sent where the id goes redacted (a file name is committed like the contents).
+    Percent-escapes in one case, as replay matches them: `%c3%a9` from one client and
+    `%C3%A9` from another are one id, and must not make two cassettes."""
+    cleaned = _UNSAFE.sub("_", DEFAULT_REDACTOR.text(normal_escapes(name))).strip("._")
+    cleaned = cleaned or "unnamed"
     return cleaned[:120]
 
 

@@ -13,6 +13,7 @@ same per call as from a small one.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
@@ -49,8 +50,23 @@ def _canonical_body(body: bytes) -> str | bytes:
         return body
 
 
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _upper_escape(match: re.Match[str]) -> str:
+    return match.group().upper()
+
+
+def normal_escapes(path: str) -> str:
+    """`path` with its percent-escapes in uppercase hex: `%c3%bc` and `%C3%BC` are the same
+    character (RFC 3986 §6.2.2.1), and clients differ on which they send (Node, Python)."""
+    if "%" not in path:  # nearly every path: no regex on the replay's per-request path
+        return path
+    return _PERCENT_ESCAPE.sub(_upper_escape, path)
+
+
 def _normal_path(path: str) -> str:
-    return path.rstrip("/") or "/"
+    return normal_escapes(path).rstrip("/") or "/"
 
 
 def _endpoint(method: str, path: str) -> str | None:

@@ -194,6 +194,9 @@ def test_names_are_safe_file_stems(tmp_path: Path) -> None:
     # a key sent where the conversation id goes: the file name is committed too
     assert safe_name("sk-test-FAKE-0000marker41AAAAAAAA") == "sk-REDACTED"
     assert part_path(tmp_path, "x", 12).name == "x.part012.yaml"
+    # one id whichever case its percent-escapes came in: one cassette, not two
+    assert safe_name("conv_%c3%a9t%c3%a9") == safe_name("conv_%C3%A9t%C3%A9")
+    assert safe_name("conv_%c3%a9t%c3%a9") == "conv__C3_A9t_C3_A9"
 
 
 # --- the launcher and `convitems proxy` -------------------------------------------------

@@ -17,6 +17,7 @@ UPSTREAM = "http://127.0.0.1:9"  # never contacted: replay
 CONV = "conv_wire"
 ITEMS = f"/v1/conversations/{CONV}/items"
 JSON = {"content-type": ["application/json"]}
+UML = "/v1/conversations/conv_%C3%BCn%C3%AF/items"  # conv_ünï
 
 
 def _recorded(
@@ -38,6 +39,11 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
             # `gzip` that is not gzip: the cassette keeps the header, the body as it came
             _recorded("GET", ITEMS, 200, {**JSON, "content-encoding": ["gzip"]}, list_body(1)),
         ],
+    )
+    # as Python's clients escape: lowercase hex
+    write_cassette(
+        cassettes / "conv__c3_bcn_c3_af.yaml",
+        [_recorded("GET", UML.lower(), 200, JSON, list_body(1))],
     )
     options = {"convitems_mode": "replay", "convitems_cassette_dir": str(cassettes)}
     with running_mitmdump(UPSTREAM, root, options=options, name="replay") as proxy:
@@ -78,3 +84,10 @@ def test_a_body_that_did_not_decode_replays_as_it_came_with_its_encoding(replay:
     assert headers["content-encoding"] == "gzip"
     assert json.loads(body) == json.loads(list_body(1))
     assert headers["content-length"] == str(len(body))
+
+
+def test_percent_escapes_match_in_either_case(replay: Process) -> None:
+    """RFC 3986 §6.2.2.1: recorded from Python as %c3%bc, replayed from Node as %C3%BC."""
+    status, headers, _ = exchange(replay, "GET", UML)
+    assert status == "HTTP/1.1 200 OK", headers
+    assert headers["x-convitems-replay"] == "hit"
