@@ -191,6 +191,11 @@ def _control_error(message: str) -> dict[str, object]:
     }
 
 
+_REWIND_PATHS = (replayer.REWIND_PATH, replayer.REWIND_PATH + "/")
+"""With a trailing slash too, as routes match: without it, the rewind went upstream
+(record) or missed (replay)."""
+
+
 def _route(flow: http.HTTPFlow) -> RouteMatch | None:
     return match_route(flow.request.method, _path(flow))
 
@@ -514,7 +519,7 @@ class ConvItems:
         return state
 
     def request(self, flow: http.HTTPFlow) -> None:
-        if _path(flow).endswith(replayer.REWIND_PATH):
+        if _path(flow).endswith(_REWIND_PATHS):
             if self.index is not None:
                 self._rewind_request(flow)
             else:

@@ -574,8 +574,9 @@ def test_rewind_belongs_to_replay_other_modes_answer_it_without_the_upstream(
     ctx, addon = tctx
     for mode in ("observe", "record"):
         ctx.configure(addon, convitems_mode=mode)
-        answer = _control(addon, "POST").response
-        assert answer is not None and answer.status_code == 409, mode
+        for path in ("/__convitems/rewind", "/v1/__convitems/rewind/"):
+            answer = _control(addon, "POST", path).response
+            assert answer is not None and answer.status_code == 409, (mode, path)
         with pytest.raises(exceptions.CommandError, match="not replaying"):
             ctx.command(addon.rewind)
 

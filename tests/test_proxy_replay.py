@@ -91,3 +91,10 @@ def test_percent_escapes_match_in_either_case(replay: Process) -> None:
     status, headers, _ = exchange(replay, "GET", UML)
     assert status == "HTTP/1.1 200 OK", headers
     assert headers["x-convitems-replay"] == "hit"
+
+
+@pytest.mark.parametrize("path", ["/__convitems/rewind/", "/v1/__convitems/rewind/"])
+def test_rewind_takes_a_trailing_slash(replay: Process, path: str) -> None:
+    status, _, body = exchange(replay, "POST", path)
+    assert status == "HTTP/1.1 200 OK", body
+    assert json.loads(body)["rewound"] is True
