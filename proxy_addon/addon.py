@@ -458,6 +458,12 @@ class ConvItems:
                 "convitems: %d exchange(s) could not be recorded (each logged above)",
                 len(stats.failures),
             )
+        if stats.dropped:
+            logger.error(
+                "convitems: %d exchange(s) not recorded: they came after the cassette writer "
+                "had stopped",
+                stats.dropped,
+            )
         logger.info(
             "convitems: wrote %d exchange(s) to %s in %d flush(es)",
             stats.written,

@@ -10,7 +10,9 @@ The addon runs the writer in a child process (`isolation="process"`: `python -m
 proxy_addon.recorder`, fed length-prefixed pickles on stdin): rendering and checking YAML
 costs as much CPU per exchange as proxying it, and in the proxy's process it would hold the
 GIL the event loop needs. The child ignores Ctrl-C; end of input is its signal to write
-what it holds and exit, whether the proxy closed the pipe in `done()` or was killed.
+what it holds and exit, whether the proxy closed the pipe in `done()` or was killed. It
+reports what it wrote after every flush; if it dies (the OOM killer), the proxy drops and
+counts what comes after, instead of holding it for a writer that is gone.
 
 A cassette part never grows past `max_per_file` interactions or about `max_part_bytes` of
 bodies in one run: the next ones go to `<name>.part002.yaml`, and so on. An append rewrites
@@ -75,6 +77,8 @@ class WriterStats:
     written: int = 0
     flushes: int = 0
     failures: list[str] = field(default_factory=list)
+    dropped: int = 0
+    """Exchanges given after the writer process had stopped: never written."""
 
 
 @dataclass(frozen=True)
@@ -97,12 +101,17 @@ class _Batcher:
     """Groups queued exchanges by cassette and appends each group once per flush."""
 
     def __init__(
-        self, settings: Settings, append: AppendFn, on_failure: Callable[[str], None]
+        self,
+        settings: Settings,
+        append: AppendFn,
+        on_failure: Callable[[str], None],
+        on_flush: Callable[[WriterStats], None] | None = None,
     ) -> None:
         self.settings = settings
         self.stats = WriterStats()
         self._append = append
         self._on_failure = on_failure
+        self._on_flush = on_flush
         self._cassettes: dict[str, _Cassette] = {}
         from pytest_convitems.redact import configured_redactor
 
@@ -141,6 +150,8 @@ class _Batcher:
                     self.stats.written += len(chunk)
         if pending:
             self.stats.flushes += 1
+            if self._on_flush is not None:
+                self._on_flush(self.stats)
 
     def _append_one(self, path: Path, exchange: Exchange) -> None:
         try:
@@ -254,7 +265,14 @@ def _child_main(settings_json: str) -> int:
         out.write(json.dumps({"failure": message}) + "\n")
         out.flush()
 
-    stats = _Batcher(settings, _fast_append(settings), failed).run(get)
+    def flushed(stats: WriterStats) -> None:
+        # as it goes, not only at the end: a writer that dies (the OOM killer) has still
+        # written what it reported, and the proxy says so
+        with contextlib.suppress(BrokenPipeError):
+            out.write(json.dumps({"written": [stats.written, stats.flushes]}) + "\n")
+            out.flush()
+
+    stats = _Batcher(settings, _fast_append(settings), failed, flushed).run(get)
     try:
         out.write(json.dumps({"done": [stats.written, stats.flushes]}) + "\n")
         out.flush()
@@ -301,7 +319,10 @@ class CassetteWriter:
         self._pending: deque[tuple[str, Exchange]] = deque()
         self._max_queue = max_queue
         self._closing = threading.Event()
+        self._stopped = threading.Event()
+        """Set once the feeder stopped (the writer process died, or `close`): `put` drops."""
         self._child: subprocess.Popen[bytes] | None = None
+        self._listener: threading.Thread | None = None
         target: Callable[[], None]
         if isolation == "thread":
             batcher = _Batcher(self.settings, append or _fast_append(self.settings), _log_failure)
@@ -310,9 +331,10 @@ class CassetteWriter:
             self.ready.set()
         else:
             self._child = self._spawn()
-            threading.Thread(
+            self._listener = threading.Thread(
                 target=self._listen, name="convitems-writer-results", daemon=True
-            ).start()
+            )
+            self._listener.start()
             target = self._feed
         self._worker = threading.Thread(target=target, name="convitems-writer", daemon=True)
         self._worker.start()
@@ -349,8 +371,12 @@ class CassetteWriter:
             return
         # A deque append, not a Queue: no lock and no wake-up of the feeder per exchange
         # (the event loop would pay for both); the feeder collects every few milliseconds.
-        while len(self._pending) >= self._max_queue and self._worker.is_alive():
+        while len(self._pending) >= self._max_queue and not self._stopped.is_set():
             time.sleep(0.002)  # the child is behind: slow the proxy rather than grow
+        if self._stopped.is_set():
+            # nobody will write it: held, it would grow the proxy for as long as it runs
+            self.stats.dropped += 1
+            return
         self._pending.append((name, exchange))
 
     def close(self, timeout: float = 60.0) -> WriterStats:
@@ -361,19 +387,40 @@ class CassetteWriter:
         self._queue.put(None)
         self._closing.set()
         self._worker.join(timeout)
+        killed = False
         if self._child is not None:
             try:
                 self._child.wait(timeout)
             except subprocess.TimeoutExpired:
                 self._child.kill()
                 self._child.wait(5)
-        finished = self._done.wait(5 if not self._worker.is_alive() else 0)
-        if not finished:
+                killed = True
+            if self._listener is not None:
+                self._listener.join(5)  # everything the child said before it exited
+            finished = self._done.is_set()
+        else:
+            finished = self._done.wait(5 if not self._worker.is_alive() else 0)
+        self._drop_pending()  # the feeder stopped early: nothing takes these any more
+        if finished:
+            return self.stats
+        if self._child is not None and not killed:
+            # it died on its own (its input was not the end): no point saying it was slow
+            self.stats.failures.append(
+                f"the cassette writer process stopped before it finished (exit code "
+                f"{self._child.returncode}): {self.stats.written} exchange(s) written to "
+                f"{self.directory}, {self.stats.dropped} dropped"
+            )
+        else:
             self.stats.failures.append(
                 f"the cassette writer did not finish within {timeout:.0f}s; "
                 f"some exchanges may be missing from {self.directory}"
             )
         return self.stats
+
+    def _drop_pending(self) -> None:
+        while self._pending:
+            self._pending.popleft()
+            self.stats.dropped += 1
 
     def _run_thread(self, batcher: _Batcher) -> None:
         jobs = self._queue
@@ -392,6 +439,7 @@ class CassetteWriter:
         assert self._child is not None and self._child.stdin is not None
         pipe = self._child.stdin
         pending = self._pending
+        batch: list[tuple[str, Exchange]] = []
         try:
             while True:
                 if not pending:
@@ -404,11 +452,19 @@ class CassetteWriter:
                 data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
                 pipe.write(_FRAME.pack(len(data)) + data)
                 pipe.flush()
-        except (BrokenPipeError, OSError) as exc:
-            message = f"the cassette writer process stopped ({exc}); recording stopped"
+                batch = []
+        except Exception as exc:  # the child died (a broken pipe), or a bug: either way
+            self._stopped.set()  # before the drop, so that `put` stops queueing first
+            self.stats.dropped += len(batch)
+            self._drop_pending()
+            message = (
+                f"the cassette writer process stopped ({exc!r}); recording stopped: "
+                f"{self.stats.written} exchange(s) were written, the rest are dropped"
+            )
             self.stats.failures.append(message)
             _log_failure(message)
         finally:
+            self._stopped.set()
             with contextlib.suppress(OSError):
                 pipe.close()
 
@@ -424,6 +480,8 @@ class CassetteWriter:
             elif "failure" in message:
                 self.stats.failures.append(message["failure"])
                 _log_failure(message["failure"])
+            elif "written" in message:
+                self.stats.written, self.stats.flushes = message["written"]
             elif "done" in message:
                 self.stats.written, self.stats.flushes = message["done"]
                 self._done.set()

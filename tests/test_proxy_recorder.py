@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -337,3 +338,42 @@ def test_process_writer_flushes_on_time_while_running(tmp_path: Path) -> None:
         assert (tmp_path / "conv_1.yaml").exists(), "a lone exchange waited for close()"
     finally:
         writer.close()
+
+
+def test_a_dead_writer_process_costs_the_proxy_no_memory_and_its_stats_say_what_was_written(
+    tmp_path: Path,
+) -> None:
+    """After the child died, `put` queued without bound (a long-running proxy grew), the
+    stats said 0 written, and close() waited 5 s and called a dead child slow."""
+    import signal as sig
+    import time
+
+    writer = CassetteWriter(
+        tmp_path, flush_every=1, flush_seconds=0.05, max_queue=5, isolation="process"
+    )
+    writer.put("conv_1", exchange(0))
+    deadline = time.monotonic() + 20
+    while writer.stats.written < 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert writer.stats.written == 1, "reported as written when written, not only at the end"
+    assert writer.pid is not None
+    os.kill(writer.pid, sig.SIGKILL)  # the OOM killer, say
+    deadline = time.monotonic() + 20
+    sent = 1
+    while not writer._stopped.is_set() and time.monotonic() < deadline:
+        writer.put("conv_1", exchange(sent))  # the feeder finds the pipe broken
+        sent += 1
+    for n in range(1000):
+        writer.put("conv_1", exchange(n))  # none of these waits, none is held
+    sent += 1000
+    assert len(writer._pending) == 0
+    started = time.monotonic()
+    stats = writer.close()
+    assert time.monotonic() - started < 3
+    assert stats.written == 1 and stats.dropped == sent - 1
+    assert "within" not in " ".join(stats.failures)
+    assert (
+        f"stopped before it finished (exit code -9): 1 exchange(s) written to {tmp_path}"
+        in (stats.failures[-1])
+    )
+    assert [e.request.query_string for e in load_cassette(tmp_path / "conv_1.yaml")] == ["after=m0"]
