@@ -2,20 +2,25 @@
 
 Responses (what clients read):
   breaking  field_removed (of a field that was always present), became_optional (no longer
-            always present), type_changed (a new JSON type), became_nullable
+            always present), type_changed (a new JSON type; a body no longer JSON),
+            became_nullable, status_changed (an endpoint's 2xx answers became errors)
   warning   variant_added, enum_value_added (exhaustive client code breaks);
             variant_removed, enum_value_removed, field_removed of a field only sometimes
             present: no client breaks when the API stops sending what it may send (the SDK
             and our models accept a response without it), but a test asserting on it does,
             and a recording that merely did not cover it looks the same (oasdiff: a removed
-            optional response property is a warning, a removed required one an error)
+            optional response property is a warning, a removed required one an error);
+            status_changed between error codes, or from an error to a success
   info      field_added, became_required, type_changed that only narrows
 Requests (what our own client sends; the API, not a reader, sees them):
   warning   type_changed (the API may refuse the new type)
   info      everything else (e.g. a new variant sent)
 
-A context (endpoint, direction, status class) seen on one side only, and objects that exist
-only under a new field or variant, are not compared: the field or variant change covers them.
+A context (endpoint, direction, status class) seen on one side only is not compared, unless
+the same endpoint answers with another status class on the other side (`status_changed`).
+One change is reported once: what lies inside a container whose kind changed (`data` now
+null, an object, or a body no longer JSON) is not reported again as removed, nor is an enum
+value whose field no longer holds strings.
 """
 
 from __future__ import annotations
@@ -27,13 +32,14 @@ from deepdiff import DeepDiff
 
 from ..redact import DEFAULT_REDACTOR
 from .changes import Change, Severity, fingerprint
-from .shapes import Shape, plain_path
+from .shapes import BODY, ITEM_ARRAYS, FieldShape, Shape, plain_path
 
 _RESPONSE_SEVERITY: dict[str, Severity] = {
     "field_removed": "breaking",
     "became_optional": "breaking",
     "type_changed": "breaking",
     "became_nullable": "breaking",
+    "status_changed": "breaking",
     "enum_value_removed": "warning",
     "variant_removed": "warning",
     "variant_added": "warning",
@@ -41,6 +47,8 @@ _RESPONSE_SEVERITY: dict[str, Severity] = {
     "field_added": "info",
     "became_required": "info",
 }
+
+_CONTAINERS = frozenset({"object", "array"})
 
 
 def classify(
@@ -73,7 +81,7 @@ def compare_shapes(old: Shape, new: Shape) -> Comparison:
     # threshold 0: deepdiff 8 reports a dict sharing under a third of its keys as one new
     # value, which hid a restructured item, a wrapped body or renamed part fields.
     diff = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0)
-    emitter = _Emitter(old, new, result.changes)
+    emitter = _Emitter(old, new)
     type_fields: set[tuple[str, str, str, str]] = set()
     for report_type, levels in diff.items():
         for level in levels:
@@ -85,7 +93,10 @@ def compare_shapes(old: Shape, new: Shape) -> Comparison:
                 if variant:
                     added = report_type == "dictionary_item_added"
                     emitter.variant(context, variant, added)
-            elif len(path) == 3:
+                continue
+            if path[2] == BODY:
+                continue  # statuses and body kinds: `answers` compares them
+            if len(path) == 3:
                 emitter.kind(context, variant, path[2], report_type == "dictionary_item_added")
             elif len(path) == 4:
                 if "/" in path[3]:
@@ -99,20 +110,14 @@ def compare_shapes(old: Shape, new: Shape) -> Comparison:
                 if level.t2 is True:
                     emitter.nullable(context, variant, path[2], path[3])
             elif path[4] == "values":
-                if report_type == "set_item_added":
-                    emitter.emit(
-                        context, variant, path[2], path[3], "enum_value_added", None, level.t2
-                    )
-                elif report_type == "set_item_removed":
-                    emitter.emit(
-                        context, variant, path[2], path[3], "enum_value_removed", level.t1, None
-                    )
+                emitter.values(context, variant, path[2], path[3], report_type, level)
     for context, variant, kind, name in sorted(type_fields):
         emitter.types(context, variant, kind, name)
     for context in result.compared:
         for variant in sorted(set(old[context]) & set(new[context])):
             emitter.elements(context, variant)
-    result.changes.sort(key=Change.sort_key)
+    emitter.answers(result)
+    result.changes = sorted(emitter.kept(), key=Change.sort_key)
     return result
 
 
@@ -166,11 +171,68 @@ def _parts(kind: str) -> list[str]:
     return out
 
 
+def _items_segment(context: str) -> str | None:
+    """The item array's element segment of a context's body (`data/*`), if it has one."""
+    endpoint, direction, *rest = context.split(" ")
+    key = ITEM_ARRAYS.get((endpoint, direction))
+    return f"{key}/*" if key is not None and rest in ([], ["2xx"]) else None
+
+
+_BODY_WORDS = {
+    "object": "a JSON object",
+    "array": "a JSON array",
+    "string": "a JSON string",
+    "integer": "a JSON number",
+    "number": "a JSON number",
+    "boolean": "a JSON boolean",
+    "null": "JSON null",
+    "text": "not JSON",
+    "empty": "empty",
+}
+
+
+def _bodies(kinds: set[str]) -> str:
+    return " or ".join(sorted({_BODY_WORDS.get(k, k) for k in kinds}))
+
+
+@dataclass(frozen=True)
+class _Cover:
+    """Changes one reported change already says: not reported again."""
+
+    context: str
+    variants: frozenset[str] | None
+    """None: every variant, the body's too."""
+    under: str | None
+    """Only what lies under this place (`/data` covers `/data/*`, `/action<click>/x`);
+    None: everything in those variants."""
+    by: int
+    """The covering change (never dropped by its own cover)."""
+
+    def covers(self, index: int, context: str, variant: str, where: str) -> bool:
+        if index == self.by or context != self.context:
+            return False
+        if self.variants is not None and variant not in self.variants:
+            return False
+        if self.under is None:
+            return True
+        n = len(self.under)
+        return len(where) > n and where.startswith(self.under) and where[n] in "/<"
+
+
 class _Emitter:
-    def __init__(self, old: Shape, new: Shape, out: list[Change]) -> None:
+    def __init__(self, old: Shape, new: Shape) -> None:
         self.old = old
         self.new = new
-        self.out = out
+        self.out: list[Change] = []
+        self.places: list[tuple[str, str, str]] = []
+        self.covers: list[_Cover] = []
+
+    def kept(self) -> list[Change]:
+        return [
+            change
+            for i, (change, place) in enumerate(zip(self.out, self.places, strict=True))
+            if not any(cover.covers(i, *place) for cover in self.covers)
+        ]
 
     def emit(
         self,
@@ -186,8 +248,12 @@ class _Emitter:
         optional: bool = False,
         detail: str = "",
         key: tuple[Any, Any] | None = None,
-    ) -> None:
-        """`key`: the (old, new) the fingerprint hashes, when what is shown says it better."""
+        severity: Severity | None = None,
+        message: str = "",
+    ) -> int:
+        """Record one change; its index (for a cover). `key`: the (old, new) the fingerprint
+        hashes, when what is shown says it better; `message`: one that says it better than
+        the generic sentence."""
         endpoint, direction, *rest = context.split(" ")
         status = rest[0] if rest else None
         where = kind if name is None else f"{kind}/{name}"
@@ -198,33 +264,48 @@ class _Emitter:
             endpoint, direction, variant or None, where, change, *(key or (old, new))
         )
         old, new = _shown(old), _shown(new)
-        path, variant = _shown(path), _shown(variant)  # a key used as a field name or type
-        severity = classify(change, direction, narrowing=narrowing, optional=optional)
-        who = f"`{variant}` items" if variant else "the body"
-        parts = _parts(kind)
-        inside = f" (in `{'` > `'.join(parts)}` objects)" if parts else ""
-        text = change.replace("_", " ")
-        olds = "" if old is None else f" old: {_fmt(old)}"
-        news = "" if new is None else f" new: {_fmt(new)}"
-        message = (
-            f"{endpoint} {direction}{' ' + status if status else ''}: {text} at "
-            f"{path or '/'} of {who}{inside}{detail};{olds}{news}".rstrip(";")
-        )
+        path, shown_variant = _shown(path), _shown(variant)  # a key as a field name or type
+        if severity is None:
+            severity = classify(change, direction, narrowing=narrowing, optional=optional)
+        if not message:
+            who = f"`{shown_variant}` items" if variant else "the body"
+            parts = _parts(kind)
+            inside = f" (in `{'` > `'.join(parts)}` objects)" if parts else ""
+            text = change.replace("_", " ")
+            olds = "" if old is None else f" old: {_fmt(old)}"
+            news = "" if new is None else f" new: {_fmt(new)}"
+            message = (
+                f"{endpoint} {direction}{' ' + status if status else ''}: {text} at "
+                f"{path or '/'} of {who}{inside}{detail};{olds}{news}".rstrip(";")
+            )
         self.out.append(
             Change(
                 severity=severity,
                 change=change,
                 endpoint=endpoint,
                 direction=direction,
-                variant=variant or None,
+                variant=shown_variant or None,
                 path=path,
                 old=old,
                 new=new,
-                message=message,
+                message=_shown(message),
                 fingerprint=seen,
                 status=status,
             )
         )
+        self.places.append((context, variant, where))
+        return len(self.out) - 1
+
+    def cover_inside(self, by: int, context: str, variant: str, where: str, lost: set[str]) -> None:
+        """A container kind (`lost`: object, array) went from `where`: what was inside it
+        (and, for the body's item array, every item variant) is said by change `by`."""
+        if not lost & _CONTAINERS:
+            return
+        self.covers.append(_Cover(context, frozenset({variant}), where, by))
+        segment = _items_segment(context)
+        if variant == "" and segment is not None and where in (f"/{segment[:-2]}", f"/{segment}"):
+            items = {v for shape in (self.old, self.new) for v in shape.get(context, {}) if v}
+            self.covers.append(_Cover(context, frozenset(items), None, by))
 
     def variant(self, context: str, variant: str, added: bool) -> None:
         if added:
@@ -266,12 +347,22 @@ class _Emitter:
                 optional=f["presence"] != "always",
             )
 
+    def values(
+        self, context: str, variant: str, kind: str, name: str, report_type: str, level: Any
+    ) -> None:
+        if report_type == "set_item_added":
+            self.emit(context, variant, kind, name, "enum_value_added", None, level.t2)
+        elif report_type == "set_item_removed":
+            if "string" not in self.new[context][variant][kind][name]["types"]:
+                return  # no strings at all now: the type change (or became_nullable) says it
+            self.emit(context, variant, kind, name, "enum_value_removed", level.t1, None)
+
     def nullable(self, context: str, variant: str, kind: str, name: str) -> None:
         old: set[str] = self.old[context][variant][kind][name]["types"]
         new: set[str] = self.new[context][variant][kind][name]["types"]
         # Shown as types ("string" -> "null|string"); hashed as the flag it always was, so
         # reviewed ignore entries keep matching.
-        self.emit(
+        by = self.emit(
             context,
             variant,
             kind,
@@ -281,6 +372,7 @@ class _Emitter:
             _types_text(new | {"null"}),
             key=(False, True),
         )
+        self.cover_inside(by, context, variant, f"{kind}/{name}", old - new)
 
     def presence(
         self, context: str, variant: str, kind: str, name: str, old: Any, new: Any
@@ -322,29 +414,138 @@ class _Emitter:
         if not new:
             return  # now only null: `became_nullable` says it
         if not old:
-            # Only null was recorded before: not a break (the field was there and nullable),
-            # but a reader never saw this value's shape, so it is shown.
-            before, narrowing = "null", True
-        else:
-            added = new - old
-            removed = old - new
-            if "integer" in added and "number" in old:
-                added.discard("integer")  # an int is a number
-            if "integer" in removed and "number" in new:
-                removed.discard("integer")
-            if not added and not removed:
-                return
-            before, narrowing = _types_text(old), not added
-        self.emit(
+            self._from_null(context, variant, kind, name, new)
+            return
+        added = new - old
+        removed = old - new
+        if "integer" in added and "number" in old:
+            added.discard("integer")  # an int is a number
+        if "integer" in removed and "number" in new:
+            removed.discard("integer")
+        if not added and not removed:
+            return
+        by = self.emit(
             context,
             variant,
             kind,
             name,
             "type_changed",
-            before,
+            _types_text(old),
             _types_text(new),
-            narrowing=narrowing,
+            narrowing=not added,
         )
+        self.cover_inside(by, context, variant, f"{kind}/{name}", removed)
+
+    def _from_null(self, context: str, variant: str, kind: str, name: str, new: set[str]) -> None:
+        # Only null was recorded before: not a break (the field was there and nullable),
+        # but a reader never saw this value's shape, so it is shown.
+        self.emit(
+            context, variant, kind, name, "type_changed", "null", _types_text(new), narrowing=True
+        )
+
+    def answers(self, result: Comparison) -> None:
+        """Per endpoint: status classes that changed, and bodies no longer of their kind.
+
+        A list whose every answer became a 404, or a page of HTML, leaves no field to
+        compare: these are the changes then, and the contexts count as compared.
+        """
+        groups: dict[tuple[str, str], tuple[dict[str, str], dict[str, str]]] = {}
+        for side, shape in enumerate((self.old, self.new)):
+            for context in shape:
+                endpoint, direction, *rest = context.split(" ")
+                pair = groups.setdefault((endpoint, direction), ({}, {}))
+                pair[side][rest[0] if rest else ""] = context
+        moved: set[str] = set()
+        for (endpoint, direction), (olds, news) in sorted(groups.items()):
+            for cls in sorted(set(olds) & set(news)):
+                self._body_kinds(olds[cls])
+                if direction == "response":
+                    self._codes(olds[cls], cls)
+            lost = sorted(set(olds) - set(news))
+            gained = sorted(set(news) - set(olds))
+            if direction != "response" or not lost or not gained:
+                continue
+            now = " and ".join(f"{c} ({self._codes_of(self.new, news[c])})" for c in gained)
+            for cls in lost:
+                before = f"{cls} ({self._codes_of(self.old, olds[cls])})"
+                self.emit(
+                    olds[cls],
+                    "",
+                    "",
+                    None,
+                    "status_changed",
+                    cls,
+                    "|".join(gained),
+                    severity="breaking" if cls == "2xx" else "warning",
+                    message=(
+                        f"{endpoint} {direction}s were {before}, are now {now}"
+                        + (": the calls that succeeded fail now" if cls == "2xx" else "")
+                    ),
+                )
+            moved |= {olds[c] for c in lost} | {news[c] for c in gained}
+        result.compared = sorted(set(result.compared) | moved)
+        result.only_old = [c for c in result.only_old if c not in moved]
+        result.only_new = [c for c in result.only_new if c not in moved]
+
+    @staticmethod
+    def _record(shape: Shape, context: str, name: str) -> FieldShape | None:
+        return shape.get(context, {}).get("", {}).get(BODY, {}).get(name)
+
+    def _codes_of(self, shape: Shape, context: str) -> str:
+        entry = self._record(shape, context, "status")
+        return ", ".join(sorted(entry["values"])) if entry else "?"
+
+    def _codes(self, context: str, cls: str) -> None:
+        """Within one status class: every old code gone and others in their place."""
+        old, new = (
+            self._record(self.old, context, "status"),
+            self._record(self.new, context, "status"),
+        )
+        if old is None or new is None or old["values"] & new["values"]:
+            return
+        endpoint, direction, *_ = context.split(" ")
+        was, now = ", ".join(sorted(old["values"])), ", ".join(sorted(new["values"]))
+        self.emit(
+            context,
+            "",
+            "",
+            None,
+            "status_changed",
+            was,
+            now,
+            severity="warning",
+            message=f"{endpoint} {direction}s {cls} were {was}, are now {now}",
+        )
+
+    def _body_kinds(self, context: str) -> None:
+        """A body of a kind not seen before: text (HTML, not JSON), empty, or another JSON type."""
+        old, new = self._record(self.old, context, "body"), self._record(self.new, context, "body")
+        if old is None or new is None:
+            return
+        before: set[str] = old["types"]
+        after: set[str] = new["types"]
+        added = after - before
+        if not added:
+            return
+        endpoint, direction, *rest = context.split(" ")
+        status = f" {rest[0]}" if rest else ""
+        by = self.emit(
+            context,
+            "",
+            "",
+            None,
+            "type_changed",
+            _types_text(before),
+            _types_text(after),
+            narrowing=added <= {"object"},
+            message=(
+                f"{endpoint} {direction}{status}: the body is {_bodies(after)}, "
+                f"where it was {_bodies(before)}"
+            ),
+        )
+        if ("object" in before) != ("object" in after):
+            # Fields on one side only: what they hold is this change, not one per variant.
+            self.covers.append(_Cover(context, None, None, by))
 
 
 def _shown(value: Any) -> Any:

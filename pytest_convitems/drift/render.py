@@ -142,6 +142,11 @@ def render_markdown(report: DriftReport) -> str:
     stale = stale_line(report)
     if stale:
         lines += ["", stale]
+    if report.only_old or report.only_new:
+        # A reviewer of the PR comment sees what the gate did not look at, as the text does.
+        lines += ["", "Not compared (seen on one side only):", ""]
+        lines.extend(f"- old only: {_code(c)}" for c in report.only_old)
+        lines.extend(f"- new only: {_code(c)}" for c in report.only_new)
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,9 @@ the values of enum-like fields; ids, timestamps and text never count.
 Only the four items endpoints count (`routes.match_route`); conversation endpoints
 (`POST /v1/conversations` ...) are set-up traffic here and are skipped. Error bodies are
 filed under their own status class (`create response 4xx`), never mixed with 2xx shapes.
+Every context also records what its bodies were and the status codes answered (the object
+kind `BODY` of the body): a 2xx that became a 404, or JSON that became an HTML page, has no
+fields left to compare, and is a change all the same.
 
 `ShapeSet.aggregate()` folds that into a small, JSON-able `Shape` dict: the only thing the
 comparison (DeepDiff) ever sees.
@@ -17,11 +20,12 @@ comparison (DeepDiff) ever sees.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any, Final
 
-from ..exchange import Exchange, json_or_none
+from ..exchange import Exchange
 from ..findings import escape_pointer_token
 from ..routes import match_route
 
@@ -88,6 +92,11 @@ _TYPE_NAMES: Final[dict[type, str]] = {
 _NONE = type(None)
 _MARKER = re.compile(r"<[^>]*>")
 
+BODY: Final = "#"
+"""Object kind (under variant "") of what a context's bodies were: field `body` holds their
+kinds in `types` (a JSON type, `text` when not JSON, `empty`), field `status` the codes
+answered in `values`. Real kinds are "" or start with "/", so it never meets one."""
+
 
 def plain_path(kind: str) -> str:
     """An object kind or field path without its `<type>` markers: `/content/*/annotations`."""
@@ -121,6 +130,7 @@ class ShapeSet:
         self._seen: set[tuple[int, tuple[str, ...], tuple[type, ...]]] = set()
         self._enums: set[tuple[int, str, str]] = set()
         self._elements: set[tuple[int, str, type]] = set()
+        self._answers: set[tuple[str, str, int | None]] = set()
         self._plans: dict[
             tuple[tuple[str, ...], tuple[type, ...]],
             tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]],
@@ -142,17 +152,36 @@ class ShapeSet:
         self.exchanges += 1
         endpoint = match.endpoint
         if request.body:
-            self.add_body(endpoint, "request", None, json_or_none(request.body))
+            self._add_raw(endpoint, "request", None, request.body)
         response = exchange.response
-        if response is not None and response.body:
-            self.add_body(endpoint, "response", response.status, json_or_none(response.body))
+        if response is not None:
+            self._add_raw(endpoint, "response", response.status, response.body)
 
-    def add_body(self, endpoint: str, direction: str, status: int | None, body: Any) -> None:
-        """File one decoded body (non-objects are ignored: they have no shape to compare)."""
+    def _add_raw(self, endpoint: str, direction: str, status: int | None, raw: bytes) -> None:
+        if not raw:
+            self.add_body(endpoint, direction, status, None, body_kind="empty")
+            return
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            self.add_body(endpoint, direction, status, None, body_kind="text")
+            return
+        self.add_body(endpoint, direction, status, body)
+
+    def add_body(
+        self, endpoint: str, direction: str, status: int | None, body: Any, *, body_kind: str = ""
+    ) -> None:
+        """File one decoded body; `body_kind` names one that is not JSON (`text`, `empty`).
+
+        Only objects have fields to compare; every body counts as its kind and status.
+        """
+        context = f"{endpoint} {direction}" + ("" if status is None else f" {status_class(status)}")
+        if not body_kind:
+            body_kind = "null" if body is None else _TYPE_NAMES.get(type(body), type(body).__name__)
+        self._answers.add((context, body_kind, status))
         if not isinstance(body, dict):
             return
         self.bodies += 1
-        context = f"{endpoint} {direction}" + ("" if status is None else f" {status_class(status)}")
         ok = status is None or 200 <= status < 300
         if endpoint == "retrieve" and direction == "response" and ok:
             self._walk([(self._root(context, item_variant(body)), body)])
@@ -258,12 +287,7 @@ class ShapeSet:
             fields = shape.setdefault(context, {}).setdefault(variant, {}).setdefault(path, {})
             entry = fields.get(name)
             if entry is None:
-                entry = fields[name] = {
-                    "presence": "always",
-                    "types": set(),
-                    "nullable": False,
-                    "values": set(),
-                }
+                entry = fields[name] = _entry()
             return entry
 
         for kind, keys, types in self._seen:
@@ -293,7 +317,19 @@ class ShapeSet:
                 entry["nullable"] = True
             else:
                 entry["types"].add(_TYPE_NAMES.get(t, t.__name__))
+        for context, body_kind, status in self._answers:
+            record = shape.setdefault(context, {}).setdefault("", {}).setdefault(BODY, {})
+            entry = record.setdefault("body", _entry())
+            entry["types"].add(body_kind)
+            if status is not None:
+                entry = record.setdefault("status", _entry())
+                entry["types"].add("integer")
+                entry["values"].add(str(status))
         return shape
+
+
+def _entry() -> FieldShape:
+    return {"presence": "always", "types": set(), "nullable": False, "values": set()}
 
 
 def _unescape(token: str) -> str:

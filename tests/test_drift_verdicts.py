@@ -1,0 +1,187 @@
+"""Drift's verdicts on one-change edits of a recording, checked against what breaks for a
+client: openai-python raising on a 404, reading a string where it iterates a list, an item
+that lost its `type`; and for strict-model users, a value the models reject."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_convitems.cassette import write_cassette
+from pytest_convitems.cli import main
+from pytest_convitems.drift import Change, compare_exchanges, render
+from pytest_convitems.exchange import Exchange, Request, Response
+from tests.test_drift import BASE, JSON, create, listing, mcp, msg
+
+ERROR = {"error": {"message": "No such item", "type": "invalid_request_error", "param": None}}
+
+
+def answer(method: str, url: str, status: int, body: Any, *, html: bool = False) -> Exchange:
+    raw = body.encode() if html else json.dumps(body).encode()
+    headers = {"Content-Type": ["text/html"]} if html else dict(JSON)
+    return Exchange(Request(method, url, {}), Response(status, "", headers, raw))
+
+
+def retrieve(body: Any, status: int = 200) -> Exchange:
+    return answer("GET", BASE + "/msg_1", status, body)
+
+
+def changes(old: list[Exchange], new: list[Exchange]) -> list[Change]:
+    return compare_exchanges(old, new).changes
+
+
+def one(old: list[Exchange], new: list[Exchange]) -> Change:
+    found = changes(old, new)
+    assert len(found) == 1, [c.message for c in found]
+    return found[0]
+
+
+def call(**extra: Any) -> dict[str, Any]:
+    return {
+        "id": "fc_1",
+        "type": "function_call",
+        "call_id": "c",
+        "name": "f",
+        "arguments": "{}",
+        "status": "completed",
+        **extra,
+    }
+
+
+def computer(action: Any = None, **extra: Any) -> dict[str, Any]:
+    item = {
+        "id": "cu_1",
+        "type": "computer_call",
+        "call_id": "cc",
+        "status": "completed",
+        "pending_safety_checks": [],
+        **extra,
+    }
+    if action is not None:
+        item["action"] = action
+    return item
+
+
+def files(results: Any) -> dict[str, Any]:
+    return {
+        "id": "fs_1",
+        "type": "file_search_call",
+        "queries": ["q"],
+        "status": "completed",
+        "results": results,
+    }
+
+
+# --- status codes and bodies that are not JSON -------------------------------------
+
+
+def test_a_success_that_became_an_error_is_breaking() -> None:
+    """Every list answered 404: openai-python raises NotFoundError on each call."""
+    old = [listing([msg("a")])]
+    report = compare_exchanges(old, [answer("GET", BASE, 404, ERROR)])
+    (c,) = report.changes
+    assert (c.change, c.severity, c.endpoint, c.status, c.old, c.new) == (
+        "status_changed",
+        "breaking",
+        "list",
+        "2xx",
+        "2xx",
+        "4xx",
+    )
+    assert c.message.startswith("list responses were 2xx (200), are now 4xx (404)")
+    # the two contexts were compared with each other: not "seen on one side only"
+    assert report.compared == ["list response 2xx", "list response 4xx"]
+    assert report.only_old == report.only_new == []
+    assert "not compared" not in render(report, "text")
+    # a 500 on create, a 404 on retrieve: the same
+    made = create([{"role": "user", "content": "hi"}], [msg("hi")])
+    failed = Exchange(made.request, Response(500, "", dict(JSON), json.dumps(ERROR).encode()))
+    c = one([made], [failed])
+    assert (c.change, c.severity, c.endpoint, c.new) == (
+        "status_changed",
+        "breaking",
+        "create",
+        "5xx",
+    )
+    c = one([retrieve(msg("a"))], [retrieve(ERROR, 404)])
+    assert (c.change, c.severity, c.endpoint) == ("status_changed", "breaking", "retrieve")
+
+
+def test_other_status_changes_are_warnings() -> None:
+    """An error that became a success, or another error code: code catching it changes."""
+    c = one([retrieve(ERROR, 404)], [retrieve(msg("a"))])
+    assert (c.change, c.severity, c.old, c.new) == ("status_changed", "warning", "4xx", "2xx")
+    c = one([retrieve(ERROR, 404)], [retrieve(ERROR, 400)])
+    assert (c.change, c.severity, c.status, c.old, c.new) == (
+        "status_changed",
+        "warning",
+        "4xx",
+        "404",
+        "400",
+    )
+    # some calls failing beside the same successes is coverage (a suite testing errors)
+    assert changes([listing([msg("a")])], [listing([msg("a")]), retrieve(ERROR, 404)]) == []
+    assert changes([retrieve(ERROR, 404)], [retrieve(ERROR, 404), retrieve(ERROR, 400)]) == []
+
+
+def test_a_body_that_is_no_longer_json_is_breaking_and_said_once() -> None:
+    old = [listing([msg("a"), mcp(None)])]
+    page = answer("GET", BASE, 200, "<html><body>Bad gateway</body></html>", html=True)
+    c = one(old, [page])
+    assert (c.change, c.severity, c.status, c.path, c.old, c.new) == (
+        "type_changed",
+        "breaking",
+        "2xx",
+        "",
+        "object",
+        "text",
+    )
+    assert c.message == "list response 2xx: the body is not JSON, where it was a JSON object"
+    # some answers HTML, the rest as before: the body change, and the fields still compared
+    c = one(old, [*old, page])
+    assert (c.change, c.old, c.new) == ("type_changed", "object", "object|text")
+    # JSON where text was does not break a client parsing JSON; an empty body does
+    c = one([page], old)
+    assert (c.change, c.severity) == ("type_changed", "info")
+    empty = answer("GET", BASE, 200, "", html=True)
+    assert (one(old, [empty]).new, one(old, [empty]).severity) == ("empty", "breaking")
+
+
+def test_cli_reports_the_only_endpoint_changing_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It exited 2, 'Compare recordings of the same suite', when it was the same suite."""
+    write_cassette(tmp_path / "old.yaml", [listing([msg("a")])])
+    write_cassette(tmp_path / "new.yaml", [answer("GET", BASE, 404, ERROR)])
+    assert main(["drift", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")]) == 1
+    out = capsys.readouterr().out
+    assert "list responses were 2xx (200), are now 4xx (404)" in out
+    markdown = ["drift", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")]
+    assert main([*markdown, "--format", "markdown"]) == 1
+    assert "| **breaking** | `status_changed` | list | response | 2xx |" in capsys.readouterr().out
+
+
+def test_markdown_lists_what_was_not_compared() -> None:
+    report = compare_exchanges([listing([msg("a")])], [listing([msg("a")]), retrieve(ERROR, 404)])
+    assert "- new only: `retrieve response 4xx`" in render(report, "markdown")
+
+
+# --- one change, reported once -------------------------------------------------------
+
+
+def test_data_changing_kind_is_reported_once() -> None:
+    """`data` now null or an object: one change, not also every item variant removed."""
+    old = [listing([msg("a"), call(), mcp("e")])]
+    for data, change in ((None, "became_nullable"), ({"x": 1}, "type_changed")):
+        body = {"object": "list", "data": data, "first_id": "a", "last_id": "b", "has_more": False}
+        c = one(old, [answer("GET", BASE, 200, body)])
+        assert (c.change, c.severity, c.path) == (change, "breaking", "/data")
+
+
+def test_a_scalar_becoming_null_is_reported_once() -> None:
+    """became_nullable, not also its enum value removed."""
+    c = one([listing([call()])], [listing([call(status=None)])])
+    assert (c.change, c.path, c.old, c.new) == ("became_nullable", "/status", "string", "null")
