@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import logging
+import shutil
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from proxy_addon.addon import FINDINGS_HEADER, ConvItems
 from pytest_convitems.cassette import load_cassette, write_cassette
 from pytest_convitems.exchange import Exchange, Request, Response
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 UPSTREAM = "http://127.0.0.1:9/v1"
 CONV = "conv_123"
 JSON = {"content-type": "application/json"}
@@ -902,3 +904,34 @@ def test_a_response_without_content_replays_without_a_content_length_it_never_ha
     _, replayed = _record_then_replay(tctx, tmp_path, f)
     assert replayed.status_code == status
     assert "content-length" not in replayed.headers
+
+
+def test_replay_walks_the_folder_as_validate_and_drift_do(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    """The drift ignore list beside the cassettes (examples/drift/) was read as a cassette
+    and replay refused to start, telling the user to delete it."""
+    ctx, addon = tctx
+    shutil.copy(EXAMPLES / "drift" / "convitems-drift-ignore.yaml", tmp_path)
+    (tmp_path / ".trash").mkdir()
+    (tmp_path / ".trash" / "old.yaml").write_text("interactions: [")  # hidden: not read
+    _list_cassette(tmp_path / f"{CONV}.json", items=2)  # vcrpy's JSON format is one too
+    ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
+    replayed = _listed(addon)
+    assert replayed.status_code == 200
+    assert len(json.loads(replayed.content or b"")["data"]) == 2
+
+
+def test_parts_of_a_cassette_replay_in_the_order_they_were_written(tmp_path: Path) -> None:
+    from proxy_addon.naming import cassette_files
+
+    for name in ("b.yaml", "a.part002.yaml", "a.yaml", "a.part010.yaml", "a.part003.json"):
+        _list_cassette(tmp_path / name, items=1)
+    assert [p.name for p in cassette_files(tmp_path)] == [
+        "a.yaml",
+        "a.part002.yaml",
+        "a.part003.json",
+        "a.part010.yaml",
+        "b.yaml",
+    ]
+    assert cassette_files(tmp_path / "nowhere") == []
