@@ -169,6 +169,46 @@ def test_markdown_lists_what_was_not_compared() -> None:
     assert "- new only: `retrieve response 4xx`" in render(report, "markdown")
 
 
+# --- elements of arrays -------------------------------------------------------------
+
+
+def test_items_that_are_not_objects_are_breaking() -> None:
+    """`shapes.add_body` skipped them; the SDK, our validator and client code fail on them."""
+    old = [listing([msg("a"), call()])]
+    c = one(old, [listing([msg("a"), call(), None])])
+    assert (c.change, c.severity, c.variant, c.path, c.old, c.new) == (
+        "became_nullable",
+        "breaking",
+        None,
+        "/data/*",
+        "object",
+        "null|object",
+    )
+    c = one(old, [listing([msg("a"), call(), "msg_abc"])])
+    assert (c.change, c.severity, c.path, c.old, c.new) == (
+        "type_changed",
+        "breaking",
+        "/data/*",
+        "object",
+        "object|string",
+    )
+
+
+def test_null_in_an_array_of_objects_is_breaking() -> None:
+    c = one(
+        [listing([msg("a")])],
+        [listing([msg("a", content=[{"type": "input_text", "text": "x"}, None])])],
+    )
+    assert (c.change, c.severity, c.variant, c.path, c.old, c.new) == (
+        "became_nullable",
+        "breaking",
+        "message",
+        "/content/*",
+        "object",
+        "null|object",
+    )
+
+
 # --- one change, reported once -------------------------------------------------------
 
 
@@ -185,3 +225,8 @@ def test_a_scalar_becoming_null_is_reported_once() -> None:
     """became_nullable, not also its enum value removed."""
     c = one([listing([call()])], [listing([call(status=None)])])
     assert (c.change, c.path, c.old, c.new) == ("became_nullable", "/status", "string", "null")
+
+
+def test_items_all_turned_to_strings_are_reported_once() -> None:
+    c = one([listing([msg("a"), call(), mcp("e")])], [listing(["a", "b"])])
+    assert (c.change, c.path, c.old, c.new) == ("type_changed", "/data/*", "object", "string")

@@ -98,9 +98,9 @@ def compare_shapes(old: Shape, new: Shape) -> Comparison:
                 continue  # statuses and body kinds: `answers` compares them
             if len(path) == 3:
                 emitter.kind(context, variant, path[2], report_type == "dictionary_item_added")
+            elif "/" in path[3]:
+                continue  # an array's elements: `elements` compares them, whole
             elif len(path) == 4:
-                if "/" in path[3]:
-                    continue  # element types of an array first seen non-empty: coverage
                 emitter.field(context, variant, path[2], path[3], report_type)
             elif path[4] == "types":
                 type_fields.add((context, variant, path[2], path[3]))
@@ -121,18 +121,28 @@ def compare_shapes(old: Shape, new: Shape) -> Comparison:
     return result
 
 
-def _element_types(kinds: dict[str, dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
-    """(object kind, array segment such as `tags/*`) -> what its elements were seen as.
+def _element_types(
+    kinds: dict[str, dict[str, FieldShape]], items: str | None = None
+) -> dict[tuple[str, str], set[str]]:
+    """(object kind, array segment such as `tags/*`) -> what its elements were seen as
+    (`null` among them when one was null).
 
     The shape files an array's scalar elements as a field `tags/*` of the object holding it,
     its object elements as object kinds of their own (`/tags/*` or `/tags/*<type>`), and an
     array of arrays one `/*` deeper: this gathers the three, so that strings becoming objects
-    (which no single field of the shape records) is a type change like any other."""
+    (which no single field of the shape records) is a type change like any other. `items`:
+    the body's item array segment (`data/*`) when items were seen, which the shape files as
+    variants of their own."""
     out: dict[tuple[str, str], set[str]] = {}
+    if items is not None:
+        out[("", items)] = {"object"}
     for kind, fields in kinds.items():
         for name, entry in fields.items():
             if "/" in name:  # scalars in an array; each `/*` above them holds arrays
-                out.setdefault((kind, name), set()).update(entry["types"])
+                seen = out.setdefault((kind, name), set())
+                seen.update(entry["types"])
+                if entry["nullable"]:
+                    seen.add("null")
                 _add_enclosing(out, kind, name, "array")
         # An object kind sitting in an array: its parent kind and segment get "object".
         parts = (kind[: kind.rindex("<")] if kind.endswith(">") else kind).split("/")
@@ -383,21 +393,44 @@ class _Emitter:
             self.emit(context, variant, kind, name, "became_required", old, new)
 
     def elements(self, context: str, variant: str) -> None:
-        """Arrays whose elements changed between scalars, objects and arrays."""
-        old = _element_types(self.old[context][variant])
-        new = _element_types(self.new[context][variant])
-        for kind, segment in sorted(set(old) & set(new)):
-            before, after = old[kind, segment], new[kind, segment]
-            containers = {"object", "array"}
-            both_scalars = before - containers and after - containers
-            if both_scalars and (before & containers) == (after & containers):
-                continue  # only the scalars differ, and `types` compares those
-            if not before or not after or before == after:
+        """Arrays whose elements changed: in kind (scalars, objects, arrays), or null now."""
+        items = _items_segment(context) if variant == "" else None
+        old_kinds, new_kinds = self.old[context][variant], self.new[context][variant]
+        has_items = [v for v in self.old[context] if v] if items else []
+        old = _element_types(old_kinds, items if has_items else None)
+        new_items = [v for v in self.new[context] if v] if items else []
+        new = _element_types(new_kinds, items if new_items else None)
+        for kind, segment in sorted(set(new)):
+            after = new[kind, segment] - {"null"}
+            became_null = "null" in new[kind, segment]
+            if (kind, segment) not in old:
+                continue  # elements of an array first seen non-empty: coverage
+            before = old[kind, segment] - {"null"}
+            if became_null and "null" not in old[kind, segment] and before:
+                self.emit(
+                    context,
+                    variant,
+                    kind,
+                    segment,
+                    "became_nullable",
+                    _types_text(before),
+                    _types_text(before | {"null"}),
+                    key=(False, True),
+                )
+            if not after or before == after:
+                continue
+            if not before:  # only null elements before
+                self._from_null(context, variant, kind, segment, after)
                 continue
             added = after - before
+            removed = before - after
             if "integer" in added and "number" in before:
                 added.discard("integer")
-            self.emit(
+            if "integer" in removed and "number" in after:
+                removed.discard("integer")
+            if not added and not removed:
+                continue
+            by = self.emit(
                 context,
                 variant,
                 kind,
@@ -407,6 +440,7 @@ class _Emitter:
                 _types_text(after),
                 narrowing=not added,
             )
+            self.cover_inside(by, context, variant, f"{kind}/{segment}", removed)
 
     def types(self, context: str, variant: str, kind: str, name: str) -> None:
         old: set[str] = self.old[context][variant][kind][name]["types"]

@@ -194,9 +194,13 @@ class ShapeSet:
             return
         self._record(root, body)
         roots = self._roots
+        elements = self._elements
+        segment = escape_pointer_token(items_key or "") + "/*"
         stack: list[tuple[int, dict[str, Any]]] = []
         for item in items:
             if type(item) is not dict:
+                # null or "msg_abc" among the items: no client reads it as an item
+                elements.add((root, segment, type(item)))
                 continue
             t = item.get("type")
             variant = t if type(t) is str else item_variant(item)
