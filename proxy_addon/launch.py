@@ -152,6 +152,7 @@ def check_options(options: ProxyOptions) -> None:
         report = Path(options.report)
         existed = report.exists()
         try:
+            report.parent.mkdir(parents=True, exist_ok=True)  # as the addon does
             with open(report, "a"):
                 pass
         except OSError as exc:

@@ -377,3 +377,14 @@ def test_a_dead_writer_process_costs_the_proxy_no_memory_and_its_stats_say_what_
         in (stats.failures[-1])
     )
     assert [e.request.query_string for e in load_cassette(tmp_path / "conv_1.yaml")] == ["after=m0"]
+
+
+def test_a_report_in_a_folder_not_made_yet_is_accepted_as_the_addon_accepts_it(
+    tmp_path: Path,
+) -> None:
+    """The addon creates the report's folder: the launcher refused it, before mitmdump."""
+    from proxy_addon.launch import ProxyOptions, check_options
+
+    report = tmp_path / "new" / "deeper" / "findings.jsonl"
+    check_options(ProxyOptions(report=str(report)))
+    assert report.parent.is_dir() and not report.exists()  # checked, not written
