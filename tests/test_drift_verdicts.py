@@ -209,6 +209,62 @@ def test_null_in_an_array_of_objects_is_breaking() -> None:
     )
 
 
+# --- `type` lost or gained ----------------------------------------------------------
+
+
+def test_an_item_losing_its_type_is_named_as_such() -> None:
+    """As for a message: `/type` went, not `variant_added item_reference` (input-only)."""
+    old = [listing([msg("a"), call()])]
+    lost = call()
+    del lost["type"]
+    c = one(old, [listing([msg("a"), lost])])
+    assert (c.change, c.severity, c.variant, c.path) == (
+        "field_removed",
+        "breaking",
+        "function_call",
+        "/type",
+    )
+    c = one(old, [listing([msg("a"), call(type=7)])])
+    assert (c.change, c.severity, c.variant, c.path, c.old, c.new) == (
+        "type_changed",
+        "breaking",
+        "function_call",
+        "/type",
+        "string",
+        "integer",
+    )
+    # an id alone in a response is no item reference: those exist in requests only
+    c = one(old, [listing([msg("a"), call(), {"id": "x"}])])
+    assert (c.change, c.variant) == ("variant_added", "(untyped)")
+    item_ref = create([{"id": "msg_1"}], [msg("a")])
+    assert [c.variant for c in changes([create([], [msg("a")])], [item_ref])] == ["item_reference"]
+
+
+def test_a_sub_object_losing_its_type_is_named_as_such() -> None:
+    """`computer_call.action` with no sibling sub-variant lost "type": "click" unseen."""
+    click = {"type": "click", "button": "left", "x": 1, "y": 2}
+    untyped = {"button": "left", "x": 1, "y": 2}
+    c = one([listing([computer(click)])], [listing([computer(untyped)])])
+    assert (c.change, c.severity, c.variant, c.path) == (
+        "field_removed",
+        "breaking",
+        "computer_call",
+        "/action/type",
+    )
+    # the mirror: an untyped sub-object now typed is a field added
+    c = one([listing([computer(untyped)])], [listing([computer(click)])])
+    assert (c.change, c.severity, c.path) == ("field_added", "info", "/action/type")
+    # several sub-variants all untyped now: said once
+    scroll = {"type": "scroll", "x": 1, "y": 2, "scroll_x": 0, "scroll_y": 3}
+    bare = {k: v for k, v in scroll.items() if k != "type"}
+    c = one(
+        [listing([computer(click), computer(scroll)])],
+        [listing([computer(untyped), computer(bare)])],
+    )
+    assert (c.change, c.severity, c.path) == ("field_removed", "breaking", "/action/type")
+    assert "click, scroll" in c.message
+
+
 # --- one change, reported once -------------------------------------------------------
 
 
@@ -230,3 +286,11 @@ def test_a_scalar_becoming_null_is_reported_once() -> None:
 def test_items_all_turned_to_strings_are_reported_once() -> None:
     c = one([listing([msg("a"), call(), mcp("e")])], [listing(["a", "b"])])
     assert (c.change, c.path, c.old, c.new) == ("type_changed", "/data/*", "object", "string")
+
+
+def test_a_wrapped_retrieve_body_is_reported_once() -> None:
+    """Its items lost their type: said once, not as every variant gone and one added."""
+    wrapped = [retrieve({"item": msg("a")}), retrieve({"item": call()})]
+    c = one([retrieve(msg("a")), retrieve(call())], wrapped)
+    assert (c.change, c.severity, c.path) == ("field_removed", "breaking", "/type")
+    assert "function_call, message" in c.message and "hold: item" in c.message

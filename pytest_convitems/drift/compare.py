@@ -32,7 +32,8 @@ from deepdiff import DeepDiff
 
 from ..redact import DEFAULT_REDACTOR
 from .changes import Change, Severity, fingerprint
-from .shapes import BODY, ITEM_ARRAYS, FieldShape, Shape, plain_path
+from .shapes import BODY, ITEM_ARRAYS, UNTYPED, FieldShape, Shape, plain_path
+from .untyped import pair_untyped, type_dropped
 
 _RESPONSE_SEVERITY: dict[str, Severity] = {
     "field_removed": "breaking",
@@ -73,6 +74,7 @@ class Comparison:
 
 
 def compare_shapes(old: Shape, new: Shape) -> Comparison:
+    old, new = pair_untyped(old, new)
     result = Comparison(
         compared=sorted(set(old) & set(new)),
         only_old=sorted(set(old) - set(new)),
@@ -116,6 +118,8 @@ def compare_shapes(old: Shape, new: Shape) -> Comparison:
     for context in result.compared:
         for variant in sorted(set(old[context]) & set(new[context])):
             emitter.elements(context, variant)
+    for context, variant, place, typed, dropped in type_dropped(old, new):
+        emitter.type_dropped(context, variant, place, typed, dropped)
     emitter.answers(result)
     result.changes = sorted(emitter.kept(), key=Change.sort_key)
     return result
@@ -339,6 +343,51 @@ class _Emitter:
             self.emit(context, variant, base, None, "variant_added", None, objtype)
         else:
             self.emit(context, variant, base, None, "variant_removed", objtype, None)
+
+    def type_dropped(
+        self, context: str, variant: str, place: str, typed: list[str], dropped: bool
+    ) -> None:
+        """One untyped kind where several typed ones were (or the reverse): `/type` once."""
+        listed = ", ".join(typed)
+        if not dropped:
+            self.emit(
+                context,
+                variant,
+                place,
+                "type",
+                "field_added",
+                None,
+                "string",
+                detail=f" (objects there untyped before are {listed} now)",
+            )
+            return
+        if variant != UNTYPED:
+            self.emit(
+                context,
+                variant,
+                place,
+                "type",
+                "field_removed",
+                "string",
+                None,
+                detail=f" (objects there that were {listed} carry no `type` now)",
+            )
+            return
+        fields = sorted(n for n in self.new[context][UNTYPED].get("", {}) if "/" not in n)
+        by = self.emit(
+            context,
+            UNTYPED,
+            "",
+            "type",
+            "field_removed",
+            "string",
+            None,
+            detail=(
+                f" (items that were {listed} carry no `type` now; they hold: "
+                f"{', '.join(fields) or 'nothing'})"
+            ),
+        )
+        self.covers.append(_Cover(context, frozenset({*typed, UNTYPED}), None, by))
 
     def field(self, context: str, variant: str, kind: str, name: str, report_type: str) -> None:
         if report_type == "dictionary_item_added":

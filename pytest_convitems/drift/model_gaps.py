@@ -7,8 +7,6 @@ model class that needs the field (the deepest model the path resolves to).
 
 from __future__ import annotations
 
-import types
-import typing
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,53 +15,16 @@ from pydantic import BaseModel
 from ..exchange import Exchange, json_or_none
 from ..routes import match_route
 from .changes import Change, fingerprint
+from .model_types import members, output_item_models, type_literal
 from .shapes import ITEM_ARRAYS, item_variant
-
-
-def _members(annotation: Any) -> list[Any]:
-    """Flatten Annotated / Union / list[...] / Optional into the types they can hold."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _members(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType, list, tuple):
-        return [m for a in typing.get_args(annotation) for m in _members(a)]
-    return [annotation]
-
-
-def _type_literal(model: type[BaseModel]) -> str | None:
-    info = model.model_fields.get("type")
-    if info is None:
-        return None
-    args = typing.get_args(info.annotation)
-    for arg in args:
-        if isinstance(arg, str):
-            return arg
-    for member in _members(info.annotation):
-        lits = typing.get_args(member)
-        if lits and isinstance(lits[0], str):
-            return lits[0]
-    return None
-
-
-def output_item_models() -> dict[str, type[BaseModel]]:
-    """item `type` -> response model class, from the `ConversationItem` union."""
-    from ..models import ConversationItem
-
-    out: dict[str, type[BaseModel]] = {}
-    for member in _members(ConversationItem):
-        if isinstance(member, type) and issubclass(member, BaseModel):
-            t = _type_literal(member)
-            if t is not None:
-                out[t] = member
-    return out
 
 
 def _models_in(annotation: Any, data: Any) -> type[BaseModel] | None:
     candidates = [
-        m for m in _members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)
+        m for m in members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)
     ]
     if len(candidates) > 1 and isinstance(data, dict):
-        typed = [m for m in candidates if _type_literal(m) == data.get("type")]
+        typed = [m for m in candidates if type_literal(m) == data.get("type")]
         candidates = typed or candidates
     return candidates[0] if candidates else None
 

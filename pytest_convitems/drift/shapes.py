@@ -97,22 +97,35 @@ BODY: Final = "#"
 kinds in `types` (a JSON type, `text` when not JSON, `empty`), field `status` the codes
 answered in `values`. Real kinds are "" or start with "/", so it never meets one."""
 
+UNTYPED: Final = "(untyped)"
+"""The variant of an item with no usable `type` that nothing else identifies."""
+
 
 def plain_path(kind: str) -> str:
     """An object kind or field path without its `<type>` markers: `/content/*/annotations`."""
     return _MARKER.sub("", kind)
 
 
-def item_variant(item: dict[str, Any]) -> str:
-    """The item's `type`; untyped items are messages (role/content) or item references."""
+def item_variant(item: dict[str, Any], direction: str = "response") -> str:
+    """The item's `type`; without one (or not a string), the variant its fields tell.
+
+    A message by its role/content, any other by the models' fields (a function_call that
+    lost `type` is still one, so drift names `/type` as the change); in a request, an `id`
+    alone is an item reference (input-only: never in a response).
+    """
     t = item.get("type")
     if isinstance(t, str):
         return t
     if "role" in item or "content" in item:
         return "message"
-    if "id" in item:
+    from .model_types import guess_variant
+
+    guess = guess_variant(frozenset(item), direction)
+    if guess is not None:
+        return guess
+    if direction == "request" and "id" in item:
         return "item_reference"
-    return "(untyped)"
+    return UNTYPED
 
 
 def status_class(status: int) -> str:
@@ -184,7 +197,7 @@ class ShapeSet:
         self.bodies += 1
         ok = status is None or 200 <= status < 300
         if endpoint == "retrieve" and direction == "response" and ok:
-            self._walk([(self._root(context, item_variant(body)), body)])
+            self._walk([(self._root(context, item_variant(body, direction)), body)])
             return
         root = self._root(context, "")
         items_key = ITEM_ARRAYS.get((endpoint, direction)) if ok else None
@@ -203,7 +216,7 @@ class ShapeSet:
                 elements.add((root, segment, type(item)))
                 continue
             t = item.get("type")
-            variant = t if type(t) is str else item_variant(item)
+            variant = t if type(t) is str else item_variant(item, direction)
             kind = roots.get((context, variant))
             if kind is None:
                 kind = self._root(context, variant)
