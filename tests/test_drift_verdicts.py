@@ -265,6 +265,61 @@ def test_a_sub_object_losing_its_type_is_named_as_such() -> None:
     assert "click, scroll" in c.message
 
 
+# --- null becoming a value, arrays first seen non-empty ------------------------------
+
+
+def test_null_becoming_a_value_is_judged_by_what_the_field_may_hold() -> None:
+    """`results` is list-or-null for the models: a string there breaks every reader."""
+    old = [listing([files(None)])]
+    c = one(old, [listing([files("oops")])])
+    assert (c.change, c.severity, c.path, c.old, c.new) == (
+        "type_changed",
+        "breaking",
+        "/results",
+        "null",
+        "string",
+    )
+    assert "FileSearchCall allows array|null" in c.message
+    c = one(old, [listing([files([])])])
+    assert (c.change, c.severity, c.new) == ("type_changed", "info", "array")
+    # a field the models do not know: what it holds at another endpoint decides
+    held = {"id": "h", "type": "hologram", "depth": "far"}
+    before = [listing([{**held, "depth": None}]), create([], [held])]
+    c = one(before, [listing([{**held, "depth": 3}]), create([], [held])])
+    assert (c.change, c.severity) == ("type_changed", "breaking")
+    assert "it holds string elsewhere" in c.message
+    c = one(before, [listing([held]), create([], [held])])
+    assert (c.change, c.severity) == ("type_changed", "info")
+
+
+def test_items_where_none_were_recorded_are_judged_by_the_models() -> None:
+    c = one([listing([])], [listing(["msg_abc"])])
+    assert (c.change, c.severity, c.path, c.old, c.new) == (
+        "type_changed",
+        "breaking",
+        "/data/*",
+        "object",
+        "string",
+    )
+    # objects, as the models expect: the new variant, nothing about the elements
+    assert [c.change for c in changes([listing([])], [listing([msg("a")])])] == ["variant_added"]
+
+
+def test_an_array_only_seen_empty_is_judged_by_the_models() -> None:
+    old = [listing([computer({"type": "screenshot"})])]
+    c = one(old, [listing([computer({"type": "screenshot"}, pending_safety_checks=["check"])])])
+    assert (c.change, c.severity, c.path, c.old, c.new) == (
+        "type_changed",
+        "breaking",
+        "/pending_safety_checks/*",
+        "object",
+        "string",
+    )
+    check = {"id": "sc", "code": "malicious_instructions", "message": "m"}
+    new = [listing([computer({"type": "screenshot"}, pending_safety_checks=[check])])]
+    assert changes(old, new) == []  # what the models expect: coverage, not change
+
+
 # --- one change, reported once -------------------------------------------------------
 
 

@@ -16,6 +16,10 @@ Requests (what our own client sends; the API, not a reader, sees them):
   warning   type_changed (the API may refuse the new type)
   info      everything else (e.g. a new variant sent)
 
+Where nothing was seen to compare with (a field only ever null, an array only ever empty),
+the models say what a client expects: a value of a kind they do not allow is a type change
+(breaking), one they allow stays info.
+
 A context (endpoint, direction, status class) seen on one side only is not compared, unless
 the same endpoint answers with another status class on the other side (`status_changed`).
 One change is reported once: what lies inside a container whose kind changed (`data` now
@@ -26,7 +30,7 @@ value whose field no longer holds strings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deepdiff import DeepDiff
 
@@ -34,6 +38,9 @@ from ..redact import DEFAULT_REDACTOR
 from .changes import Change, Severity, fingerprint
 from .shapes import BODY, ITEM_ARRAYS, UNTYPED, FieldShape, Shape, plain_path
 from .untyped import pair_untyped, type_dropped
+
+if TYPE_CHECKING:
+    from .model_types import Allowed
 
 _RESPONSE_SEVERITY: dict[str, Severity] = {
     "field_removed": "breaking",
@@ -171,6 +178,11 @@ def _add_enclosing(out: dict[tuple[str, str], set[str]], kind: str, segment: str
 
 def _types_text(types: Any) -> str:
     return "|".join(sorted(types)) if types else "null"
+
+
+def _within(types: set[str], allowed: frozenset[str] | set[str]) -> bool:
+    """Every type in `types` is allowed (an integer is a number)."""
+    return all(t in allowed or (t == "integer" and "number" in allowed) for t in types)
 
 
 def _parts(kind: str) -> list[str]:
@@ -453,7 +465,8 @@ class _Emitter:
             after = new[kind, segment] - {"null"}
             became_null = "null" in new[kind, segment]
             if (kind, segment) not in old:
-                continue  # elements of an array first seen non-empty: coverage
+                self._first_elements(context, variant, kind, segment, after, became_null)
+                continue
             before = old[kind, segment] - {"null"}
             if became_null and "null" not in old[kind, segment] and before:
                 self.emit(
@@ -491,6 +504,46 @@ class _Emitter:
             )
             self.cover_inside(by, context, variant, f"{kind}/{segment}", removed)
 
+    def _first_elements(
+        self, context: str, variant: str, kind: str, segment: str, after: set[str], null: bool
+    ) -> None:
+        """Elements of an array only ever seen empty before: coverage, unless the models
+        say a client expects something else there (strings where objects go)."""
+        array = segment.split("/", 1)[0]
+        held = self.old[context][variant].get(kind, {}).get(array)
+        if held is None or "array" not in held["types"]:
+            return  # a new field, or an object kind only NEW has: that change says it
+        allowed = _allowed(context, variant, kind, segment)
+        if allowed is None:
+            return
+        expected = allowed.kinds - {"null"}
+        if after and not _within(after, expected):
+            self.emit(
+                context,
+                variant,
+                kind,
+                segment,
+                "type_changed",
+                _types_text(expected),
+                _types_text(after),
+                detail=(
+                    f" (only ever seen empty before; {allowed.model} holds "
+                    f"{_types_text(expected)} there)"
+                ),
+            )
+        if null and "null" not in allowed.kinds:
+            self.emit(
+                context,
+                variant,
+                kind,
+                segment,
+                "became_nullable",
+                _types_text(expected),
+                _types_text(expected | {"null"}),
+                key=(False, True),
+                detail=f" ({allowed.model} holds no null there)",
+            )
+
     def types(self, context: str, variant: str, kind: str, name: str) -> None:
         old: set[str] = self.old[context][variant][kind][name]["types"]
         new: set[str] = self.new[context][variant][kind][name]["types"]
@@ -520,11 +573,39 @@ class _Emitter:
         self.cover_inside(by, context, variant, f"{kind}/{name}", removed)
 
     def _from_null(self, context: str, variant: str, kind: str, name: str, new: set[str]) -> None:
-        # Only null was recorded before: not a break (the field was there and nullable),
-        # but a reader never saw this value's shape, so it is shown.
+        """Only null was seen before. The field was there and nullable, so a value of a kind
+        it may hold is no break (info: a reader never saw its shape); one of a kind the
+        models (or, where they say nothing, the same field elsewhere) do not allow is."""
+        allowed = _allowed(context, variant, kind, name)
+        if allowed is not None:
+            expected: set[str] = set(allowed.kinds - {"null"})
+            why = f"{allowed.model} allows {_types_text(allowed.kinds)}"
+        else:
+            expected = self._elsewhere(context, variant, kind, name)
+            why = f"it holds {_types_text(expected)} elsewhere"
+        narrowing = not expected or _within(new, expected)
         self.emit(
-            context, variant, kind, name, "type_changed", "null", _types_text(new), narrowing=True
+            context,
+            variant,
+            kind,
+            name,
+            "type_changed",
+            "null",
+            _types_text(new),
+            narrowing=narrowing,
+            detail="" if narrowing else f" (only null was seen before; {why})",
         )
+
+    def _elsewhere(self, context: str, variant: str, kind: str, name: str) -> set[str]:
+        """What the same field held in the other contexts (create vs list), either side."""
+        out: set[str] = set()
+        for shape in (self.old, self.new):
+            for other, variants in shape.items():
+                if other != context:
+                    entry = variants.get(variant, {}).get(kind, {}).get(name)
+                    if entry is not None:
+                        out |= entry["types"]
+        return out
 
     def answers(self, result: Comparison) -> None:
         """Per endpoint: status classes that changed, and bodies no longer of their kind.
@@ -629,6 +710,14 @@ class _Emitter:
         if ("object" in before) != ("object" in after):
             # Fields on one side only: what they hold is this change, not one per variant.
             self.covers.append(_Cover(context, None, None, by))
+
+
+def _allowed(context: str, variant: str, kind: str, name: str) -> Allowed | None:
+    # Lazy: only an array first seen non-empty or a field first seen non-null pays for the
+    # models' tables.
+    from .model_types import allowed
+
+    return allowed(context, variant, kind, name)
 
 
 def _shown(value: Any) -> Any:

@@ -1,18 +1,23 @@
-"""What the models say of a shape, for the verdicts a shape cannot give alone.
+"""What the models say a place in a shape may hold, for the few verdicts a shape cannot give.
 
-An item with no `type` has nothing for drift to file it under; the product's models
-(openai-python 3.57.0's shapes) tell which variant its fields make. Imported lazily: only
-those cases pay for pydantic's model tables.
+Drift compares OLD with NEW; where OLD saw nothing to compare with (a field only ever null,
+an array only ever empty, an item with no `type`), the product's models (openai-python
+3.57.0's shapes) say what a client expects there. Imported lazily: only those cases pay for
+pydantic's model tables.
 """
 
 from __future__ import annotations
 
+import re
 import types
 import typing
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel
+
+from .shapes import ITEM_ARRAYS
 
 
 def members(annotation: Any) -> list[Any]:
@@ -100,3 +105,127 @@ def guess_variant(keys: frozenset[str], direction: str) -> str | None:
     if len(scored) > 1 and scored[1][0] == best[0]:
         return None
     return best[1] if best[0][0] > 1 else None
+
+
+@dataclass(frozen=True)
+class Allowed:
+    kinds: frozenset[str]
+    """JSON kinds (`string`, `integer`, `number`, `boolean`, `array`, `object`, `null`)."""
+    model: str
+    """The model class that declares the place."""
+
+
+_SEGMENT: Final = re.compile(r"/([^/<]*)(?:<([^>]*)>)?")
+
+
+def allowed(context: str, variant: str, kind: str, name: str) -> Allowed | None:
+    """What the models allow at field `name` of object kind `kind` (None: unknown or any).
+
+    Response bodies only (what clients read); a request, an error body or a place the
+    models do not describe gives None, and the caller keeps its shape-only verdict.
+    """
+    endpoint, direction, *rest = context.split(" ")
+    if direction != "response" or rest != ["2xx"]:
+        return None
+    root: Any
+    if variant:
+        root = output_item_models().get(variant)
+    else:
+        from ..models import Conversation, ConversationItemList
+
+        if (endpoint, direction) in ITEM_ARRAYS:
+            root = ConversationItemList
+        elif endpoint == "delete":
+            root = Conversation
+        else:
+            return None
+    if root is None:
+        return None
+    try:
+        annotation, owner = _resolve(root, kind, name)
+    except LookupError:
+        return None
+    kinds = _kinds(annotation)
+    return None if kinds is None else Allowed(frozenset(kinds), owner)
+
+
+def _resolve(root: type[BaseModel], kind: str, name: str) -> tuple[Any, str]:
+    annotation: Any = root
+    owner = root.__name__
+    steps: list[tuple[str, str | None]] = [
+        (m.group(1), m.group(2)) for m in _SEGMENT.finditer(kind)
+    ]
+    field, *stars = name.split("/")
+    steps.append((field, None))
+    steps += [("*", None) for _ in stars]
+    for token, marker in steps:
+        if token == "*":
+            lists = [a for a in _flat(annotation) if typing.get_origin(a) in (list, tuple)]
+            if len(lists) != 1:
+                raise LookupError(token)
+            annotation = typing.get_args(lists[0])[0]
+        else:
+            model = _model_in(annotation, None)
+            key = token.replace("~1", "/").replace("~0", "~")
+            info = next((i for n, i in model.model_fields.items() if (i.alias or n) == key), None)
+            if info is None:
+                raise LookupError(token)
+            owner = model.__name__
+            annotation = info.annotation
+        if marker is not None:
+            annotation = _model_in(annotation, marker)
+    return annotation, owner
+
+
+def _flat(annotation: Any) -> list[Any]:
+    """Union members, Annotated unwrapped; lists kept whole."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _flat(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(annotation) for m in _flat(a)]
+    return [annotation]
+
+
+def _model_in(annotation: Any, marker: str | None) -> type[BaseModel]:
+    """The model at this place: the union member whose `type` is `marker`, or the only one."""
+    models = [m for m in _flat(annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
+    if marker is not None:
+        models = [m for m in models if type_literal(m) == marker] or models
+    if len(models) != 1:
+        raise LookupError(marker)
+    return models[0]
+
+
+_SCALARS: Final[dict[Any, tuple[str, ...]]] = {
+    str: ("string",),
+    bool: ("boolean",),
+    int: ("integer",),
+    float: ("number", "integer"),
+    type(None): ("null",),
+}
+
+
+def _kinds(annotation: Any) -> set[str] | None:
+    """The JSON kinds an annotation accepts; None when it accepts anything."""
+    out: set[str] = set()
+    for member in _flat(annotation):
+        origin = typing.get_origin(member)
+        if member is Any or member is object:
+            return None
+        if origin is typing.Literal:
+            for value in typing.get_args(member):
+                out.update(_SCALARS.get(type(value), ()))
+        elif origin in (list, tuple, set, frozenset):
+            out.add("array")
+        elif (
+            origin is dict
+            or member is dict
+            or (isinstance(member, type) and issubclass(member, BaseModel))
+        ):
+            out.add("object")
+        elif member in _SCALARS:
+            out.update(_SCALARS[member])
+        else:
+            return None
+    return out
