@@ -13,6 +13,7 @@ import pytest
 from pytest_convitems.cassette import write_cassette
 from pytest_convitems.cli import main
 from pytest_convitems.drift import Change, compare_exchanges, render
+from pytest_convitems.drift.model_gaps import model_gaps
 from pytest_convitems.exchange import Exchange, Request, Response
 from tests.test_drift import BASE, JSON, create, listing, mcp, msg
 
@@ -349,3 +350,25 @@ def test_a_wrapped_retrieve_body_is_reported_once() -> None:
     c = one([retrieve(msg("a")), retrieve(call())], wrapped)
     assert (c.change, c.severity, c.path) == ("field_removed", "breaking", "/type")
     assert "function_call, message" in c.message and "hold: item" in c.message
+
+
+# --- traffic vs models ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("item", "path", "owner"),
+    [
+        (msg("a", status="cancelled"), "/status", "Message"),
+        (msg("a", phase="draft"), "/phase", "Message"),
+        (computer({"type": "click", "button": "left2", "x": 1, "y": 2}), "/action/button", "Click"),
+    ],
+)
+def test_models_mode_calls_a_value_the_models_reject_breaking(
+    item: dict[str, Any], path: str, owner: str
+) -> None:
+    """The shapes say a new enum value is a warning; replaying NEW with --convitems-replay
+    fails on it, as a strict-model client does."""
+    (c,) = [c for c in model_gaps([listing([item])]) if c.change == "model_value_rejected"]
+    assert (c.severity, c.path, c.old, c.status) == ("breaking", path, owner, "2xx")
+    assert "--convitems-replay" in c.message and c.new in c.message
+    assert not [c for c in model_gaps([listing([msg("a")])]) if c.severity == "breaking"]

@@ -26,6 +26,7 @@ CHANGE_IDS: Final[tuple[str, ...]] = (
     "variant_removed",
     "model_field_missing",
     "model_variant_missing",
+    "model_value_rejected",
     "status_changed",
 )
 

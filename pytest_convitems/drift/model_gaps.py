@@ -1,8 +1,13 @@
-"""Traffic vs models: fields and item variants seen in responses that our models lack.
+"""Traffic vs models: fields and item variants seen in responses that our models lack, and
+values they reject.
 
 Unknown fields come from validation's `drift` findings (rule `unknown_field`); unknown item
 variants from the `type`s the `ConversationItem` union does not list. Each gap names the
-model class that needs the field (the deepest model the path resolves to).
+model class that needs the field (the deepest model the path resolves to). Both are
+warnings: the models accept them (validation calls them drift). A value the models reject
+(validation's `invalid_value` error: a message `status` of "cancelled") is breaking here:
+the shapes alone call a new enum value a warning, but replaying NEW with
+`--convitems-replay`, or any client on strict models, fails on it.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..exchange import Exchange, json_or_none
+from ..redact import DEFAULT_REDACTOR
 from ..routes import match_route
-from .changes import Change, fingerprint
+from .changes import Change, Severity, fingerprint
 from .model_types import members, output_item_models, type_literal
 from .shapes import ITEM_ARRAYS, item_variant
 
@@ -56,6 +62,17 @@ def _tokens(pointer: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
 
 
+def _at(body: Any, tokens: list[str]) -> Any:
+    for token in tokens:
+        if isinstance(body, list) and token.isdigit() and int(token) < len(body):
+            body = body[int(token)]
+        elif isinstance(body, dict) and token in body:
+            body = body[token]
+        else:
+            return None
+    return body
+
+
 def _star(tokens: list[str]) -> str:
     return "".join(
         "/" + ("*" if t.isdigit() else t.replace("~", "~0").replace("/", "~1")) for t in tokens
@@ -63,30 +80,40 @@ def _star(tokens: list[str]) -> str:
 
 
 def model_gaps(exchanges: Iterable[Exchange]) -> list[Change]:
-    """One change per (endpoint, variant, path) the models lack; severity warning."""
+    """One change per (endpoint, variant, path) the models lack (warning) or per value they
+    reject (breaking)."""
     from ..validation import validate_response
 
     known = output_item_models()
     seen: dict[str, Change] = {}
 
     def add(
-        endpoint: str, variant: str | None, path: str, change: str, model: str, new: str
+        endpoint: str,
+        variant: str | None,
+        path: str,
+        change: str,
+        model: str,
+        new: str,
+        *,
+        severity: Severity = "warning",
+        message: str = "",
     ) -> None:
         fp = fingerprint(endpoint, "response", variant, path, change, model, new)
         if fp in seen:
             return
         what = "item variant" if change == "model_variant_missing" else "field"
         seen[fp] = Change(
-            severity="warning",
+            severity=severity,
             change=change,
             endpoint=endpoint,
             direction="response",
             variant=variant,
             path=path,
             old=model,
-            new=new,
-            message=(
-                f"{endpoint} response 2xx: {what} "
+            new=DEFAULT_REDACTOR.text(new),
+            message=DEFAULT_REDACTOR.text(
+                message
+                or f"{endpoint} response 2xx: {what} "
                 f"{new if change == 'model_variant_missing' else path}"
                 f" seen in traffic is unknown to the models; add it to {model}"
             ),
@@ -110,7 +137,8 @@ def model_gaps(exchanges: Iterable[Exchange]) -> list[Change]:
                 v = item_variant(item)
                 add(endpoint, v, "", "model_variant_missing", "ConversationItem", v)
         for finding in validate_response(endpoint, response.status, response.body):
-            if finding.severity != "drift" or finding.rule != "unknown_field":
+            rejected = finding.severity == "error" and finding.rule == "invalid_value"
+            if not rejected and (finding.severity != "drift" or finding.rule != "unknown_field"):
                 continue
             tokens = _tokens(finding.pointer)
             if key and tokens[:1] == [key] and len(tokens) > 2 and isinstance(items, list):
@@ -121,7 +149,29 @@ def model_gaps(exchanges: Iterable[Exchange]) -> list[Change]:
                 item, rel = body, tokens
             else:
                 item, rel = None, tokens
-            if isinstance(item, dict):
+            if rejected:
+                value = _at(body, tokens)
+                if not isinstance(value, str) or not isinstance(item, dict):
+                    continue  # a value the models reject is an enum's; other errors, validate's
+                variant = item_variant(item)
+                model = known.get(variant)
+                owner = _owner(model, item, rel).__name__ if model else "ConversationItem"
+                add(
+                    endpoint,
+                    variant,
+                    _star(rel),
+                    "model_value_rejected",
+                    owner,
+                    value,
+                    severity="breaking",
+                    message=(
+                        f"{endpoint} response 2xx: {value!r} at {_star(rel)} of `{variant}` "
+                        f"items is a value {owner} rejects ({finding.message.rstrip('.')}): "
+                        "replaying it with --convitems-replay, or reading it with strict "
+                        "models, fails"
+                    ),
+                )
+            elif isinstance(item, dict):
                 variant = item_variant(item)
                 model = known.get(variant)
                 owner = _owner(model, item, rel).__name__ if model else "ConversationItem"
