@@ -653,14 +653,26 @@ class ConvItems:
         if not state.request_checked:
             self._check_request(flow, state)  # its findings count even with no response
         message = flow.error.msg if flow.error else "unknown error"
+        if flow.response is not None and flow.response.stream:
+            # the client has the status and what streamed so far: it did get a response
+            if state.stream_overflow:
+                cut = f"after more than {STREAM_LIMIT} bytes"
+            elif state.chunks is not None:
+                cut = f"after {state.streamed} bytes"
+            else:
+                cut = "mid-body"  # streamed by mitmproxy's own option, uncounted
+            status = flow.response.status_code
+            outcome = f"response {status} cut {cut} ({message}); nothing recorded"
+        else:
+            outcome = f"no response ({message}); nothing recorded for this request"
         logger.warning(
-            "convitems: %s %s: no response (%s); nothing recorded for this request",
+            "convitems: %s %s: %s",
             flow.request.method,
             self.redactor.uri(flow.request.url),
-            message,
+            outcome,
         )
         if self.flow_log:
-            self._log_flow(flow, f"no response ({message})")
+            self._log_flow(flow, outcome.split(";", 1)[0])
 
     # --- the work ------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ BAD = {
     "conv_drop": "the connection closed with no response",
     "conv_gzip": "a valid list, gzip-compressed",
     "conv_sse": "a text/event-stream in three delayed chunks",
+    "conv_sse_cut": "a text/event-stream whose connection drops after its first event",
     "conv_gzipgzip": "a valid list, gzip-compressed twice (content-encoding: gzip, gzip)",
     "conv_gziplines": "a valid list, gzip-compressed twice, one content-encoding line each",
     "conv_xgzip": "a valid list, gzip-compressed, named by its alias x-gzip",
@@ -301,6 +302,15 @@ class _Canned:
             writer.write(_response(200, self.bomb, extra="content-encoding: gzip\r\n"))
         elif conv == "conv_trailing":
             writer.write(_response(200, self.bodies[1]) + f"key={FAKE_KEY}".encode())
+        elif conv == "conv_sse_cut":
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+            )
+            event = b'data: {"n": 0}\n\n'
+            writer.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.2)
+            return False  # closed mid-body: no last chunk
         elif conv == "conv_sse":
             writer.write(
                 b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"

@@ -329,3 +329,27 @@ def test_mitmproxys_own_lines_about_bad_traffic_quote_no_secret(proxied: Proxied
     assert all(w in log for w in wanted), log[-3000:]
     assert "FAKE" not in log, [line for line in log.splitlines() if "FAKE" in line]
     assert "?api_key=REDACTED" in log and "Bearer REDACTED" in log and "key=sk-REDACTED" in log
+
+
+def test_an_event_stream_cut_mid_body_is_not_called_no_response(proxied: Proxied) -> None:
+    """The client got the 200 and an event; the log said "no response"."""
+    got = b""
+    with (
+        pytest.raises(httpx.RemoteProtocolError),
+        httpx.stream(
+            "GET", proxied.url("/v1/conversations/conv_sse_cut/items"), headers=AUTH, timeout=30
+        ) as r,
+    ):
+        assert r.status_code == 200
+        for chunk in r.iter_raw():
+            got += chunk
+    assert got == b'data: {"n": 0}\n\n'
+    import time
+
+    said = "/conversations/conv_sse_cut/items: response 200 cut after 16 bytes ("
+    deadline = time.monotonic() + 10
+    while said not in proxied.proxy.output() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    log = proxied.proxy.output()
+    assert said in log and "); nothing recorded" in log
+    assert "conv_sse_cut/items: no response" not in log
