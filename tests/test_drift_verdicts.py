@@ -372,3 +372,50 @@ def test_models_mode_calls_a_value_the_models_reject_breaking(
     assert (c.severity, c.path, c.old, c.status) == ("breaking", path, owner, "2xx")
     assert "--convitems-replay" in c.message and c.new in c.message
     assert not [c for c in model_gaps([listing([msg("a")])]) if c.severity == "breaking"]
+
+
+def test_every_literal_field_of_the_models_is_tracked_as_an_enum() -> None:
+    """image_generation_call.size and error.moderation_details.moderation_stage were not."""
+    image = {"id": "ig", "type": "image_generation_call", "status": "completed", "result": None}
+    c = one(
+        [listing([{**image, "size": "1024x1024"}])],
+        [listing([{**image, "size": "2048x2048"}, {**image, "size": "1024x1024"}])],
+    )
+    assert (c.change, c.path, c.new) == ("enum_value_added", "/size", "2048x2048")
+    stage = {"code": None, "message": "m", "param": None, "type": "image_generation_error"}
+    old = {**image, "error": {**stage, "moderation_details": {"moderation_stage": "input"}}}
+    new = {**image, "error": {**stage, "moderation_details": {"moderation_stage": "output"}}}
+    found = {(c.change, c.path) for c in changes([listing([old])], [listing([old, new])])}
+    assert found == {("enum_value_added", "/error/moderation_details/moderation_stage")}
+
+
+def test_enum_keys_cover_the_literal_fields_of_the_response_models() -> None:
+    import typing
+
+    from pydantic import BaseModel
+
+    from pytest_convitems import models
+    from pytest_convitems.drift.model_types import members
+    from pytest_convitems.drift.shapes import ENUM_KEYS
+
+    literal: set[str] = set()
+    seen: set[type[BaseModel]] = set()
+
+    def walk(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            for member in members(info.annotation):
+                if typing.get_origin(member) is typing.Literal:
+                    if any(isinstance(v, str) for v in typing.get_args(member)):
+                        literal.add(info.alias or name)
+                elif isinstance(member, type) and issubclass(member, BaseModel):
+                    walk(member)
+
+    for name in dir(models):
+        obj = getattr(models, name)
+        if isinstance(obj, type) and issubclass(obj, models.ResponseModel):
+            walk(obj)
+    # strings inside lists (allowed_callers, search_content_types) are elements, not values
+    assert literal - ENUM_KEYS <= {"allowed_callers", "search_content_types"}

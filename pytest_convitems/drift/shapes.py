@@ -52,9 +52,18 @@ ENUM_KEYS: Final[frozenset[str]] = frozenset(
         "ttl",
         "effort",
         "outcome",
+        "size",
+        "moderation_stage",
+        "moderation",
+        "input_fidelity",
+        "complexity",
+        "search_context_size",
+        "require_approval",
+        "environment",
     }
 )
-"""Fields whose string values are a closed set worth tracking (others are free values)."""
+"""Fields whose string values are a closed set worth tracking (others are free values):
+every string `Literal` field of the SDK's response types, by name."""
 
 OPAQUE_KEYS: Final[frozenset[str]] = frozenset(
     {
