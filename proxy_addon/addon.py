@@ -792,7 +792,8 @@ class ConvItems:
             self.counts["missed"] += 1
             # nothing that large is ever recorded: a miss, without a body to compare
             message = (
-                f"convitems replay: {flow.request.method} {_path(flow)} has a body over "
+                f"convitems replay: {flow.request.method} {self.redactor.uri(_path(flow))} "
+                "has a body over "
                 f"{flows.BODY_LIMIT // (1024 * 1024)} MB once decoded; nothing that large "
                 "is recorded or matched"
             )
