@@ -45,6 +45,9 @@ class ProfileDifference:
     severity: DriftSeverity
     """How drift must classify going from seed (OLD) to current (NEW)."""
     description: str
+    also: Change | None = None
+    """What drift reports instead (same severity) when the seed recording never shows the
+    field at all: a session that never sends it sees it appear, a `field_added`."""
 
 
 def _added(variant: str, path: str, what: str) -> ProfileDifference:
@@ -111,7 +114,10 @@ SEED_PROFILE_DIFFERENCES: Final[tuple[ProfileDifference, ...]] = (
         "became_required",
         "info",
         "`computer_call_output.status` was optional in the seed release (absent unless "
-        "sent); now always present (`completed` by default).",
+        "sent); now always present (`completed` by default). A session that never sends a "
+        "status (the example shapes: `convitems demo`, `examples/drift/`) never sees it in "
+        "the seed release, so drift says `field_added` there.",
+        also="field_added",
     ),
     ProfileDifference(
         "message",
@@ -318,7 +324,7 @@ def differences_markdown() -> str:
         cells = (
             f"`{row.variant}`" if row.variant else "(none)",
             f"`{row.path}`" if row.path else "(the item)",
-            f"`{row.change}`",
+            f"`{row.change}`" + (f" (or `{row.also}`)" if row.also else ""),
             row.severity,
             row.description.replace("|", "\\|"),
         )

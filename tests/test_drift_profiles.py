@@ -322,6 +322,29 @@ def test_seed_to_current_finds_every_table_row_and_nothing_else(
     assert not missing, f"table rows drift did not find: {missing}"
 
 
+def test_the_example_recordings_show_the_table() -> None:
+    """`convitems drift examples/drift/seed.yaml examples/drift/current.yaml`, the README's
+    command, finds each row as the table says: as its `change`, or as its `also` where the
+    example session (`convitems demo`'s) never sends the field (docs/profiles.md)."""
+    examples = Path(__file__).resolve().parent.parent / "examples" / "drift"
+    report = drift_between_paths(examples / "seed.yaml", examples / "current.yaml")
+    rows = {
+        _row_key(r.variant, r.path, change, r.severity): r
+        for r in SEED_PROFILE_DIFFERENCES
+        for change in (r.change, r.also)
+        if change is not None
+    }
+    found = {_row_key(c.variant, c.path, c.change, c.severity) for c in report.changes}
+    assert found <= set(rows), sorted(found - set(rows), key=str)
+    shown = {(rows[k].variant, rows[k].path, rows[k].change) for k in found}
+    missing = [
+        (r.variant, r.path, r.change)
+        for r in SEED_PROFILE_DIFFERENCES
+        if (r.variant, r.path, r.change) not in shown
+    ]
+    assert not missing, f"table rows the example recordings do not show: {missing}"
+
+
 def test_same_profile_twice_gives_no_change(recordings: dict[str, Path]) -> None:
     for a, b in (("current", "current2"), ("seed", "seed2")):
         # models=True: the embedded server's answers hold nothing the models lack either
