@@ -264,6 +264,17 @@ def test_a_sub_object_losing_its_type_is_named_as_such() -> None:
     )
     assert (c.change, c.severity, c.path) == ("field_removed", "breaking", "/action/type")
     assert "click, scroll" in c.message
+    # one click of two untyped now: `type` no longer always there
+    c = one(
+        [listing([computer(click), computer(click)])],
+        [listing([computer(click), computer(untyped)])],
+    )
+    assert (c.change, c.severity, c.path) == ("became_optional", "breaking", "/action/type")
+    c = one(
+        [listing([computer(click), computer(untyped)])],
+        [listing([computer(click), computer(click)])],
+    )
+    assert (c.change, c.severity, c.path) == ("became_required", "info", "/action/type")
 
 
 # --- null becoming a value, arrays first seen non-empty ------------------------------

@@ -125,8 +125,8 @@ def compare_shapes(old: Shape, new: Shape) -> Comparison:
     for context in result.compared:
         for variant in sorted(set(old[context]) & set(new[context])):
             emitter.elements(context, variant)
-    for context, variant, place, typed, dropped in type_dropped(old, new):
-        emitter.type_dropped(context, variant, place, typed, dropped)
+    for context, variant, place, typed, change in type_dropped(old, new):
+        emitter.type_dropped(context, variant, place, typed, change)
     emitter.answers(result)
     result.changes = sorted(emitter.kept(), key=Change.sort_key)
     return result
@@ -357,49 +357,36 @@ class _Emitter:
             self.emit(context, variant, base, None, "variant_removed", objtype, None)
 
     def type_dropped(
-        self, context: str, variant: str, place: str, typed: list[str], dropped: bool
+        self, context: str, variant: str, place: str, typed: list[str], change: str
     ) -> None:
-        """One untyped kind where several typed ones were (or the reverse): `/type` once."""
+        """What became of `/type` where no one-for-one pairing said it (`untyped.py`)."""
         listed = ", ".join(typed)
-        if not dropped:
-            self.emit(
+        if variant == UNTYPED:
+            fields = sorted(n for n in self.new[context][UNTYPED].get("", {}) if "/" not in n)
+            by = self.emit(
                 context,
-                variant,
-                place,
-                "type",
-                "field_added",
-                None,
-                "string",
-                detail=f" (objects there untyped before are {listed} now)",
-            )
-            return
-        if variant != UNTYPED:
-            self.emit(
-                context,
-                variant,
-                place,
+                UNTYPED,
+                "",
                 "type",
                 "field_removed",
                 "string",
                 None,
-                detail=f" (objects there that were {listed} carry no `type` now)",
+                detail=(
+                    f" (items that were {listed} carry no `type` now; they hold: "
+                    f"{', '.join(fields) or 'nothing'})"
+                ),
             )
+            self.covers.append(_Cover(context, frozenset({*typed, UNTYPED}), None, by))
             return
-        fields = sorted(n for n in self.new[context][UNTYPED].get("", {}) if "/" not in n)
-        by = self.emit(
-            context,
-            UNTYPED,
-            "",
-            "type",
-            "field_removed",
-            "string",
-            None,
-            detail=(
-                f" (items that were {listed} carry no `type` now; they hold: "
-                f"{', '.join(fields) or 'nothing'})"
-            ),
-        )
-        self.covers.append(_Cover(context, frozenset({*typed, UNTYPED}), None, by))
+        old: Any
+        new: Any
+        old, new, detail = {
+            "field_removed": ("string", None, f"objects there that were {listed} carry none now"),
+            "became_optional": ("always", "sometimes", "some objects there carry none now"),
+            "field_added": (None, "string", f"objects there untyped before are {listed} now"),
+            "became_required": ("sometimes", "always", "objects there untyped before carry one"),
+        }[change]
+        self.emit(context, variant, place, "type", change, old, new, detail=f" ({detail})")
 
     def field(self, context: str, variant: str, kind: str, name: str, report_type: str) -> None:
         if report_type == "dictionary_item_added":

@@ -8,8 +8,9 @@ lacks, and the other side has the untyped one in its place, the untyped one is r
 into it before comparing: DeepDiff then names `/action/type` removed (or added), as it
 does for a message, whose variant its role tells.
 
-Several typed kinds against one untyped is no pairing: `type_dropped` lists those, and the
-comparison says `/type` went once.
+Several typed kinds against one untyped is no pairing, nor are typed and untyped objects
+side by side: `type_dropped` lists those, and the comparison says what became of `/type`
+once.
 """
 
 from __future__ import annotations
@@ -83,23 +84,46 @@ def _lost_types(typed_side: Kinds, untyped_side: Kinds) -> Iterator[tuple[str, l
             yield base, sorted(typed)
 
 
-def type_dropped(old: Shape, new: Shape) -> Iterator[tuple[str, str, str, list[str], bool]]:
-    """(context, variant, place, types, dropped) where one untyped kind stands for several
-    typed ones; `dropped` False when the types appeared instead. Items: variant `UNTYPED`,
-    place "". Run on shapes `pair_untyped` already returned."""
+def type_dropped(old: Shape, new: Shape) -> Iterator[tuple[str, str, str, list[str], str]]:
+    """(context, variant, place, types, change) for `type`s no pairing explains:
+
+    - `field_removed`: one untyped kind stands for several typed ones (items: variant
+      `UNTYPED`, place "", when no item has a type any more);
+    - `became_optional`: some objects at a place lost their type, others kept it;
+    - `field_added` / `became_required`: the reverse, untyped objects now typed.
+
+    Run on shapes `pair_untyped` already returned (it renamed the one-for-one cases)."""
     for context in sorted(set(old) & set(new)):
         ov, nv = old[context], new[context]
         if UNTYPED in nv and UNTYPED not in ov and not [v for v in nv if v and v != UNTYPED]:
             lost = sorted(v for v in ov if v and v not in nv)
             if lost:
-                yield context, UNTYPED, "", lost, True
+                yield context, UNTYPED, "", lost, "field_removed"
         for variant in sorted(set(ov) & set(nv)):
-            for base, typed in _lost_types(ov[variant], nv[variant]):
-                if len(typed) > 1:
-                    yield context, variant, base, typed, True
-            for base, typed in _lost_types(nv[variant], ov[variant]):
-                if len(typed) > 1:
-                    yield context, variant, base, typed, False
+            ok, nk = ov[variant], nv[variant]
+            for base in _untyped_only(nk, ok):
+                before, after = _typed_at(ok, base), _typed_at(nk, base)
+                if before:
+                    change = "became_optional" if after else "field_removed"
+                    yield context, variant, base, sorted(before - after), change
+            for base in _untyped_only(ok, nk):
+                before, after = _typed_at(ok, base), _typed_at(nk, base)
+                if after:
+                    change = "became_required" if before else "field_added"
+                    yield context, variant, base, sorted(after - before), change
+
+
+def _untyped_only(kinds: Kinds, other: Kinds) -> list[str]:
+    return [k for k in kinds if k and not k.endswith(">") and k not in other]
+
+
+def _typed_at(kinds: Kinds, base: str) -> set[str]:
+    start = base + "<"
+    return {
+        k[len(start) : -1]
+        for k in kinds
+        if k.startswith(start) and k.endswith(">") and "/" not in k[len(start) :]
+    }
 
 
 def _renamed(kinds: Kinds, base: str, target: str) -> Kinds:
