@@ -237,6 +237,8 @@ def test_an_item_losing_its_type_is_named_as_such() -> None:
     # an id alone in a response is no item reference: those exist in requests only
     c = one(old, [listing([msg("a"), call(), {"id": "x"}])])
     assert (c.change, c.variant) == ("variant_added", "(untyped)")
+    # nor a variant the models lack (--models said: add `item_reference` to them)
+    assert model_gaps([listing([{"id": "x"}])]) == []
     item_ref = create([{"id": "msg_1"}], [msg("a")])
     assert [c.variant for c in changes([create([], [msg("a")])], [item_ref])] == ["item_reference"]
 

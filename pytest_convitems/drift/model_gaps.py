@@ -22,7 +22,7 @@ from ..redact import DEFAULT_REDACTOR
 from ..routes import match_route
 from .changes import Change, Severity, fingerprint
 from .model_types import members, output_item_models, type_literal
-from .shapes import ITEM_ARRAYS, item_variant
+from .shapes import ITEM_ARRAYS, UNTYPED, item_variant
 
 
 def _models_in(annotation: Any, data: Any) -> type[BaseModel] | None:
@@ -133,8 +133,9 @@ def model_gaps(exchanges: Iterable[Exchange]) -> list[Change]:
         key = ITEM_ARRAYS.get((endpoint, "response"))
         items = body.get(key) if key else ([body] if endpoint == "retrieve" else None)
         for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and item_variant(item) not in known:
-                v = item_variant(item)
+            v = item_variant(item) if isinstance(item, dict) else UNTYPED
+            # An item with no type is no variant to add to the models: validation names it.
+            if v not in known and v != UNTYPED:
                 add(endpoint, v, "", "model_variant_missing", "ConversationItem", v)
         for finding in validate_response(endpoint, response.status, response.body):
             rejected = finding.severity == "error" and finding.rule == "invalid_value"
