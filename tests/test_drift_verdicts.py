@@ -387,6 +387,21 @@ def test_models_mode_calls_a_value_the_models_reject_breaking(
     assert not [c for c in model_gaps([listing([msg("a")])]) if c.severity == "breaking"]
 
 
+def test_models_mode_calls_a_value_the_envelope_rejects_breaking() -> None:
+    body = {"object": "page", "data": [], "first_id": "a", "last_id": "b", "has_more": False}
+    page = answer("GET", BASE, 200, body)
+    (c,) = model_gaps([page])
+    assert (c.change, c.severity, c.variant, c.path, c.old, c.new) == (
+        "model_value_rejected",
+        "breaking",
+        None,
+        "/object",
+        "ConversationItemList",
+        "page",
+    )
+    assert "of the body" in c.message
+
+
 def test_every_literal_field_of_the_models_is_tracked_as_an_enum() -> None:
     """image_generation_call.size and error.moderation_details.moderation_stage were not."""
     image = {"id": "ig", "type": "image_generation_call", "status": "completed", "result": None}

@@ -152,11 +152,17 @@ def model_gaps(exchanges: Iterable[Exchange]) -> list[Change]:
                 item, rel = None, tokens
             if rejected:
                 value = _at(body, tokens)
-                if not isinstance(value, str) or not isinstance(item, dict):
+                if not isinstance(value, str):
                     continue  # a value the models reject is an enum's; other errors, validate's
-                variant = item_variant(item)
-                model = known.get(variant)
-                owner = _owner(model, item, rel).__name__ if model else "ConversationItem"
+                variant: str | None = None
+                if isinstance(item, dict):
+                    variant = item_variant(item)
+                    model = known.get(variant)
+                    owner = _owner(model, item, rel).__name__ if model else "ConversationItem"
+                    where = f"{_star(rel)} of `{variant}` items"
+                else:  # the envelope's own field (`object`)
+                    owner = "Conversation" if endpoint == "delete" else "ConversationItemList"
+                    where = f"{_star(rel)} of the body"
                 add(
                     endpoint,
                     variant,
@@ -166,10 +172,9 @@ def model_gaps(exchanges: Iterable[Exchange]) -> list[Change]:
                     value,
                     severity="breaking",
                     message=(
-                        f"{endpoint} response 2xx: {value!r} at {_star(rel)} of `{variant}` "
-                        f"items is a value {owner} rejects ({finding.message.rstrip('.')}): "
-                        "replaying it with --convitems-replay, or reading it with strict "
-                        "models, fails"
+                        f"{endpoint} response 2xx: {value!r} at {where} is a value {owner} "
+                        f"rejects ({finding.message.rstrip('.')}): replaying it with "
+                        "--convitems-replay, or reading it with strict models, fails"
                     ),
                 )
             elif isinstance(item, dict):
