@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -189,6 +190,13 @@ def decode_content(
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 
 
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
@@ -243,6 +251,10 @@ def normalise_for_storage(
             stored = body.decode("utf-8") if as_is else "\ufeff" + _pretty(redacted)
         else:
             stored = _pretty(redacted)
+        if b"\\u" in body and _LONE_SURROGATE.search(stored):
+            # `"\ud800"` is valid JSON (a JavaScript client cut an emoji in two) that no
+            # UTF-8 text can hold: kept escaped, as it came.
+            stored = _LONE_SURROGATE.sub(_escaped, stored)
     else:
         stored = _text_or_bytes(body)
     if redactor is not None:

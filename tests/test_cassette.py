@@ -451,3 +451,22 @@ def test_repeated_identical_requests_replay_in_order(tmp_path: Path, many: list[
             http.get("http://127.0.0.1:9/v1/conversations/c/items").json()["n"] for _ in range(3)
         ]
     assert got == [0, 1, 2]
+
+
+def test_a_lone_surrogate_escape_is_stored_escaped(tmp_path: Path) -> None:
+    """`"\\ud800"` is valid JSON (a JavaScript client cut an emoji in two) but no UTF-8:
+    the recorder failed on it with a raw UnicodeEncodeError at the test's teardown."""
+    body = b'{"items": [{"role": "user", "content": "\\ud800 x"}]}'
+    exchange = Exchange(
+        Request(
+            "POST",
+            "http://h/v1/conversations/c/items",
+            {"Content-Type": ["application/json"]},
+            body,
+        ),
+        Response(200, "OK", {"Content-Type": ["application/json"]}, b"{}"),
+    )
+    write_cassette(tmp_path / "c.yaml", [exchange])
+    (loaded,) = load_cassette(tmp_path / "c.yaml", cache=None)
+    assert json.loads(loaded.request.body) == json.loads(body)
+    assert b"\\ud800" in loaded.request.body
