@@ -10,9 +10,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ADDON_PATH = Path(__file__).resolve().parent / "addon.py"
 DEFAULT_UPSTREAM = "https://api.openai.com"
@@ -64,12 +66,23 @@ def mitmdump_executable() -> str:
     return found
 
 
-def mitmdump_argv(options: ProxyOptions, executable: str = "mitmdump") -> list[str]:
+def _check_upstream(options: ProxyOptions) -> None:
     if not options.upstream.startswith(("http://", "https://")):
         raise LaunchError(
             f"--upstream wants an http:// or https:// URL such as {DEFAULT_UPSTREAM}, "
             f"not {options.upstream!r}"
         )
+    if urlsplit(options.upstream).path not in ("", "/"):
+        # The SDK's base URL, pasted: mitmdump refused it as a server spec, exit 1.
+        origin = urlunsplit((*urlsplit(options.upstream)[:2], "", "", ""))
+        raise LaunchError(
+            f"--upstream is the API's origin, without a path: give {origin}, not "
+            f"{options.upstream} (the client's base URL keeps its /v1)"
+        )
+
+
+def mitmdump_argv(options: ProxyOptions, executable: str = "mitmdump") -> list[str]:
+    _check_upstream(options)
     host, port = parse_listen(options.listen)
     argv = [
         executable,
@@ -128,6 +141,28 @@ def check_replay_source(options: ProxyOptions) -> None:
         raise LaunchError(str(exc)) from exc
 
 
+def _check_listen(listen: str) -> None:
+    """A port already taken, said in our terms: mitmdump's own message advises a
+    `--mode reverse:...@PORT` flag this command does not have, and exits 1."""
+    host, port = parse_listen(listen)
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return  # mitmdump says what is wrong with the host
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise LaunchError(
+                f"--listen {listen}: cannot listen there ({exc.strerror or exc}); pick another "
+                "port (--listen HOST:PORT) or stop what uses it"
+            ) from exc
+
+
 def check_options(options: ProxyOptions) -> None:
     """What the addon would refuse at start-up, refused first, in one line: from inside
     mitmdump it came as a traceback after "listening at", and exit 1."""
@@ -140,6 +175,7 @@ def check_options(options: ProxyOptions) -> None:
         configured_redactor(settings)
     except ValueError as exc:
         raise LaunchError(f"{exc}; fix the --redact-... value") from exc
+    _check_upstream(options)
     if options.mode == "record":
         try:
             Path(options.cassette_dir).mkdir(parents=True, exist_ok=True)
@@ -162,6 +198,7 @@ def check_options(options: ProxyOptions) -> None:
             ) from exc
         if not existed:
             report.unlink()  # only checked: the addon creates it
+    _check_listen(options.listen)
 
 
 def exec_mitmdump(options: ProxyOptions) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -279,6 +280,25 @@ def test_options_the_addon_would_refuse_exit_2_in_one_line_before_mitmdump_start
         assert main(["proxy", *args]) == 2, args
         err = capsys.readouterr().err
         assert says in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_base_url_as_upstream_and_a_taken_port_exit_2_in_our_terms(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """mitmdump refused both with exit 1, one with advice about a flag this command does
+    not have. (Replay from a missing folder: were the checks to pass, the command would
+    still stop before exec'ing mitmdump in place of this test.)"""
+    missing = str(tmp_path / "nosuchdir")
+    replay = ["--mode", "replay", "--cassette-dir", missing]
+    assert main(["proxy", "--upstream", "https://api.openai.com/v1", *replay]) == 2
+    assert "give https://api.openai.com, not https://api.openai.com/v1" in capsys.readouterr().err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["proxy", "--listen", f"127.0.0.1:{port}", *replay]) == 2
+    err = capsys.readouterr().err
+    assert f"--listen 127.0.0.1:{port}: cannot listen there" in err and "pick another" in err
 
 
 def test_missing_mitmproxy_says_how_to_install_it(
