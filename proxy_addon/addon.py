@@ -321,6 +321,20 @@ class ConvItems:
                 [],
                 f"Redacted in cassettes, beyond the defaults: {what} (repeat to add more).",
             )
+        self._apply_deferred(loader)
+
+    def _apply_deferred(self, loader: Loader) -> None:
+        """`--set convitems_...` values given before this script was loaded, read now.
+
+        mitmproxy reads them itself once `load` returns, and a value it cannot parse
+        (`convitems_block_invalid=yes`) then drops the whole addon without a word: the
+        proxy ran unvalidated and unrecorded. Read here, a bad value stops mitmdump with
+        the option named."""
+        try:
+            loader.master.options.process_deferred()
+        except exceptions.OptionsError as exc:
+            # An error logged at startup: mitmdump stops, exit 1 (its ErrorCheck addon).
+            logger.error("convitems: %s; fix the --set value (the addon cannot start)", exc)
 
     def configure(self, updated: set[str]) -> None:
         opts = ctx.options

@@ -425,3 +425,34 @@ def test_regular_forward_mode_validates_a_client_configured_with_a_proxy(
     found = read_report(report)
     assert [(f["direction"], f["pointer"]) for f in found] == [("request", "/items/0/role")]
     assert found[0]["source"]["url"] == f"{upstream.base_url}/v1/conversations/{conv.id}/items"
+
+
+@pytest.mark.parametrize("setting", ["convitems_block_invalid=yes", "convitems_flush_every=abc"])
+def test_a_mistyped_set_value_stops_mitmdump_naming_the_option(setting: str) -> None:
+    """mitmproxy reads `--set` values for a script's options once the script has loaded,
+    and one it cannot parse dropped the whole addon without a word: the proxy then ran
+    unvalidated and unrecorded."""
+    from proxy_addon.harness import mitmdump_path
+    from proxy_addon.launch import ADDON_PATH
+
+    name = setting.partition("=")[0]
+    done = subprocess.run(
+        [
+            mitmdump_path(),
+            "-s",
+            str(ADDON_PATH),
+            "--mode",
+            "reverse:http://127.0.0.1:9",
+            "--listen-host",
+            "127.0.0.1",
+            "--listen-port",
+            "0",
+            "--set",
+            setting,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert f"convitems: Failed to parse option {name}" in done.stdout + done.stderr
