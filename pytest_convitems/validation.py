@@ -276,31 +276,19 @@ def validate_response(endpoint: Endpoint, status: int, body: bytes) -> list[Find
     any other status is not checked (no findings)."""
     _arguments_check("validate_response", endpoint, body)
     if 200 <= status < 300:
-        if status == 204 and body.strip():
-            # The status, not the body, is what is wrong: a 204 may carry none at all.
-            return [
-                _finding(
-                    endpoint,
-                    "response",
-                    "body",
-                    "",
-                    "unexpected_status",
-                    f"a 204 carries no body; the API answers {endpoint} with 200 and "
-                    f"{_SUCCESS_NAMES[endpoint]}.",
-                )
-            ]
         if status == 204 or not body.strip():
-            return [
-                _finding(
-                    endpoint,
-                    "response",
-                    "body",
-                    "",
-                    "missing_body",
-                    f"a {status} {endpoint} response must carry {_SUCCESS_NAMES[endpoint]}, "
-                    "but the body is empty.",
+            success = _SUCCESS_NAMES[endpoint]
+            if body.strip():  # a 204 with a body: the status, not the body, is what is wrong
+                rule = "unexpected_status"
+                message = (
+                    f"a 204 carries no body; the API answers {endpoint} with 200 and {success}."
                 )
-            ]
+            else:
+                rule = "missing_body"
+                message = (
+                    f"a {status} {endpoint} response must carry {success}, but the body is empty."
+                )
+            return [_finding(endpoint, "response", "body", "", rule, message)]
         findings = _check_body(_SUCCESS[endpoint], body, endpoint, "response")
         if endpoint == "delete" and findings and b"conversation.deleted" in body:
             findings = _deletion_receipt(findings)
