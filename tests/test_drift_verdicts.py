@@ -109,6 +109,12 @@ def test_a_success_that_became_an_error_is_breaking() -> None:
     )
     c = one([retrieve(msg("a"))], [retrieve(ERROR, 404)])
     assert (c.change, c.severity, c.endpoint) == ("status_changed", "breaking", "retrieve")
+    # OLD also held a 404 (a test retrieving a deleted item): NEW gains no class, and the
+    # 2xx answers gone are still the change
+    c = one([retrieve(msg("a")), retrieve(ERROR, 404)], [retrieve(ERROR, 404)] * 2)
+    assert (c.change, c.severity, c.old, c.new) == ("status_changed", "breaking", "2xx", "4xx")
+    # an error class gone with nothing in its place is a test NEW did not run
+    assert changes([retrieve(msg("a")), retrieve(ERROR, 404)], [retrieve(msg("a"))]) == []
 
 
 def test_other_status_changes_are_warnings() -> None:
@@ -147,6 +153,9 @@ def test_a_body_that_is_no_longer_json_is_breaking_and_said_once() -> None:
     # JSON where text was does not break a client parsing JSON; an empty body does
     c = one([page], old)
     assert (c.change, c.severity) == ("type_changed", "info")
+    # an object where an array was breaks as the other way round does
+    array = answer("GET", BASE, 200, [msg("a")])
+    assert (one([array], old).severity, one(old, [array]).severity) == ("breaking", "breaking")
     empty = answer("GET", BASE, 200, "", html=True)
     assert (one(old, [empty]).new, one(old, [empty]).severity) == ("empty", "breaking")
 
