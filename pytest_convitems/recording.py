@@ -199,7 +199,6 @@ class CassetteRecorder:
         """Requests this test sent to the network so far (`reserve`)."""
         self._slots: list[int] = []
         """The send position of each of `recorded`, in order."""
-        self._reordered = False
 
     @property
     def network_allowed(self) -> bool:
@@ -262,12 +261,15 @@ class CassetteRecorder:
             at = bisect.bisect(self._slots, slot)
             self._slots.insert(at, slot)
             self.recorded.insert(at, exchange)
-            self._reordered |= at != len(self.recorded) - 1
+            if at != len(self.recorded) - 1:
+                # Numbered now, not at teardown: the test's own failure message and its
+                # fixture's findings quote these numbers.
+                self._renumber()
             self._check(exchange)
 
     def _renumber(self) -> None:
-        """Interaction numbers as the cassette will hold them, once every answer is in:
-        numbered as they came, some were recorded before a request sent earlier."""
+        """Interaction numbers as the cassette will hold them, after an answer came in
+        before the answer to a request sent earlier (findings quoting them too)."""
         base = len(self.exchanges) - len(self.recorded)
         moved: dict[int, int] = {}
         for i, exchange in enumerate(self.recorded):
@@ -280,7 +282,6 @@ class CassetteRecorder:
         for source in sources.values():
             if source.get("test") == self.nodeid and source.get("interaction") in moved:
                 source["interaction"] = moved[source["interaction"]]
-        self._reordered = False
 
     def _check(self, exchange: Exchange, *, recorded: Exchange | None = None) -> None:
         if self.validate is None:
@@ -340,8 +341,6 @@ class CassetteRecorder:
         """Write what this test recorded; never touches the file when nothing was recorded."""
         if self._memo is not None:
             self._memo.flush()
-        if self._reordered:
-            self._renumber()
         if not self.recorded or self.record_mode == "none" or not self.persist:
             return
         try:

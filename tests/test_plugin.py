@@ -1216,6 +1216,8 @@ def test_findings_of_answers_that_came_out_of_order_name_their_place_in_the_cass
         recorder.record(
             Request("POST", DEAD + "/x", {}, b""), Response(200, "OK", {}, b"%d" % slot), slot
         )
+    # right at once: the test's failure message is written before its teardown
+    assert all(f.message == str((f.source or {})["interaction"]) for f in recorder.findings)
     recorder.save()
     assert [e.response.body for e in recorder.recorded if e.response] == [b"0", b"1", b"2"]
     assert sorted((f.source or {})["interaction"] for f in recorder.findings) == [0, 1, 2]
