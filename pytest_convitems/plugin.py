@@ -892,6 +892,7 @@ def _account(state: _State, recorder: CassetteRecorder) -> None:
         findings=recorder.findings,
         needs_rerecord=bool(recorder.unmatched),
         existed=recorder.existed,
+        unanswered=recorder.unanswered,
     )
 
 

@@ -241,6 +241,11 @@ class CassetteRecorder:
             self.unmatched.append(error)
             return error
 
+    @property
+    def unanswered(self) -> bool:
+        """A request went to the network and no answer to it was recorded."""
+        return self._sent > len(self.recorded)
+
     def reserve(self) -> int:
         """The place of a request going to the network now: its answer is recorded there,
         in the order requests were sent, which a replay repeats. Concurrent requests

@@ -57,6 +57,8 @@ class CassetteUse:
     """False when no test found the file (under replay, its tests failed for want of it)."""
     sharers: list[str] = field(default_factory=list)
     """Every collected test whose cassette this is, run or deselected (-k, --lf)."""
+    unanswered: bool = False
+    """A test sent a request to the network and no answer was recorded (a timeout)."""
 
     @property
     def missing(self) -> bool:
@@ -83,6 +85,7 @@ class CassetteUse:
             "missing": self.missing,
             "existed": self.existed,
             "sharers": self.sharers,
+            "unanswered": self.unanswered,
         }
 
     @classmethod
@@ -97,6 +100,7 @@ class CassetteUse:
             tests=list(data["tests"]),
             existed=data.get("existed", not data.get("missing", False)),
             sharers=list(data.get("sharers", [])),
+            unanswered=bool(data.get("unanswered", False)),
         )
 
     def merge(self, other: CassetteUse) -> None:
@@ -108,6 +112,7 @@ class CassetteUse:
         self.tests += [t for t in other.tests if t not in self.tests]
         self.existed = self.existed or other.existed
         self.sharers += [t for t in other.sharers if t not in self.sharers]
+        self.unanswered = self.unanswered or other.unanswered
 
 
 def _capped(head: str, rows: list[str], where: str = "") -> list[str]:
@@ -179,10 +184,12 @@ class RunReport:
         findings: Iterable[Finding],
         needs_rerecord: bool,
         existed: bool = True,
+        unanswered: bool = False,
     ) -> None:
         use = CassetteUse(
             cassette, record_mode, interactions, set(played), replayed, recorded, [nodeid], existed
         )
+        use.unanswered = unanswered
         if cassette in self.cassettes:
             self.cassettes[cassette].merge(use)
         else:
@@ -306,11 +313,7 @@ class RunReport:
             out += [f"  recorded into {path}" for path in written]
         # A test that could record but got no answer (a timeout, a refused connection the
         # code expected) passes with no cassette, and its replay will fail: say which.
-        empty = [
-            use
-            for use in self.cassettes.values()
-            if use.missing and use.record_mode in ("once", "new_episodes", "all")
-        ]
+        empty = [use for use in self.cassettes.values() if use.missing and use.unanswered]
         for use in sorted(empty, key=lambda u: u.path)[:MAX_WRITTEN_LINES]:
             out.append(
                 f"  nothing recorded for {', '.join(use.tests)}: no request got an answer, "

@@ -1271,8 +1271,23 @@ def test_times_out():
         mock.get("http://127.0.0.1:9/v1/conversations/conv_1/items")
 """
     )
+    pytester.makepyfile(
+        test_quiet="""
+import pytest
+
+@pytest.mark.convitems
+def test_sends_nothing():
+    pass
+
+@pytest.mark.skip(reason="later")
+@pytest.mark.convitems
+def test_skipped():
+    pass
+"""
+    )
     result = pytester.runpytest()
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=2, skipped=1)
+    assert "nothing recorded for test_quiet" not in result.stdout.str()  # nothing to answer
     result.stdout.fnmatch_lines(
         [
             "  nothing recorded for test_t.py::test_times_out: no request got an answer, so "
