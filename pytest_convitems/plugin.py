@@ -215,6 +215,7 @@ class _State:
                 raise pytest.UsageError(f"convitems_match_on: {err}") from None
         self.record_mode_warned = False
         self.fixtures_warned: set[str] = set()
+        self.warned_files: set[Path] = set()
         """pytest-recording settings a warning named already (`_warn_of_pytest_recording_settings`)."""
         self.orphan_mode: str = config.getini("convitems_orphans") or "report"
         if self.orphan_mode not in ORPHAN_MODES:
@@ -785,17 +786,21 @@ def _warn_of_pytest_recording_settings(state: _State, item: pytest.Item) -> None
     `--record-mode=none` records from the network."""
     import warnings
 
-    given = item.config.getoption("record_mode", None)
+    # Given on the command line, not a default (older pytest-recording defaulted to "none").
+    given = any(a.startswith("--record-mode") for a in item.config.invocation_params.args)
     chose = state.cli_replay or state.cli_mode is not None or state.drift_mode != "off"
-    if given is not None and not chose and not state.record_mode_warned:
+    if given and not chose and not state.record_mode_warned:
         state.record_mode_warned = True
-        warnings.warn(
+        warnings.warn_explicit(
             ConvitemsWarning(
-                f"--record-mode={given} is pytest-recording's: it applies to @pytest.mark.vcr "
-                "tests only, not to convitems tests; give them --convitems-replay (for none) "
-                "or --convitems-record-mode"
+                f"--record-mode={item.config.getoption('record_mode', None)} is "
+                "pytest-recording's: it applies to @pytest.mark.vcr tests only, not to "
+                "convitems tests; give them --convitems-replay (for none) or "
+                "--convitems-record-mode"
             ),
-            stacklevel=1,
+            ConvitemsWarning,
+            str(item.path),
+            (item.location[1] or 0) + 1,
         )
     manager = getattr(item.session, "_fixturemanager", None)
     for name in ("vcr_config", "vcr_cassette_dir"):
@@ -809,14 +814,17 @@ def _warn_of_pytest_recording_settings(state: _State, item: pytest.Item) -> None
             if module.startswith("pytest_recording") or where in state.fixtures_warned:
                 continue
             state.fixtures_warned.add(where)
-            warnings.warn(
+            code = getattr(fixture.func, "__code__", None)
+            warnings.warn_explicit(  # pointing at the fixture, not at this plugin
                 ConvitemsWarning(
                     f"the {name} fixture in {module} is pytest-recording's: convitems does not "
                     "read it, so its filters, hooks and folder do not apply to convitems "
                     "cassettes; see 'Coming from pytest-recording' in the README for each "
                     "setting (e.g. filter_headers is the ini key convitems_redact_headers)"
                 ),
-                stacklevel=1,
+                ConvitemsWarning,
+                code.co_filename if code is not None else str(item.path),
+                code.co_firstlineno if code is not None else 1,
             )
 
 
@@ -830,7 +838,8 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         if theirs:
             raise pytest.fail.Exception(_foreign_marker_error(item, theirs), pytrace=False)
         state = item.config.stash[_STATE]
-        if item.path not in state.folders:  # once a test file: its first convitems test
+        if item.path not in state.warned_files:  # once a test file: its first convitems test
+            state.warned_files.add(item.path)
             _warn_of_pytest_recording_settings(state, item)
         recorder = _recorder(state, item, markers)
         item.stash[_RECORDER] = recorder
@@ -914,7 +923,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
             # miss is likely why, and the assert alone would not say so.
             state = item.config.stash[_STATE]
             exc.add_note(_unmatched_text(state, item, recorder, recorder.unmatched[0]))
-        if recorder.network_allowed and _blocked_network(exc):
+        if _blocked_network(exc) and recorder.network_allowed:  # the cheap test first
             exc.add_note(
                 "convitems: pytest-recording's --block-network (or its block_network marker) "
                 "blocks convitems tests too, so this one cannot record: record without it, or "
