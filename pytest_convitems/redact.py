@@ -288,6 +288,8 @@ _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _replacement(match: re.Match[str]) -> str:
+    if match.start() == match.end():
+        return ""  # a zero-width match (`\b`, a lookahead) marks no secret
     group = match.lastgroup
     if group == "sk":
         return SK_PLACEHOLDER

@@ -333,3 +333,12 @@ def test_a_lone_surrogate_escape_in_a_json_body_is_matched_not_a_crash() -> None
     redacted = DEFAULT_REDACTOR.for_matching(request).body
     assert b"abcdefghijklmnop" not in redacted
     assert json.loads(redacted)["items"][0]["content"].startswith("\ud800")
+
+
+def test_a_zero_width_pattern_redacts_nothing_rather_than_everything() -> None:
+    """`\\b` or a bare lookahead passes the empty-string check (not a full match of ""),
+    and wrote REDACTED between words."""
+    from pytest_convitems.redact import configured_redactor
+
+    redactor = configured_redactor({"convitems_redact_patterns": [r"\b"]})
+    assert redactor.text("my plain words") == "my plain words"
