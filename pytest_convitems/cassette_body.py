@@ -83,20 +83,16 @@ def _deflate(body: bytes, limit: int | None) -> bytes:
 def _br(body: bytes, limit: int | None) -> bytes:
     import brotli
 
+    # brotli >= 1.2 (pyproject): older releases have no output limit, and one call could
+    # turn 405 bytes into 256 MB.
     decompressor = brotli.Decompressor()
     out = bytearray()
-    try:
-        out += decompressor.process(body, output_buffer_limit=_room(out, limit))
-    except TypeError:  # brotli < 1.2 has no output limit: feed the input a little at a time
-        for at in range(0, len(body), 1024):
-            _room(out, limit)
-            out += decompressor.process(body[at : at + 1024])
-    else:
-        while not decompressor.is_finished():
-            chunk = decompressor.process(b"", output_buffer_limit=_room(out, limit))
-            if not chunk:
-                break
-            out += chunk
+    out += decompressor.process(body, output_buffer_limit=_room(out, limit))
+    while not decompressor.is_finished():
+        chunk = decompressor.process(b"", output_buffer_limit=_room(out, limit))
+        if not chunk:
+            break
+        out += chunk
     _room(out, limit)
     if not decompressor.is_finished():
         raise ValueError("the brotli body ends before its last block")
