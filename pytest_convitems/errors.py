@@ -25,3 +25,8 @@ class CassetteError(InputError):
 
 class UnmatchedRequestError(ConvItemsError):
     """A replayed request with no recorded counterpart."""
+
+    def __init__(self, message: str, target: str = "") -> None:
+        super().__init__(message)
+        self.target = target
+        """`METHOD path?query` of the request, redacted."""

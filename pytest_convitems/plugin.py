@@ -603,11 +603,11 @@ def _unmatched_text(
     state: _State, item: pytest.Item, recorder: CassetteRecorder, error: BaseException
 ) -> str:
     text = str(error)
-    others = [str(e).partition("\n")[0] for e in recorder.unmatched if e is not error]
+    others = [e.target for e in recorder.unmatched if e is not error]
     if others:
         # Concurrent calls (asyncio.gather) can miss together; one message per test.
         text += f"\n  and {len(others)} more request(s) this cassette does not hold:"
-        text += "".join(f"\n    {line.removeprefix('convitems: ')}" for line in others[:5])
+        text += "".join(f"\n    {target}" for target in others[:5])
     if not recorder.existed:
         unclaimed = _unclaimed_beside(state, item, recorder)
         if unclaimed:

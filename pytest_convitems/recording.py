@@ -117,6 +117,11 @@ def key_for(match_on: Sequence[str] | None) -> Callable[[Request], Hashable]:
     return key
 
 
+def _target(request: Request) -> str:
+    query = f"?{request.query_string}" if request.query_string else ""
+    return f"{request.method} {request.path}{query}"
+
+
 # -- one test's cassette --------------------------------------------------------------
 
 
@@ -236,7 +241,8 @@ class CassetteRecorder:
             request = view(request)
         with self._lock:
             error = UnmatchedRequestError(
-                self._unmatched_message(request, self._index.closest(request, view))
+                self._unmatched_message(request, self._index.closest(request, view)),
+                _target(request),
             )
             self.unmatched.append(error)
             return error
@@ -308,9 +314,7 @@ class CassetteRecorder:
         return [f for f in self.findings if f.severity == "error"]
 
     def _unmatched_message(self, request: Request, closest: Mismatch | None) -> str:
-        target = f"{request.method} {request.path}" + (
-            f"?{request.query_string}" if request.query_string else ""
-        )
+        target = _target(request)
         sharers = self.sharing(self.path_text) if self.sharing is not None else []
         tests = sharers if self.nodeid in sharers else [self.nodeid, *sharers]
         command = self.rerecord_command(tests)

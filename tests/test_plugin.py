@@ -333,9 +333,15 @@ def test_three():
         [
             "*body /items/0/content: recorded 'hi', sent 'one'",
             "*and 2 more request(s) this cassette does not hold:",
-            "    no recorded interaction matches POST /v1/conversations/conv_1/items",
-            "    no recorded interaction matches POST /v1/conversations/conv_1/items",
+            "    POST /v1/conversations/conv_1/items",
+            "    POST /v1/conversations/conv_1/items",
         ]
+    )
+    # A new test's concurrent calls: each is named, not "no cassette yet" over again.
+    (pytester.path / "cassettes/test_a/test_three.yaml").unlink()
+    result = pytester.runpytest("--convitems-replay")
+    result.stdout.fnmatch_lines(
+        ["*and 2 more request(s) this cassette does not hold:", "    POST /v1/conversations/*"]
     )
 
 
