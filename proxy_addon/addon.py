@@ -151,10 +151,13 @@ class _RedactingFilter(logging.Filter):
 
     def __init__(self, addon: ConvItems) -> None:
         super().__init__("convitems-redaction")
-        self._addon = addon  # its rules as configured now, not as they were at start-up
+        # Its rules as configured now, not as they were at start-up; held weakly, as the
+        # handlers outlive an addon whose `done` never ran (embedded use, tests).
+        self._addon = weakref.ref(addon)
 
     def redact(self, text: str) -> str:
-        redactor = self._addon.redactor
+        addon = self._addon()
+        redactor = addon.redactor if addon is not None else DEFAULT_REDACTOR
         if "?" in text:  # a URL in free text: its query's secret parameters by name
             text = _URL_IN_TEXT.sub(lambda m: redactor.uri(m.group()), text)
         return redactor.text(text)

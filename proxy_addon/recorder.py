@@ -457,8 +457,13 @@ class CassetteWriter:
             self._stopped.set()  # before the drop, so that `put` stops queueing first
             self.stats.dropped += len(batch)
             self._drop_pending()
+            what = (
+                "the cassette writer process stopped"
+                if isinstance(exc, OSError)
+                else "feeding the cassette writer failed (a bug: please report it)"
+            )
             message = (
-                f"the cassette writer process stopped ({exc!r}); recording stopped: "
+                f"{what} ({exc!r}); recording stopped: "
                 f"{self.stats.written} exchange(s) were written, the rest are dropped"
             )
             self.stats.failures.append(message)
