@@ -248,9 +248,9 @@ class CassetteRecorder:
             return error
 
     @property
-    def unanswered(self) -> bool:
-        """A request went to the network and no answer to it was recorded."""
-        return self._sent > len(self.recorded)
+    def unanswered(self) -> int:
+        """Requests that went to the network with no answer recorded."""
+        return self._sent - len(self.recorded)
 
     def reserve(self) -> int:
         """The place of a request going to the network now: its answer is recorded there,

@@ -57,8 +57,8 @@ class CassetteUse:
     """False when no test found the file (under replay, its tests failed for want of it)."""
     sharers: list[str] = field(default_factory=list)
     """Every collected test whose cassette this is, run or deselected (-k, --lf)."""
-    unanswered: bool = False
-    """A test sent a request to the network and no answer was recorded (a timeout)."""
+    unanswered: int = 0
+    """Requests its tests sent to the network that got no answer to record (a timeout)."""
 
     @property
     def missing(self) -> bool:
@@ -100,7 +100,7 @@ class CassetteUse:
             tests=list(data["tests"]),
             existed=data.get("existed", not data.get("missing", False)),
             sharers=list(data.get("sharers", [])),
-            unanswered=bool(data.get("unanswered", False)),
+            unanswered=int(data.get("unanswered", 0)),
         )
 
     def merge(self, other: CassetteUse) -> None:
@@ -112,7 +112,7 @@ class CassetteUse:
         self.tests += [t for t in other.tests if t not in self.tests]
         self.existed = self.existed or other.existed
         self.sharers += [t for t in other.sharers if t not in self.sharers]
-        self.unanswered = self.unanswered or other.unanswered
+        self.unanswered += other.unanswered
 
 
 def _capped(head: str, rows: list[str], where: str = "") -> list[str]:
@@ -184,7 +184,7 @@ class RunReport:
         findings: Iterable[Finding],
         needs_rerecord: bool,
         existed: bool = True,
-        unanswered: bool = False,
+        unanswered: int = 0,
     ) -> None:
         use = CassetteUse(
             cassette, record_mode, interactions, set(played), replayed, recorded, [nodeid], existed
@@ -311,14 +311,23 @@ class RunReport:
         written = sorted(p for p, use in self.cassettes.items() if use.recorded)
         if self.drift_mode == "off" and 0 < len(written) <= MAX_WRITTEN_LINES:
             out += [f"  recorded into {path}" for path in written]
-        # A test that could record but got no answer (a timeout, a refused connection the
-        # code expected) passes with no cassette, and its replay will fail: say which.
-        empty = [use for use in self.cassettes.values() if use.missing and use.unanswered]
-        for use in sorted(empty, key=lambda u: u.path)[:MAX_WRITTEN_LINES]:
-            out.append(
-                f"  nothing recorded for {', '.join(use.tests)}: no request got an answer, "
-                f"so {use.path} was not written and its replay will miss"
-            )
+        # A request sent live that got no answer (a timeout, a refused connection the code
+        # expected) passes while recording and misses in every replay: say which, since
+        # re-recording cannot help until it is answered.
+        unanswered = [use for use in self.cassettes.values() if use.unanswered]
+        for use in sorted(unanswered, key=lambda u: u.path)[:MAX_WRITTEN_LINES]:
+            lost = f"{_plural(use.unanswered, 'request')} got no answer"
+            if use.missing:
+                out.append(
+                    f"  nothing recorded for {', '.join(use.tests)}: {lost}, so {use.path} "
+                    "was not written and its replay will miss"
+                )
+            else:
+                out.append(
+                    f"  {', '.join(use.tests)}: {lost}, so {use.path} lacks "
+                    f"{'it' if use.unanswered == 1 else 'them'} and a replay will miss "
+                    f"{'it' if use.unanswered == 1 else 'them'}"
+                )
         stale = [p for p in sorted(self.cassettes) if self.cassettes[p].unused]
         for path in stale[:MAX_FINDING_LINES]:
             unused = self.cassettes[path].unused

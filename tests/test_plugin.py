@@ -1275,6 +1275,15 @@ mock = httpx.Client(transport=httpx.MockTransport(refuse))
 def test_times_out():
     with pytest.raises(httpx.ConnectTimeout):
         mock.get("http://127.0.0.1:9/v1/conversations/conv_1/items")
+
+LISTING = {"object": "list", "data": [], "first_id": "a", "last_id": "a", "has_more": False}
+ok = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json=LISTING)))
+
+@pytest.mark.convitems
+def test_one_of_two_times_out():
+    ok.get("http://127.0.0.1:9/v1/conversations/conv_2/items")
+    with pytest.raises(httpx.ConnectTimeout):
+        mock.get("http://127.0.0.1:9/v1/conversations/conv_3/items")
 """
     )
     pytester.makepyfile(
@@ -1292,12 +1301,18 @@ def test_skipped():
 """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(passed=2, skipped=1)
+    result.assert_outcomes(passed=3, skipped=1)
     assert "nothing recorded for test_quiet" not in result.stdout.str()  # nothing to answer
     result.stdout.fnmatch_lines(
         [
-            "  nothing recorded for test_t.py::test_times_out: no request got an answer, so "
+            "  nothing recorded for test_t.py::test_times_out: 1 request got no answer, so "
             "cassettes/test_t/test_times_out.yaml was not written and its replay will miss"
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "  test_t.py::test_one_of_two_times_out: 1 request got no answer, so "
+            "cassettes/test_t/test_one_of_two_times_out.yaml lacks it and a replay will miss it"
         ]
     )
 
