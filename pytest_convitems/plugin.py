@@ -150,10 +150,9 @@ class _State:
                 f"--convitems-report={self.report_path}: {blocker} is a file, not a folder; "
                 "give a path in a folder"
             )
-        given_dir = config.getoption("convitems_cassette_dir")
         self.rerecord_command = RerecordCommand(
-            # Without it the command would record where the next run does not look.
-            options=f"--convitems-cassette-dir={shlex.quote(given_dir)}" if given_dir else "",
+            # Without them the command would record where the next run does not look.
+            options=_where_cassettes_live(config),
             root=str(config.rootpath),
             cwd=str(config.invocation_params.dir),
         )
@@ -307,6 +306,23 @@ class _State:
 _STATE: Final = pytest.StashKey[_State]()
 _RECORDER: Final = pytest.StashKey["CassetteRecorder"]()
 _ACTIVATION: Final = pytest.StashKey["Switchboard"]()
+
+
+def _where_cassettes_live(config: pytest.Config) -> str:
+    """The options of this run a re-record command repeats: the ini file given with `-c`,
+    `-o convitems_...` overrides, `--convitems-cassette-dir` (each as given, relative to
+    where pytest ran, as the command is)."""
+    words: list[str] = []
+    inifile = config.getoption("inifilename", None)
+    if inifile:
+        words += ["-c", str(inifile)]
+    for override in config.getoption("override_ini", None) or ():
+        if override.startswith("convitems_"):
+            words += ["-o", override]
+    given_dir = config.getoption("convitems_cassette_dir")
+    if given_dir:
+        words.append(f"--convitems-cassette-dir={given_dir}")
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def _words(config: pytest.Config, name: str) -> list[str]:
@@ -786,8 +802,16 @@ def _warn_of_pytest_recording_settings(state: _State, item: pytest.Item) -> None
     `--record-mode=none` records from the network."""
     import warnings
 
-    # Given on the command line, not a default (older pytest-recording defaulted to "none").
-    given = any(a.startswith("--record-mode") for a in item.config.invocation_params.args)
+    # Given, not a default (older pytest-recording defaulted to "none"): on the command
+    # line, in addopts or in PYTEST_ADDOPTS, where a CI suite keeps it.
+    given = any(
+        a.startswith("--record-mode")
+        for a in (
+            *item.config.invocation_params.args,
+            *item.config.getini("addopts"),
+            *os.environ.get("PYTEST_ADDOPTS", "").split(),
+        )
+    )
     chose = state.cli_replay or state.cli_mode is not None or state.drift_mode != "off"
     if given and not chose and not state.record_mode_warned:
         state.record_mode_warned = True

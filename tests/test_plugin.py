@@ -683,6 +683,21 @@ def test_the_rerecord_command_works_where_pytest_ran(
     )
 
 
+def test_the_rerecord_command_repeats_how_this_run_found_its_cassettes(
+    pytester: pytest.Pytester,
+) -> None:
+    """An ini file given with -c, or a convitems ini key overridden with -o, says where
+    cassettes live: the command without them recorded a stray cassette elsewhere."""
+    (pytester.path / "ci.ini").write_text("[pytest]\nconvitems_cassette_dir = cas\n")
+    pytester.makepyfile(test_a=CLIENT + "\ndef test_one(convitems):\n    retrieve()\n")
+    result = pytester.runpytest("-c", "ci.ini", "--rootdir", ".", "--convitems-replay")
+    result.stdout.fnmatch_lines(["*record it: pytest test_a.py::test_one -c ci.ini --convitems-*"])
+    result = pytester.runpytest("-o", "convitems_cassette_dir=cas", "--convitems-replay")
+    result.stdout.fnmatch_lines(
+        ["*record it: pytest test_a.py::test_one -o convitems_cassette_dir=cas --convitems-*"]
+    )
+
+
 def test_cassette_folders_are_not_walked_by_collection(pytester: pytest.Pytester) -> None:
     """pytest would visit every file of a big cassette folder on every run; it skips the
     folder, unless Python files sit at its top (tests kept there still run)."""

@@ -345,6 +345,10 @@ def test_rewrite():
         ]
     )
     assert "abcdefghijklmnopqrstuvwx" not in out  # the marker's values are not echoed
+    # Kept in addopts, where CI suites keep it: warned about as well.
+    pytester.makeini("[pytest]\naddopts = --record-mode=none\n")
+    result = pytester.runpytest("-k", "test_ours")
+    result.stdout.fnmatch_lines(["*ConvitemsWarning: --record-mode=none is pytest-recording's*"])
     # Chosen for convitems too: no warning about --record-mode.
     quiet = pytester.runpytest("--record-mode=none", "--convitems-replay", "-k", "test_ours")
     quiet.assert_outcomes(passed=1)
