@@ -146,7 +146,9 @@ def test_a_body_that_is_no_longer_json_is_breaking_and_said_once() -> None:
         "object",
         "text",
     )
-    assert c.message == "list response 2xx: the body is not JSON, where it was a JSON object"
+    assert c.message == (
+        "list response 2xx (200): the body is not JSON, where it was a JSON object"
+    )
     # some answers HTML, the rest as before: the body change, and the fields still compared
     c = one(old, [*old, page])
     assert (c.change, c.old, c.new) == ("type_changed", "object", "object|text")
@@ -158,6 +160,37 @@ def test_a_body_that_is_no_longer_json_is_breaking_and_said_once() -> None:
     assert (one([array], old).severity, one(old, [array]).severity) == ("breaking", "breaking")
     empty = answer("GET", BASE, 200, "", html=True)
     assert (one(old, [empty]).new, one(old, [empty]).severity) == ("empty", "breaking")
+
+
+def test_an_error_answer_not_json_is_a_warning_fingerprinted_apart_from_2xx() -> None:
+    """A gateway's 429 or 502 page the SDK retried was breaking, and shared its fingerprint
+    with a 2xx body turning into HTML: accepting the one in the ignore file hid the other."""
+    made = create([{"role": "user", "content": "hi"}], [msg("hi")])
+    refused = Exchange(made.request, Response(429, "", dict(JSON), json.dumps(ERROR).encode()))
+    page = b"<html><body>Too many requests</body></html>"
+    gateway = Exchange(made.request, Response(429, "", {"Content-Type": ["text/html"]}, page))
+    error_page = one([made, refused], [made, refused, gateway])
+    assert (error_page.change, error_page.severity, error_page.status) == (
+        "type_changed",
+        "warning",
+        "4xx",
+    )
+    assert error_page.message.startswith(
+        "create response 4xx (429): the body is a JSON object or not JSON, where it was a JSON "
+        "object; "
+    )
+    assert "gateway" in error_page.message
+    broken = Exchange(made.request, Response(200, "", {"Content-Type": ["text/html"]}, page))
+    success_page = one([made], [made, broken])
+    assert (success_page.severity, success_page.status) == ("breaking", "2xx")
+    assert success_page.message.startswith("create response 2xx (200): the body is")
+    assert error_page.fingerprint != success_page.fingerprint
+    # a 5xx page the same; a JSON array in an error answer is still a type change
+    failed = Exchange(made.request, Response(502, "", dict(JSON), json.dumps(ERROR).encode()))
+    bad = Exchange(made.request, Response(502, "", {"Content-Type": ["text/html"]}, page))
+    assert one([made, failed], [made, failed, bad]).severity == "warning"
+    listed = Exchange(made.request, Response(502, "", dict(JSON), json.dumps([ERROR]).encode()))
+    assert one([made, failed], [made, failed, listed]).severity == "breaking"
 
 
 def test_cli_reports_the_only_endpoint_changing_status(

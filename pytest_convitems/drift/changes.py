@@ -32,16 +32,28 @@ CHANGE_IDS: Final[tuple[str, ...]] = (
 
 
 def fingerprint(
-    endpoint: str, direction: str, variant: str | None, where: str, change: str, old: Any, new: Any
+    endpoint: str,
+    direction: str,
+    variant: str | None,
+    where: str,
+    change: str,
+    old: Any,
+    new: Any,
+    *,
+    status: str | None = None,
 ) -> str:
     """Stable across runs: hashes what changed and where, never message text or counts.
 
     `where` is the path with the `<type>` of every typed object on the way, so the same
     field added to `input_text` and to `output_text` parts are two fingerprints.
+    `status`: the status class, for a change whose values do not tell it (a body no longer
+    JSON in 4xx answers is not the same change as in 2xx ones); left out of the hash when
+    None, so the fingerprints of field changes stay what they were.
     """
-    key = json.dumps(
-        [endpoint, direction, variant, where, change, old, new], sort_keys=True, default=str
-    )
+    parts: list[Any] = [endpoint, direction, variant, where, change, old, new]
+    if status is not None:
+        parts.append(status)
+    key = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

@@ -10,7 +10,8 @@ Responses (what clients read):
             and our models accept a response without it), but a test asserting on it does,
             and a recording that merely did not cover it looks the same (oasdiff: a removed
             optional response property is a warning, a removed required one an error);
-            status_changed between error codes, or from an error to a success
+            status_changed between error codes, or from an error to a success; a 4xx/5xx
+            body no longer JSON (a gateway's page: clients handle it as the error anyway)
   info      field_added, became_required, type_changed that only narrows
 Requests (what our own client sends; the API, not a reader, sees them):
   warning   type_changed (the API may refuse the new type)
@@ -276,10 +277,11 @@ class _Emitter:
         key: tuple[Any, Any] | None = None,
         severity: Severity | None = None,
         message: str = "",
+        by_status: bool = False,
     ) -> int:
         """Record one change; its index (for a cover). `key`: the (old, new) the fingerprint
         hashes, when what is shown says it better; `message`: one that says it better than
-        the generic sentence."""
+        the generic sentence; `by_status`: the status class enters the fingerprint."""
         endpoint, direction, *rest = context.split(" ")
         status = rest[0] if rest else None
         where = kind if name is None else f"{kind}/{name}"
@@ -287,7 +289,13 @@ class _Emitter:
         # The fingerprint is of what was seen; what is shown never repeats a key that a live
         # run or an old cassette carried in an enum-like field (reports reach CI logs).
         seen = fingerprint(
-            endpoint, direction, variant or None, where, change, *(key or (old, new))
+            endpoint,
+            direction,
+            variant or None,
+            where,
+            change,
+            *(key or (old, new)),
+            status=status if by_status else None,
         )
         old, new = _shown(old), _shown(new)
         path, shown_variant = _shown(path), _shown(variant)  # a key as a field name or type
@@ -688,7 +696,12 @@ class _Emitter:
         if not added:
             return
         endpoint, direction, *rest = context.split(" ")
-        status = f" {rest[0]}" if rest else ""
+        cls = rest[0] if rest else ""
+        codes = self._codes_of(self.new, context) if cls else ""
+        status = f" {cls} ({codes})" if codes and codes != "?" else (f" {cls}" if cls else "")
+        # An error answer that is not JSON (a gateway's 429 or 502 page the SDK retried):
+        # clients handle it as the error it is, whatever its body.
+        error_page = cls in ("4xx", "5xx") and added <= {"text", "empty"}
         by = self.emit(
             context,
             "",
@@ -700,9 +713,17 @@ class _Emitter:
             # An object where only text or nothing was: a body that parses again. An object
             # where an array was is as breaking as the other way round.
             narrowing=added <= {"object"} and not (before - {"text", "empty"}),
+            severity="warning" if error_page else None,
+            by_status=True,
             message=(
                 f"{endpoint} {direction}{status}: the body is {_bodies(after)}, "
                 f"where it was {_bodies(before)}"
+                + (
+                    "; an error answer whose body is not JSON is still handled as the error "
+                    "(probably a gateway's page)"
+                    if error_page
+                    else ""
+                )
             ),
         )
         if ("object" in before) != ("object" in after):
