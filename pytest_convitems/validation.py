@@ -8,6 +8,9 @@ Unknown fields in responses: the response models keep extras (`extra="allow"`), 
 response schema is compiled a second time with every model's extra behaviour set to
 `forbid`. That validator runs first; an `extra_forbidden` error becomes a `drift` finding,
 and only then is the declared (extras-allowed) validator asked which real errors there are.
+
+A 5xx or 429 whose body is not JSON (or is empty) is a gateway's or load balancer's page,
+not the API's answer: its content-type and not-JSON findings are `drift` too.
 """
 
 from __future__ import annotations
@@ -294,19 +297,57 @@ def validate_response(endpoint: Endpoint, status: int, body: bytes) -> list[Find
             findings = _deletion_receipt(findings)
         return findings
     if 400 <= status < 600:
-        if not body.strip():
-            return [
-                _finding(
-                    endpoint,
-                    "response",
-                    "body",
-                    "",
-                    "missing_body",
-                    f'a {status} response must carry {{"error": {{...}}}}, but the body is empty.',
-                )
-            ]
-        return _check_body(_ERROR, body, endpoint, "response")
+        return _gateway_page(status, body, _error_findings(endpoint, status, body))
     return []
+
+
+def _error_findings(endpoint: Endpoint, status: int, body: bytes) -> list[Finding]:
+    if not body.strip():
+        return [
+            _finding(
+                endpoint,
+                "response",
+                "body",
+                "",
+                "missing_body",
+                f'a {status} response must carry {{"error": {{...}}}}, but the body is empty.',
+            )
+        ]
+    return _check_body(_ERROR, body, endpoint, "response")
+
+
+_NOT_JSON_RULES: Final = frozenset({"content_type", "not_json", "invalid_utf8", "missing_body"})
+
+
+def _infrastructure(status: int) -> bool:
+    """A 5xx or a 429: statuses a gateway or load balancer in front of the API answers too."""
+    return status == 429 or 500 <= status < 600
+
+
+def _gateway_page(status: int, body: bytes, findings: list[Finding]) -> list[Finding]:
+    """A 5xx or 429 whose body is not JSON (a gateway's HTML page the SDK retried) is not
+    the API's contract: `drift` (reported, not failing). A JSON error body stays checked."""
+    if not _infrastructure(status) or _is_json(body):
+        return findings
+    return [
+        dataclasses.replace(
+            f,
+            severity="drift",
+            message=f"{f.message} A {status} that is not JSON is probably a gateway's or "
+            "proxy's page, not the API's answer: reported, not failing.",
+        )
+        if f.rule in _NOT_JSON_RULES
+        else f
+        for f in findings
+    ]
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        strict_json(body)
+    except ValueError:  # UnicodeDecodeError is one
+        return False
+    return True
 
 
 def _arguments_check(caller: str, endpoint: str, body: object) -> None:
@@ -441,6 +482,7 @@ def validate_request_of(endpoint: Endpoint, request: Request) -> list[Finding]:
 def validate_response_of(endpoint: Endpoint, response: Response) -> list[Finding]:
     """The response half of `validate_exchange`, for a caller that has matched the route."""
     findings = _content_type(response.header("content-type"), response.body, endpoint, "response")
+    findings = _gateway_page(response.status, response.body, findings)
     return findings + validate_response(endpoint, response.status, response.body)
 
 
