@@ -324,6 +324,29 @@ def test_a_sub_object_losing_its_type_is_named_as_such() -> None:
 # --- null becoming a value, arrays first seen non-empty ------------------------------
 
 
+def test_an_integer_where_the_models_declare_a_float_is_the_same_kind() -> None:
+    """results[].score 1 in OLD, 0.93 in NEW: two recordings of one release, and it was
+    breaking `type_changed integer -> number`."""
+
+    def hit(score: Any) -> dict[str, Any]:
+        return {"file_id": "f", "filename": "a.txt", "score": score, "text": "t"}
+
+    whole = [listing([files([hit(1)])])]
+    fraction = [listing([files([hit(0.93)])])]
+    assert changes(whole, fraction) == []
+    assert changes(fraction, whole) == []
+    assert changes(whole, [listing([files([hit(1), hit(0.5)])])]) == []
+    # where the models declare no float (an unknown field), it is still a type change
+    held = {"id": "h", "type": "hologram", "depth": 1}
+    c = one([listing([held])], [listing([{**held, "depth": 1.5}])])
+    assert (c.change, c.severity, c.old, c.new) == (
+        "type_changed",
+        "breaking",
+        "integer",
+        "number",
+    )
+
+
 def test_null_becoming_a_value_is_judged_by_what_the_field_may_hold() -> None:
     """`results` is list-or-null for the models: a string there breaks every reader."""
     old = [listing([files(None)])]

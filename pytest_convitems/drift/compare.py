@@ -19,7 +19,8 @@ Requests (what our own client sends; the API, not a reader, sees them):
 
 Where nothing was seen to compare with (a field only ever null, an array only ever empty),
 the models say what a client expects: a value of a kind they do not allow is a type change
-(breaking), one they allow stays info.
+(breaking), one they allow stays info. Where they declare a float, an integer and a
+number are one kind (a score 1 in OLD, 0.93 in NEW).
 
 A context (endpoint, direction, status class) seen on one side only is not compared, unless
 the same endpoint answers with another status class on the other side (`status_changed`).
@@ -58,6 +59,7 @@ _RESPONSE_SEVERITY: dict[str, Severity] = {
 }
 
 _CONTAINERS = frozenset({"object", "array"})
+_NUMBERS = frozenset({"integer", "number"})
 
 
 def classify(
@@ -553,6 +555,12 @@ class _Emitter:
             added.discard("integer")  # an int is a number
         if "integer" in removed and "number" in new:
             removed.discard("integer")
+        if (added | removed) & _NUMBERS and old & _NUMBERS and new & _NUMBERS:
+            # 1 in OLD, 0.93 in NEW: where the models declare a float, one kind
+            allowed = _allowed(context, variant, kind, name)
+            if allowed is not None and "number" in allowed.kinds:
+                added -= _NUMBERS
+                removed -= _NUMBERS
         if not added and not removed:
             return
         by = self.emit(
