@@ -14,6 +14,7 @@ from pytest_convitems.cassette import write_cassette
 from pytest_convitems.cli import main
 from pytest_convitems.drift import Change, compare_exchanges, render
 from pytest_convitems.drift.model_gaps import model_gaps
+from pytest_convitems.drift.shapes import UNTYPED, item_variant
 from pytest_convitems.exchange import Exchange, Request, Response
 from tests.test_drift import BASE, JSON, create, listing, mcp, msg
 
@@ -283,6 +284,26 @@ def test_an_item_losing_its_type_is_named_as_such() -> None:
     assert model_gaps([listing([{"id": "x"}])]) == []
     item_ref = create([{"id": "msg_1"}], [msg("a")])
     assert [c.variant for c in changes([create([], [msg("a")])], [item_ref])] == ["item_reference"]
+
+
+def test_an_untyped_item_whose_null_tells_its_variant_is_reported_once() -> None:
+    """A function_call_output with `call_id: null` has the keys of a computer_call_output and
+    a shell_call_output too; it was filed `(untyped)` beside the typed ones, a variant_added
+    warning and more, where only its `/type` went. Their call_id is never null."""
+    typed = {"id": "fco_1", "type": "function_call_output", "call_id": "c", "output": "ok"}
+    typed["status"] = "completed"
+    null = {**typed, "id": "fco_2", "call_id": None}
+    lost = {k: v for k, v in null.items() if k != "type"}
+    assert item_variant(lost) == "function_call_output"
+    c = one([listing([typed, null])], [listing([typed, lost])])
+    assert (c.change, c.severity, c.variant, c.path) == (
+        "became_optional",
+        "breaking",
+        "function_call_output",
+        "/type",
+    )
+    # no null to tell them apart: still no guess
+    assert item_variant({**lost, "call_id": "c"}) == UNTYPED
 
 
 def test_a_sub_object_losing_its_type_is_named_as_such() -> None:

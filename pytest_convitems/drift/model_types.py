@@ -82,14 +82,19 @@ def _keys(model: type[BaseModel]) -> tuple[frozenset[str], frozenset[str]]:
 
 
 @cache
-def guess_variant(keys: frozenset[str], direction: str) -> str | None:
+def guess_variant(
+    keys: frozenset[str], direction: str, nulls: frozenset[str] = frozenset()
+) -> str | None:
     """The item variant whose model fits an item with these keys and no usable `type`.
 
     A function_call that lost its `type` still holds call_id, name and arguments: it is
     filed as a function_call, so drift says `/type` went (as it does for a message),
     instead of a new variant. Fits: every required key present; best: most keys the model
     knows, fewest it does not, then the most required keys matched. A tie is no guess, nor
-    is a fit on one key (an `id` alone says nothing of what the item was).
+    is a fit on one key (an `id` alone says nothing of what the item was), unless the
+    keys holding null (`nulls`) are nullable in one of the tied models alone: a
+    function_call_output with `call_id: null` has the keys of a computer_call_output and a
+    shell_call_output too, whose call_id is never null.
     """
     models = output_item_models() if direction == "response" else input_item_models()
     keys = keys - {"type"}
@@ -103,8 +108,19 @@ def guess_variant(keys: frozenset[str], direction: str) -> str | None:
     scored.sort(reverse=True)
     best = scored[0]
     if len(scored) > 1 and scored[1][0] == best[0]:
-        return None
+        # A tie: only the models letting every null-valued key be null fit.
+        scored = [s for s in scored if nulls and all(_nullable(models[s[1]], k) for k in nulls)]
+        if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return None
+        best = scored[0]
     return best[1] if best[0][0] > 1 else None
+
+
+def _nullable(model: type[BaseModel], key: str) -> bool:
+    """The model declares `key` and lets it hold null."""
+    info = next((i for n, i in model.model_fields.items() if (i.alias or n) == key), None)
+    kinds = None if info is None else _kinds(info.annotation)
+    return info is not None and (kinds is None or "null" in kinds)
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,8 @@ def item_variant(item: dict[str, Any], direction: str = "response") -> str:
         return "message"
     from .model_types import guess_variant
 
-    guess = guess_variant(frozenset(item), direction)
+    nulls = frozenset(k for k, v in item.items() if v is None)
+    guess = guess_variant(frozenset(item), direction, nulls)
     if guess is not None:
         return guess
     if direction == "request" and "id" in item:
