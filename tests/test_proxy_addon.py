@@ -796,6 +796,31 @@ def test_the_log_filter_redacts_any_logger_once_and_goes_with_done(
     assert not [h for h in logging.getLogger().handlers if addon._log_filter in h.filters]
 
 
+def test_the_log_filter_keeps_prose_mitmwebs_link_and_long_lines(
+    tctx: tuple[taddons.context, ConvItems], caplog: pytest.LogCaptureFixture
+) -> None:
+    _, addon = tctx
+    addon.running()
+    mitm = logging.getLogger("mitmproxy.proxy.server")
+    # punctuation after a URL is prose, not the secret's: kept
+    mitm.warning("see (http://h/p?token=marker42) for details; [http://h/q?api_key=marker43].")
+    mitm.warning("convitems: GET http://h/items?limit=1&api_key=marker44: no response")
+    # mitmweb's sign-in link: the user needs its token
+    caplog.set_level("INFO", logger="mitmproxy.tools.web.master")
+    logging.getLogger("mitmproxy.tools.web.master").info(
+        "Web server listening at http://127.0.0.1:8081/?token=abc123"
+    )
+    # a megabyte bad request line: one pass over it (the old pattern took ~30 minutes)
+    long_line = "Bad HTTP request line: b'GET /" + "x" * 1_000_000 + " ?'"
+    mitm.warning(long_line)
+    assert [r.getMessage() for r in caplog.records] == [
+        "see (http://h/p?token=REDACTED) for details; [http://h/q?api_key=REDACTED].",
+        "convitems: GET http://h/items?limit=1&api_key=REDACTED: no response",
+        "Web server listening at http://127.0.0.1:8081/?token=abc123",
+        long_line,
+    ]
+
+
 def test_a_websocket_upgrade_is_not_recorded_and_said_once(
     tctx: tuple[taddons.context, ConvItems], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
