@@ -605,14 +605,21 @@ class ConvItems:
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         resp = flow.response
-        if resp is None or not _is_event_stream(resp):
+        # Streamed already (mitmproxy's stream_large_bodies, or another addon): the body
+        # never arrives whole, so it is seen going past, or it was validated and recorded
+        # as empty.
+        if resp is None or not (resp.stream or _is_event_stream(resp)):
             return
         state = self._state(flow)
         if state.answered_by_proxy:
             return
         state.chunks = []
+        theirs = resp.stream if callable(resp.stream) else None
 
         def tee(chunk: bytes) -> bytes:
+            if theirs is not None:  # what the client gets, after their change
+                out = theirs(chunk)
+                chunk = out if isinstance(out, bytes) else b"".join(out)
             # Forward at once; keep a copy (up to a limit) so the cassette gets the whole body.
             if not state.stream_overflow:
                 state.streamed += len(chunk)

@@ -341,6 +341,34 @@ def test_event_stream_gets_a_tee_that_forwards_every_chunk(
     assert addon._state(f).chunks == [b"data: 1\n\n"]
 
 
+def test_a_body_mitmproxy_streams_is_validated_and_recorded_whole(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    """`stream_large_bodies` streams a big list: its body never arrives whole, and it was
+    called empty (an error) and recorded as `''`, which replay then served."""
+    ctx, addon = tctx
+    ctx.configure(
+        addon,
+        convitems_mode="record",
+        convitems_cassette_dir=str(tmp_path),
+        convitems_writer="thread",
+    )
+    f = flow("GET", f"/conversations/{CONV}/items")
+    addon.request(f)
+    f.response = http.Response.make(200, b"", JSON)
+    f.response.stream = True  # as mitmproxy's streambodies addon sets it
+    addon.responseheaders(f)
+    tee = f.response.stream
+    assert callable(tee)
+    body = list_body(3)
+    assert tee(body[:50]) + tee(body[50:]) == body
+    addon.response(f)
+    addon.done()
+    assert addon.counts["findings"] == 0
+    (stored,) = load_cassette(tmp_path / f"{CONV}.yaml")
+    assert stored.response is not None and json.loads(stored.response.body) == json.loads(body)
+
+
 def test_upstream_error_is_a_log_line(
     tctx: tuple[taddons.context, ConvItems], caplog: pytest.LogCaptureFixture
 ) -> None:
