@@ -194,6 +194,28 @@ def test_an_error_answer_not_json_is_a_warning_fingerprinted_apart_from_2xx() ->
     assert one([made, failed], [made, failed, listed]).severity == "breaking"
 
 
+def test_error_type_is_a_value_of_the_error_object_not_a_variant() -> None:
+    """A rate limit's error.type "tokens" then "requests" was 'variant added at /error';
+    fields of the error object were compared per error type."""
+
+    def limited(kind: str, **extra: Any) -> Exchange:
+        error = {"message": "slow down", "type": kind, "param": None, "code": "rate_limit"}
+        return retrieve({"error": {**error, **extra}}, 429)
+
+    found = changes([limited("tokens")], [limited("requests")])
+    assert sorted((c.change, c.severity, c.path) for c in found) == [
+        ("enum_value_added", "info", "/error/type"),
+        ("enum_value_removed", "info", "/error/type"),
+    ]
+    assert all(c.variant is None for c in found)
+    # a field the error object gained is one change, whichever its type
+    found = changes([limited("tokens")], [limited("tokens"), limited("requests", retry=1)])
+    assert sorted((c.change, c.severity, c.path) for c in found) == [
+        ("enum_value_added", "info", "/error/type"),
+        ("field_added", "info", "/error/retry"),
+    ]
+
+
 def test_cli_reports_the_only_endpoint_changing_status(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,8 @@ Responses (what clients read):
             optional response property is a warning, a removed required one an error);
             status_changed between error codes, or from an error to a success; a 4xx/5xx
             body no longer JSON (a gateway's page: clients handle it as the error anyway)
-  info      field_added, became_required, type_changed that only narrows
+  info      field_added, became_required, type_changed that only narrows; an error
+            body's error.type values (which errors a run met: not a variant)
 Requests (what our own client sends; the API, not a reader, sees them):
   warning   type_changed (the API may refuse the new type)
   info      everything else (e.g. a new variant sent)
@@ -418,12 +419,29 @@ class _Emitter:
     def values(
         self, context: str, variant: str, kind: str, name: str, report_type: str, level: Any
     ) -> None:
+        # error.type (a rate limit's "requests" or "tokens"): which errors a run met, read
+        # by a client as the error it already is
+        kind_of_error = (
+            kind == "/error" and name == "type" and context.endswith(("4xx", "5xx")) and not variant
+        )
+        severity: Severity | None = "info" if kind_of_error else None
         if report_type == "set_item_added":
-            self.emit(context, variant, kind, name, "enum_value_added", None, level.t2)
+            self.emit(
+                context, variant, kind, name, "enum_value_added", None, level.t2, severity=severity
+            )
         elif report_type == "set_item_removed":
             if "string" not in self.new[context][variant][kind][name]["types"]:
                 return  # no strings at all now: the type change (or became_nullable) says it
-            self.emit(context, variant, kind, name, "enum_value_removed", level.t1, None)
+            self.emit(
+                context,
+                variant,
+                kind,
+                name,
+                "enum_value_removed",
+                level.t1,
+                None,
+                severity=severity,
+            )
 
     def nullable(self, context: str, variant: str, kind: str, name: str) -> None:
         old: set[str] = self.old[context][variant][kind][name]["types"]

@@ -210,6 +210,26 @@ class ShapeSet:
             self._walk([(self._root(context, item_variant(body, direction)), body)])
             return
         root = self._root(context, "")
+        error = body.get("error")
+        if not ok and type(error) is dict:
+            # error.type ("invalid_request_error", a rate limit's "tokens") is the error's
+            # kind, an enum value of /error: not a sub-variant, as an item's type is.
+            self._record(root, body)
+            todo: list[tuple[int, dict[str, Any]]] = [(self._child((root, "error", None)), error)]
+            _, child_keys = _plan(tuple(body), tuple(map(type, body.values())))
+            for key, segment, items_segment in child_keys:
+                value = body[key]
+                if key == "error":
+                    continue
+                if type(value) is dict:
+                    t = value.get("type")
+                    todo.append(
+                        (self._child((root, segment, t if type(t) is str else None)), value)
+                    )
+                else:
+                    self._walk_list(root, items_segment, value, todo.append)
+            self._walk(todo)
+            return
         items_key = ITEM_ARRAYS.get((endpoint, direction)) if ok else None
         items = body.get(items_key) if items_key else None
         if not isinstance(items, list):
@@ -241,6 +261,10 @@ class ShapeSet:
             kind = self._roots[key] = len(self._kinds)
             self._kinds.append((context, variant, ""))
         return kind
+
+    def _child(self, key: tuple[int, str, str | None]) -> int:
+        child = self._children.get(key)
+        return self._new_child(key) if child is None else child
 
     def _new_child(self, key: tuple[int, str, str | None]) -> int:
         parent, segment, objtype = key
