@@ -495,6 +495,23 @@ def test_models_mode_calls_a_value_the_models_reject_breaking(
     assert not [c for c in model_gaps([listing([msg("a")])]) if c.severity == "breaking"]
 
 
+def test_models_mode_says_when_old_held_the_rejected_value_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A value both recordings held is no drift between them: a warning saying so."""
+    held = listing([msg("a", status="cancelled")])
+    (c,) = [c for c in model_gaps([held], [held]) if c.change == "model_value_rejected"]
+    assert c.severity == "warning"
+    assert c.message.endswith("; OLD held it too: no change between the recordings")
+    (new,) = [c for c in model_gaps([held], [listing([msg("a")])]) if c.severity == "breaking"]
+    assert new.fingerprint == c.fingerprint  # the same change, an ignore entry still fits
+    write_cassette(tmp_path / "old.yaml", [held])
+    write_cassette(tmp_path / "new.yaml", [held])
+    args = ["drift", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--models"]
+    assert main(args) == 0
+    assert "OLD held it too" in capsys.readouterr().out
+
+
 def test_models_mode_calls_a_value_the_envelope_rejects_breaking() -> None:
     body = {"object": "page", "data": [], "first_id": "a", "last_id": "b", "has_more": False}
     page = answer("GET", BASE, 200, body)

@@ -38,7 +38,7 @@ def drift_between_paths(
     if models:
         from .model_gaps import model_gaps
 
-        extra = model_gaps(new_exchanges)
+        extra = model_gaps(new_exchanges, old_exchanges)
     return build_report(comparison, ignore=ignore, extra=extra)
 
 

@@ -12,6 +12,7 @@ the shapes alone call a new enum value a warning, but replaying NEW with
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -79,9 +80,27 @@ def _star(tokens: list[str]) -> str:
     )
 
 
-def model_gaps(exchanges: Iterable[Exchange]) -> list[Change]:
+def model_gaps(exchanges: Iterable[Exchange], old: Iterable[Exchange] = ()) -> list[Change]:
     """One change per (endpoint, variant, path) the models lack (warning) or per value they
-    reject (breaking)."""
+    reject (breaking; a warning when `old`, OLD's exchanges, held the same value there too:
+    not a change between the recordings, though still one the models reject)."""
+    changes = _gaps(exchanges)
+    if not any(c.change == "model_value_rejected" for c in changes):
+        return changes
+    before = {c.fingerprint for c in _gaps(old) if c.change == "model_value_rejected"}
+    return [
+        dataclasses.replace(
+            c,
+            severity="warning",
+            message=f"{c.message}; OLD held it too: no change between the recordings",
+        )
+        if c.change == "model_value_rejected" and c.fingerprint in before
+        else c
+        for c in changes
+    ]
+
+
+def _gaps(exchanges: Iterable[Exchange]) -> list[Change]:
     from ..validation import validate_response
 
     known = output_item_models()
