@@ -347,11 +347,27 @@ class ConvItems:
         (`convitems_block_invalid=yes`) then drops the whole addon without a word: the
         proxy ran unvalidated and unrecorded. Read here, a bad value stops mitmdump with
         the option named."""
+        options = loader.master.options
         try:
-            loader.master.options.process_deferred()
+            options.process_deferred()
         except exceptions.OptionsError as exc:
             # An error logged at startup: mitmdump stops, exit 1 (its ErrorCheck addon).
             logger.error("convitems: %s; fix the --set value (the addon cannot start)", exc)
+        # A misspelt name of ours (`convitems_mdoe=record`) is left over, never read: the
+        # proxy ran in observe mode and recorded nothing, without a word.
+        unknown = sorted(name for name in options.deferred if name.startswith("convitems_"))
+        if unknown:
+            logger.error(
+                "convitems: no option %s; the options are convitems_%s",
+                ", ".join(unknown),
+                ", convitems_".join(
+                    sorted(
+                        n.removeprefix("convitems_")
+                        for n in options.keys()  # noqa: SIM118 (an OptManager, not iterable)
+                        if n.startswith("convitems_")
+                    )
+                ),
+            )
 
     def configure(self, updated: set[str]) -> None:
         opts = ctx.options
