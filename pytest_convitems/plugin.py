@@ -44,6 +44,7 @@ import uuid
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -252,9 +253,7 @@ class _State:
         if self._switchboard is None:
             from .recording_vcr import Switchboard
 
-            self._switchboard = Switchboard(
-                ignore_hosts=_words(self.config, "convitems_ignore_hosts")
-            )
+            self._switchboard = Switchboard(ignore_hosts=_hosts(self.config))
         return self._switchboard
 
     @property
@@ -323,6 +322,19 @@ def _where_cassettes_live(config: pytest.Config) -> str:
     if given_dir:
         words.append(f"--convitems-cassette-dir={given_dir}")
     return " ".join(shlex.quote(w) for w in words)
+
+
+def _hosts(config: pytest.Config) -> list[str]:
+    """`convitems_ignore_hosts` as host names, however written: `localhost, example.org`,
+    `localhost:8000` or `http://localhost:8000/` (vcrpy compares the host alone, and a
+    name it never sees ignored nothing: the app under test went into the cassettes)."""
+    hosts = []
+    for word in _words(config, "convitems_ignore_hosts"):
+        for part in filter(None, word.split(",")):
+            host = urlsplit(part if "//" in part else f"//{part}").hostname
+            if host:
+                hosts.append(host)
+    return hosts
 
 
 def _words(config: pytest.Config, name: str) -> list[str]:
@@ -971,13 +983,16 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def _blocked_network(exc: BaseException) -> bool:
     """Whether pytest-recording's network block is in the chain (the openai client wraps
     it in an APIConnectionError)."""
-    seen: BaseException | None = exc
-    for _ in range(8):  # a chain is short; a cycle must not hang the report
-        if seen is None:
+    todo: list[BaseException] = [exc]
+    for _ in range(32):  # chains and groups are small; a cycle must not hang the report
+        if not todo:
             return False
+        seen = todo.pop()
         if isinstance(seen, RuntimeError) and str(seen).startswith("Network is disabled"):
             return True
-        seen = seen.__cause__ or seen.__context__
+        if isinstance(seen, BaseExceptionGroup):  # an async client's task group
+            todo += seen.exceptions
+        todo += [e for e in (seen.__cause__, seen.__context__) if e is not None]
     return False
 
 

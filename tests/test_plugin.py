@@ -1548,3 +1548,17 @@ def test_roundabout_name():
     result = pytester.runpytest("--convitems-replay")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["1 cassette used: 2 interactions replayed, 0 recorded*"])
+
+
+def test_the_blocked_network_is_found_inside_an_exception_group() -> None:
+    """An async client under anyio raises an ExceptionGroup around pytest-recording's
+    RuntimeError: the note explaining --block-network was missing there."""
+    from pytest_convitems.plugin import _blocked_network
+
+    blocked = RuntimeError("Network is disabled for host '127.0.0.1'")
+    try:
+        raise ConnectionError("Connection error.") from blocked
+    except ConnectionError as wrapped:
+        group = BaseExceptionGroup("unhandled errors in a TaskGroup", [wrapped])
+    assert _blocked_network(group)
+    assert not _blocked_network(BaseExceptionGroup("other", [ValueError("x")]))

@@ -412,8 +412,9 @@ def test_ignored_hosts_reach_the_app_under_test_while_the_api_replays(
     cassette = pytester.path / "cassettes/test_app/test_app_and_api.yaml"
     write_cassette(cassette, [_exchange(url)])
     before = cassette.read_bytes()
-    # several on one line, as the README writes it (a line list would read one name)
-    pytester.makeini("[pytest]\nconvitems_ignore_hosts = example.invalid localhost\n")
+    # several on one line, as the README writes it (a line list would read one name), or
+    # with commas, a port, a scheme: the host is what vcrpy compares
+    pytester.makeini("[pytest]\nconvitems_ignore_hosts = example.invalid, http://localhost:8000/\n")
     pytester.makepyfile(
         test_app=f"""
 import http.server, threading, httpx, pytest
