@@ -103,6 +103,15 @@ _VCRPY_KWARGS: Final = {
 """What a vcrpy / pytest-recording argument is called here, for a suite moving over."""
 
 
+def _kwarg_hint(name: str) -> str:
+    if name in _VCRPY_KWARGS:
+        return _VCRPY_KWARGS[name]
+    import difflib
+
+    close = difflib.get_close_matches(name, MARKER_KWARGS, n=1)
+    return f"did you mean {close[0]}?" if close else "not an option"
+
+
 def _rewrite_hint(mode: str) -> str:
     return " (pytest-recording's rewrite is all here)" if mode == "rewrite" else ""
 
@@ -659,7 +668,7 @@ def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
             )
         if unknown:
             # Names only: the values may be credentials (vcrpy's filter_headers pairs).
-            hints = [f"{name}: {_VCRPY_KWARGS.get(name, 'not an option')}" for name in unknown]
+            hints = [f"{name}: {_kwarg_hint(name)}" for name in unknown]
             raise InputError(
                 f"@pytest.mark.convitems accepts only the keyword arguments "
                 f"{', '.join(MARKER_KWARGS)} (or the cassette as one positional argument); "
@@ -851,12 +860,18 @@ def _warn_of_pytest_recording_settings(state: _State, item: pytest.Item) -> None
                 continue
             state.fixtures_warned.add(where)
             code = getattr(fixture.func, "__code__", None)
+            instead = (
+                "its filters and hooks do not apply to convitems cassettes; see 'Coming from "
+                "pytest-recording' in the README for each setting (e.g. filter_headers is the "
+                "ini key convitems_redact_headers)"
+                if name == "vcr_config"
+                else "convitems cassettes are not looked for in its folder; use "
+                "--convitems-cassette-dir or the ini key convitems_cassette_dir"
+            )
             warnings.warn_explicit(  # pointing at the fixture, not at this plugin
                 ConvitemsWarning(
                     f"the {name} fixture in {module} is pytest-recording's: convitems does not "
-                    "read it, so its filters, hooks and folder do not apply to convitems "
-                    "cassettes; see 'Coming from pytest-recording' in the README for each "
-                    "setting (e.g. filter_headers is the ini key convitems_redact_headers)"
+                    f"read it, so {instead}"
                 ),
                 ConvitemsWarning,
                 code.co_filename if code is not None else str(item.path),

@@ -533,7 +533,8 @@ def test_mode():
         result.assert_outcomes(errors=3)
         result.stdout.fnmatch_lines(
             [
-                "*accepts only the keyword arguments cassette, record_mode, match_on*casette*",
+                "*accepts only the keyword arguments cassette, record_mode, match_on*"
+                "casette: did you mean cassette?*",
                 "*match_on=[[]'host'[]]: each part must be one of method, path, query, body*",
                 "*convitems(record_mode='sometimes'): choose one of none, once, new_episodes, all*",
             ]
