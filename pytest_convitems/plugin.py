@@ -548,7 +548,8 @@ def _unclaimed_beside(state: _State, item: pytest.Item, recorder: CassetteRecord
         return []  # the file's other tests were not collected: their cassettes look unused
     from .orphans import unused_in_module_folder
 
-    claimed, _ = _claims(state, [other for other in item.session.items if other.path == item.path])
+    # Every collected test's claims: one of another file may name a cassette here.
+    claimed, _ = _claims(state, item.session.items)
     claimed.add(recorder.path_text)
     found = unused_in_module_folder(item.path, str(recorder.path.parent), claimed)
     return [os.path.basename(o.path) for o in found]

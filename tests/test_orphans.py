@@ -246,6 +246,19 @@ def test_own():
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.OK
     assert "orphaned" not in result.stdout.str()
+    # test_b's own cassette gone: the miss does not advise renaming the shared one
+    (pytester.path / "cassettes/test_b/test_own.yaml").unlink()
+    pytester.makepyfile(
+        test_b="""
+import httpx, pytest
+
+@pytest.mark.convitems
+def test_own():
+    httpx.get("http://127.0.0.1:9/v1/conversations/conv_1/items")
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    assert "shared.yaml" not in result.stdout.str()
 
 
 def test_the_summary_lists_ten_and_counts_the_rest() -> None:
