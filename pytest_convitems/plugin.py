@@ -323,14 +323,14 @@ def _where_cassettes_live(config: pytest.Config) -> str:
     words: list[str] = []
     inifile = config.getoption("inifilename", None)
     if inifile:
-        words += ["-c", str(inifile)]
+        words += ["-c", shlex.quote(str(inifile))]
     for override in config.getoption("override_ini", None) or ():
         if override.startswith("convitems_"):
-            words += ["-o", override]
+            words += ["-o", shlex.quote(override)]
     given_dir = config.getoption("convitems_cassette_dir")
     if given_dir:
-        words.append(f"--convitems-cassette-dir={given_dir}")
-    return " ".join(shlex.quote(w) for w in words)
+        words.append(f"--convitems-cassette-dir={shlex.quote(given_dir)}")
+    return " ".join(words)
 
 
 def _hosts(config: pytest.Config) -> list[str]:
