@@ -501,8 +501,9 @@ class ConvItems:
         writer, self.writer = self.writer, None
         stats = writer.close()
         if stats.failures:
+            # Problems, not exchanges: one may be the writer stopping with many queued.
             logger.error(
-                "convitems: %d exchange(s) could not be recorded (each logged above)",
+                "convitems: %d problem(s) while recording (each logged above)",
                 len(stats.failures),
             )
         if stats.dropped:
@@ -719,14 +720,11 @@ class ConvItems:
             outcome = f"response {status} cut {cut} ({message}); nothing recorded"
         else:
             outcome = f"no response ({message}); nothing recorded for this request"
-        logger.warning(
-            "convitems: %s %s: %s",
-            flow.request.method,
-            self.redactor.uri(flow.request.url),
-            outcome,
-        )
-        if self.flow_log:
-            self._log_flow(flow, outcome.split(";", 1)[0])
+        url = self.redactor.uri(flow.request.url)
+        if self.flow_log:  # its one line a flow says it all: not the warning as well
+            logger.warning("%s %s -> %s", flow.request.method, url, outcome)
+        else:
+            logger.warning("convitems: %s %s: %s", flow.request.method, url, outcome)
 
     # --- the work ------------------------------------------------------------------
 
@@ -777,13 +775,19 @@ class ConvItems:
         )
 
     def _too_large(self, flow: http.HTTPFlow, what: str) -> None:
+        # In replay nothing passes through: the request is answered here, as a miss.
+        fate = (
+            "answered here as a replay miss"
+            if self.index is not None
+            else "passed through untouched"
+        )
         logger.warning(
-            "convitems: %s %s: %s body over %d MB once decoded; passed through untouched, "
-            "not validated, not recorded",
+            "convitems: %s %s: %s body over %d MB once decoded; %s, not validated, not recorded",
             flow.request.method,
             _path(flow),
             what,
             flows.BODY_LIMIT // (1024 * 1024),
+            fate,
         )
 
     def _emit(self, flow: http.HTTPFlow, finding: Finding, *, blocked: bool = False) -> None:

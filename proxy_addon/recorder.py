@@ -405,16 +405,18 @@ class CassetteWriter:
             return self.stats
         if self._child is not None and not killed:
             # it died on its own (its input was not the end): no point saying it was slow
-            self.stats.failures.append(
+            message = (
                 f"the cassette writer process stopped before it finished (exit code "
                 f"{self._child.returncode}): {self.stats.written} exchange(s) written to "
                 f"{self.directory}, {self.stats.dropped} dropped"
             )
         else:
-            self.stats.failures.append(
+            message = (
                 f"the cassette writer did not finish within {timeout:.0f}s; "
                 f"some exchanges may be missing from {self.directory}"
             )
+        self.stats.failures.append(message)
+        _log_failure(message)  # as every other failure is, for "each logged above"
         return self.stats
 
     def _drop_pending(self) -> None:

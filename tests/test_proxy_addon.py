@@ -275,6 +275,14 @@ def test_the_flow_log_prints_urls_without_their_secrets(
         in (caplog.text)
     )
     assert "token=REDACTED -> no response" in caplog.text
+    # one line for the failed flow, not the warning and the flow line saying the same
+    assert (
+        sum(
+            "marker31" in r.getMessage() or "token=REDACTED" in r.getMessage()
+            for r in caplog.records
+        )
+        == 1
+    )
 
 
 def test_block_answers_invalid_requests_itself(
