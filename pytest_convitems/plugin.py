@@ -932,7 +932,9 @@ def pytest_runtest_teardown(
                 # (vcrpy's record modes), but it may be what made the test fail.
                 if recorder.written and item.session.testsfailed > state.failures_at_setup:
                     state.report.recorded_by_failing[recorder.nodeid] = recorder.label
-                if state.drift_mode != "off":
+                # A test with no recording yet has nothing to be compared with: pooled into
+                # NEW, its calls read as changes (a field null there, present elsewhere).
+                if state.drift_mode != "off" and recorder.existed:
                     state.collector.add(recorder.loaded, recorder.recorded, test_id=recorder.nodeid)
 
 

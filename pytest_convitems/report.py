@@ -300,7 +300,8 @@ class RunReport:
             if unrecorded:
                 out.append(
                     f"  {_plural(unrecorded, 'test cassette')} not recorded yet: that live "
-                    "traffic is compared with the other tests' recordings, pooled per endpoint"
+                    "traffic is not compared (nothing recorded to compare it with); record "
+                    "those tests to include them"
                 )
         else:
             out = [

@@ -124,3 +124,37 @@ def test_reviewed_changes_in_the_ignore_file_stop_failing(
     again = _live(pytester, monkeypatch, "--convitems-drift=fail")
     assert again.ret == 0, again.stdout.str()
     again.stdout.fnmatch_lines([f"*no unignored drift: {len(breaking)} change* ignored*"])
+
+
+def test_a_test_with_no_recording_is_not_compared(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new test, not recorded yet, calls the API differently (a user message, no
+    `phase`): pooled into NEW, its traffic read as drift against the others' recordings."""
+    pytester.makepyfile(test_live=CLIENT)
+    with running_server(profile="current") as srv:
+        monkeypatch.setenv("CONVITEMS_DRIFT_BASE", srv.api_base)
+        pytester.runpytest("--convitems-record-mode=all").assert_outcomes(passed=1)
+    pytester.makepyfile(
+        test_new="""
+import os, httpx, pytest
+
+@pytest.mark.convitems
+def test_user_items():
+    base = os.environ["CONVITEMS_DRIFT_BASE"]
+    headers = {"Authorization": "Bearer sk-convitems-FAKE-drift"}
+    conv = httpx.post(base + "/conversations", json={}, headers=headers).json()
+    url = base + "/conversations/" + conv["id"] + "/items"
+    said = {"type": "message", "role": "user", "content": "hi"}
+    assert httpx.post(url, json={"items": [said]}, headers=headers).status_code == 200
+    assert httpx.get(url, headers=headers).status_code == 200
+"""
+    )
+    with running_server(profile="current") as srv:  # the same release: nothing changed
+        monkeypatch.setenv("CONVITEMS_DRIFT_BASE", srv.api_base)
+        result = pytester.runpytest("--convitems-drift=fail")
+    result.assert_outcomes(passed=2)
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["*1 test cassette not recorded yet: that live traffic is not compared*"]
+    )

@@ -59,4 +59,4 @@ def test_a_live_drift_run_says_which_cassettes_it_had_nothing_to_compare_with() 
     merged.merge(report.to_dict())  # as from an xdist worker
     for lines in (report.lines, merged.lines):
         assert lines[0] == "1 cassette read for comparison: 5 live interactions, nothing written"
-        assert lines[1].startswith("  1 test cassette not recorded yet: that live traffic")
+        assert lines[1].startswith("  1 test cassette not recorded yet: that live traffic is not")
