@@ -572,3 +572,12 @@ def test_enum_keys_cover_the_literal_fields_of_the_response_models() -> None:
             walk(obj)
     # strings inside lists (allowed_callers, search_content_types) are elements, not values
     assert literal - ENUM_KEYS <= {"allowed_callers", "search_content_types"}
+
+
+def test_markdown_keeps_a_backtick_inside_a_value_in_its_code_span() -> None:
+    """A value the API sent with a backtick closed the code span early and broke the row."""
+    from pytest_convitems.drift.render import _code
+
+    assert _code("we`ird") == "`` we`ird ``"
+    assert _code("plain") == "`plain`"
+    assert _code("a|b\nc") == "`a\\|b c`"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from itertools import groupby
 from typing import Any, Literal
 
@@ -96,7 +97,14 @@ def _cell(value: Any) -> str:
 
 
 def _code(value: Any) -> str:
-    return f"`{_cell(value)}`" if value not in (None, "") else "-"
+    if value in (None, ""):
+        return "-"
+    text = _cell(value)
+    if "`" not in text:
+        return f"`{text}`"
+    # A backtick inside (a value the API sent): a longer fence, padded, per CommonMark.
+    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def render_markdown(report: DriftReport) -> str:
