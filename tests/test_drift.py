@@ -642,6 +642,14 @@ def test_summary_lines_for_pytest_name_changes_and_next_step() -> None:
     assert lines[-1].startswith("next: ")
     quiet = summary_lines(compare_exchanges([listing([msg("a")])], [listing([msg("b")])]))
     assert quiet == ["drift against the committed cassettes: no drift: the shapes match"]
+    # what one side alone held is said, as the CLI's text says it: "no drift" covers the rest
+    made = create([msg("a")], [msg("a")])
+    partial = summary_lines(compare_exchanges([listing([msg("a")])], [listing([msg("a")]), made]))
+    assert partial[1:] == [
+        "  not compared (seen on one side only):",
+        "    live only: create request",
+        "    live only: create response 2xx",
+    ]
 
 
 def test_nothing_compared_is_said_plainly() -> None:

@@ -94,6 +94,11 @@ def summary_lines(
     stale = stale_line(report)
     if stale:
         lines.append(stale)
+    # As the CLI's text says: "no drift" covers only what both sides held.
+    if report.only_old or report.only_new:
+        lines.append("  not compared (seen on one side only):")
+        lines += [f"    recorded only: {c}" for c in report.only_old[:limit]]
+        lines += [f"    live only: {c}" for c in report.only_new[:limit]]
     if report.failing(fail_on):
         lines.append(
             "next: if the API really changed, re-record the affected tests with "
