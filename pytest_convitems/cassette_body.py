@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from .errors import CassetteError
 from .exchange import Exchange, Headers, Request, Response, header, is_json_content_type
-from .redact import Redactor
+from .redact import Redactor, escape_lone_surrogates
 
 
 class InteractionError(CassetteError):
@@ -186,13 +185,6 @@ def decode_content(
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 
 
-_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
-
-
-def _escaped(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
 def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
@@ -247,10 +239,8 @@ def normalise_for_storage(
             stored = body.decode("utf-8") if as_is else "\ufeff" + _pretty(redacted)
         else:
             stored = _pretty(redacted)
-        if b"\\u" in body and _LONE_SURROGATE.search(stored):
-            # `"\ud800"` is valid JSON (a JavaScript client cut an emoji in two) that no
-            # UTF-8 text can hold: kept escaped, as it came.
-            stored = _LONE_SURROGATE.sub(_escaped, stored)
+        if b"\\u" in body:  # only an escape in the body can give a lone surrogate
+            stored = escape_lone_surrogates(stored)
     else:
         stored = _text_or_bytes(body)
     if redactor is not None:

@@ -272,11 +272,8 @@ class Redactor:
                 pass
             else:
                 redacted_value = self.json_value(parsed)
-                decoded = json.dumps(redacted_value, ensure_ascii=False)
-                if _LONE_SURROGATE.search(decoded):
-                    # `"\ud800"` is valid JSON (a JavaScript client cut an emoji in two) but
-                    # no UTF-8: kept escaped, or the request would fail while being matched.
-                    decoded = json.dumps(redacted_value)
+                # Escaped as the cassette writer stores it, or it would fail to encode.
+                decoded = escape_lone_surrogates(json.dumps(redacted_value, ensure_ascii=False))
                 if self._pointers or self.text(decoded) != decoded:
                     text = decoded
         redacted = self.text(text)
@@ -285,6 +282,15 @@ class Redactor:
 
 
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def escape_lone_surrogates(json_text: str) -> str:
+    """JSON text with every lone surrogate written `\\uXXXX` again: `"\\ud800"` is valid
+    JSON (a JavaScript client cut an emoji in two) that no UTF-8 can hold. Only inside
+    strings can one occur, where the escape means the same."""
+    if not _LONE_SURROGATE.search(json_text):
+        return json_text
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
 
 
 def _replacement(match: re.Match[str]) -> str:
