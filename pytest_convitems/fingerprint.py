@@ -7,6 +7,7 @@ versions of the distributions it relies on makes any change to either a miss.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from importlib import metadata
@@ -29,6 +30,7 @@ def source_fingerprint(tag: str, sources: Sequence[str], distributions: Sequence
     return h.hexdigest()
 
 
+@functools.cache  # the validator's and the parser's fingerprints both read our own
 def version(dist: str) -> str:
     """The `Version:` header of an installed distribution's METADATA, or "?".
 
