@@ -243,6 +243,8 @@ def normalise_for_storage(
             stored = escape_lone_surrogates(stored)
     else:
         stored = _text_or_bytes(body)
+        if redactor is not None and not encoded and isinstance(stored, str):
+            stored = redactor.pointers_in_text(stored)
     if redactor is not None:
         if isinstance(stored, str):
             stored = redactor.body_text(stored)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
-from .exchange import Exchange, Headers, Request, Response
+from .exchange import Headers, Request
 from .findings import Finding
 
 PLACEHOLDER: Final = "REDACTED"
@@ -220,15 +220,24 @@ class Redactor:
         redacted = self.text(text)
         return data if redacted == text else redacted.encode("latin-1")
 
-    # --- exchanges --------------------------------------------------------------------
+    def pointers_in_text(self, text: str) -> str:
+        """A body not labelled JSON (`text/plain`, no Content-Type) that parses as JSON,
+        with the pointer rules applied and written back; as it was when it is not JSON or
+        no rule changes it. A client that sends JSON so still sends the secret the rule
+        names, and replay matching (`for_matching`) already reads it as JSON."""
+        if not self._pointers:
+            return text
+        bom = "\ufeff" if text.startswith("\ufeff") else ""
+        try:
+            parsed = json.loads(text[len(bom) :])
+        except ValueError:
+            return text
+        redacted = self.json_value(parsed)
+        if redacted == parsed:
+            return text
+        return bom + escape_lone_surrogates(json.dumps(redacted, ensure_ascii=False))
 
-    def request(self, request: Request) -> Request:
-        return replace(
-            request,
-            url=self.uri(request.url),
-            headers=self.headers(request.headers, self._request_headers),
-            body=self._body(request.body),
-        )
+    # --- requests ---------------------------------------------------------------------
 
     def for_matching(self, request: Request) -> Request:
         """The request's URI and body as a cassette would store them (headers untouched:
@@ -240,22 +249,9 @@ class Redactor:
             return request
         return replace(request, url=url, body=body)
 
-    def response(self, response: Response) -> Response:
-        return replace(
-            response,
-            headers=self.headers(response.headers, self._response_headers),
-            body=self._body(response.body),
-        )
-
-    def exchange(self, exchange: Exchange) -> Exchange:
-        return Exchange(
-            request=self.request(exchange.request),
-            response=None if exchange.response is None else self.response(exchange.response),
-            source=exchange.source,
-        )
-
     def _body(self, body: bytes) -> bytes:
-        """Raw-bytes redaction, for callers that do not go through the cassette writer."""
+        """A request body as the cassette writer would redact it (the writer has decoded
+        its content codings first; so has the request here)."""
         if not body:
             return body
         try:

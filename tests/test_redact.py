@@ -163,12 +163,13 @@ def test_header_placeholders_keep_the_scheme() -> None:
         ),
         Response(200, "OK", {"set-cookie": ["a=1", "b=2"]}, b""),
     )
-    out = DEFAULT_REDACTOR.exchange(e)
-    assert out.request.headers == {
+    r = DEFAULT_REDACTOR
+    assert r.headers(e.request.headers, r.request_header_names) == {
         "authorization": ["Bearer REDACTED"],
         "Proxy-Authorization": ["Basic REDACTED"],
     }
-    assert out.response is not None and out.response.headers == {
+    assert e.response is not None
+    assert r.headers(e.response.headers, r.response_header_names) == {
         "set-cookie": ["REDACTED", "REDACTED"]
     }
 
@@ -342,3 +343,35 @@ def test_a_zero_width_pattern_redacts_nothing_rather_than_everything() -> None:
 
     redactor = configured_redactor({"convitems_redact_patterns": [r"\b"]})
     assert redactor.text("my plain words") == "my plain words"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "text/json; charset=utf-8"],
+    ids=["none", "text", "text-json"],
+)
+def test_pointer_rules_redact_json_not_labelled_json(
+    tmp_path: Path, content_type: str | None
+) -> None:
+    # `requests.post(url, data=json.dumps(...))` sends no Content-Type: the secret the rule
+    # names is in the body all the same, and replay matching already reads it as JSON.
+    redactor = Redactor(RedactionRules(json_pointers=("/items/0/content",)))
+    body = json.dumps({"items": [{"role": "user", "content": "password hunter2"}]}).encode()
+    headers = {} if content_type is None else {"Content-Type": [content_type]}
+    request = Request("POST", "http://h/v1/conversations/conv_1/items", headers, body)
+    path = tmp_path / "c.yaml"
+    write_cassette(path, [Exchange(request, Response(200, "OK", {}, b""))], redactor=redactor)
+    assert b"hunter2" not in path.read_bytes()
+    (stored,) = load_cassette(path)
+    assert json.loads(stored.request.body) == {"items": [{"role": "user", "content": "REDACTED"}]}
+    # and the live request still finds it
+    assert json.loads(redactor.for_matching(request).body) == json.loads(stored.request.body)
+
+
+def test_pointer_rules_leave_other_text_bodies_as_sent(tmp_path: Path) -> None:
+    redactor = Redactor(RedactionRules(json_pointers=("/items/0/content",)))
+    path = tmp_path / "c.yaml"
+    for body in (b"not json at all", b'{"other": 1}', b'"a string"'):
+        request = Request("POST", "http://h/x", {"Content-Type": ["text/plain"]}, body)
+        write_cassette(path, [Exchange(request, Response(200, "OK", {}, b""))], redactor=redactor)
+        assert load_cassette(path)[0].request.body == body
