@@ -68,6 +68,10 @@ def _request_from_vcr(vcr_request: Any) -> Request:
     headers: Headers = {}
     for name, value in vcr_request.headers.items():
         headers.setdefault(name, []).append(value if isinstance(value, str) else str(value))
+    if body:
+        # A gzip-encoded request is validated, matched and stored decoded, as the proxy does
+        # (and the cassette stores it): raw, it failed as invalid UTF-8 and never replayed.
+        headers, body = decode_content(headers, body)
     return Request(vcr_request.method, vcr_request.uri, headers, body)
 
 

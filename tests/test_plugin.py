@@ -145,6 +145,31 @@ def test_one():
     )
 
 
+def test_a_gzip_encoded_request_is_validated_and_matched_decoded(
+    pytester: pytest.Pytester,
+) -> None:
+    # The cassette holds request bodies decoded (as the proxy records them); the live one
+    # arrives gzip-encoded. Raw, it was an invalid-UTF-8 error and a replay miss.
+    cassette(pytester, "cassettes/test_a/test_gz.yaml", create_exchange("hi"))
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+import gzip, json
+
+@pytest.mark.convitems
+def test_gz(convitems):
+    body = json.dumps({"items": [{"type": "message", "role": "user", "content": "hi"}]})
+    r = httpx.post(BASE + "/conversations/conv_1/items", content=gzip.compress(body.encode()),
+                   headers={"content-type": "application/json", "content-encoding": "gzip"})
+    assert r.status_code == 200
+    assert convitems.findings == []
+    assert json.loads(convitems.exchanges[0].request.body)["items"][0]["content"] == "hi"
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(passed=1)
+
+
 def test_fixture_gives_path_exchanges_and_findings(pytester: pytest.Pytester) -> None:
     cassette(pytester, "cassettes/test_a/test_fx.yaml", create_exchange("hi", surprise=1))
     pytester.makepyfile(
