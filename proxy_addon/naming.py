@@ -6,6 +6,7 @@ No mitmproxy here.
 from __future__ import annotations
 
 import functools
+import glob
 import re
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def safe_name(name: str) -> str:
 def part_path(directory: Path, name: str, part: int) -> Path:
     suffix = SUFFIX if part == 1 else f".part{part:03d}{SUFFIX}"
     return directory / f"{name}{suffix}"
+
+
+def last_part(directory: Path, name: str) -> int:
+    """The highest part of cassette `name` in `directory` (1 when it has no later part)."""
+    parts = (_order(p) for p in directory.glob(glob.escape(name) + ".part*" + SUFFIX))
+    return max((part for stem, part in parts if stem == name), default=1)
 
 
 def _order(path: Path) -> tuple[str, int]:

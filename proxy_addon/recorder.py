@@ -14,8 +14,9 @@ what it holds and exit, whether the proxy closed the pipe in `done()` or was kil
 reports what it wrote after every flush; if it dies (the OOM killer), the proxy drops and
 counts what comes after, instead of holding it for a writer that is gone.
 
-A cassette part never grows past `max_per_file` interactions or about `max_part_bytes` of
-bodies in one run: the next ones go to `<name>.part002.yaml`, and so on. An append rewrites
+A cassette part never grows past `max_per_file` interactions or about `max_part_bytes`: the
+next ones go to `<name>.part002.yaml`, and so on (a later run goes on in the last part,
+counting what it holds). An append rewrites
 (and re-checks) the whole part, so the part's size, not the run's length, bounds what every
 flush costs and the memory it needs, however long the proxy runs. `cassette_files()` lists
 parts in the order they were written, so replay sees interactions in request order.
@@ -48,7 +49,7 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-from proxy_addon.naming import cassette_files, part_path, safe_name
+from proxy_addon.naming import cassette_files, last_part, part_path, safe_name
 from pytest_convitems.exchange import Exchange, Request, Response
 
 __all__ = ["CassetteWriter", "WriterStats", "cassette_files", "part_path", "safe_name"]
@@ -168,12 +169,12 @@ class _Batcher:
         self, name: str, exchanges: list[Exchange]
     ) -> Iterable[tuple[Path, list[Exchange]]]:
         """Split a batch over the current part and, when it fills, the next ones."""
-        state = self._cassettes.setdefault(name, _Cassette())
+        state = self._cassettes.get(name) or self._resume(name)
         chunk: list[Exchange] = []
         for exchange in exchanges:
             size = _size(exchange)
             full = state.count >= self.settings.max_per_file or (
-                state.count and state.size + size > self.settings.max_part_bytes
+                state.size and state.size + size > self.settings.max_part_bytes
             )
             if full:
                 if chunk:
@@ -186,6 +187,23 @@ class _Batcher:
             state.size += size
         if chunk:
             yield part_path(self.settings.directory, name, state.part), chunk
+
+    def _resume(self, name: str) -> _Cassette:
+        """Where this run goes on with `name`: its last part on disk, as full as that file.
+        Starting at part 1 again put this run's exchanges before an earlier run's later
+        parts (replayed out of order) and grew part 1 past its bounds."""
+        from pytest_convitems.cassette import load_cassette
+        from pytest_convitems.errors import CassetteError
+
+        part = last_part(self.settings.directory, name)
+        path = part_path(self.settings.directory, name, part)
+        state = self._cassettes[name] = _Cassette(part=part)
+        try:
+            state.size = path.stat().st_size
+            state.count = len(load_cassette(path)) if state.size else 0
+        except (OSError, CassetteError):
+            pass  # none yet; or unreadable, and the append names it
+        return state
 
 
 def _size(exchange: Exchange) -> int:

@@ -408,3 +408,29 @@ def test_a_report_in_a_folder_not_made_yet_is_accepted_as_the_addon_accepts_it(
     report = tmp_path / "new" / "deeper" / "findings.jsonl"
     check_options(ProxyOptions(report=str(report)))
     assert report.parent.is_dir() and not report.exists()  # checked, not written
+
+
+def test_a_later_run_goes_on_in_the_last_part_so_replay_keeps_the_order(tmp_path: Path) -> None:
+    for run in ([0, 1, 2], [3], [4, 5, 6]):
+        writer = CassetteWriter(tmp_path, flush_every=1, flush_seconds=60, max_per_file=2)
+        for n in run:
+            writer.put("conv_A", exchange(n))
+        assert writer.close().failures == []
+    files = cassette_files(tmp_path)
+    queries = [e.request.query_string for p in files for e in load_cassette(p)]
+    assert queries == [f"after=m{n}" for n in range(7)]
+    assert [p.name for p in files] == [
+        "conv_A.yaml",
+        "conv_A.part002.yaml",
+        "conv_A.part003.yaml",
+        "conv_A.part004.yaml",
+    ]
+
+
+def test_a_part_an_earlier_run_filled_by_size_is_not_grown(tmp_path: Path) -> None:
+    big = b'{"n": "' + b"x" * 3000 + b'"}'
+    for n in range(2):
+        writer = CassetteWriter(tmp_path, flush_every=1, flush_seconds=60, max_part_bytes=8000)
+        writer.put("conv_A", exchange(n, big))
+        assert writer.close().failures == []
+    assert [p.name for p in cassette_files(tmp_path)] == ["conv_A.yaml", "conv_A.part002.yaml"]
