@@ -17,7 +17,7 @@ from typing import Any
 from mitmproxy import http
 
 from pytest_convitems.cassette_body import BodyTooLarge, codings_of, undo_codings
-from pytest_convitems.exchange import Exchange, Headers, Request, Response, header
+from pytest_convitems.exchange import Headers, Request, Response, header
 
 _DROP_ON_DECODE = frozenset({"content-encoding", "content-length"})
 _NOT_REPLAYED = frozenset({"content-length", "transfer-encoding", "connection"})
@@ -79,10 +79,6 @@ def response_of(flow: http.HTTPFlow, streamed_body: bytes | None = None) -> Resp
         return None
     headers, body = _message(resp, streamed_body)
     return Response(status=resp.status_code, reason=resp.reason, headers=headers, body=body)
-
-
-def exchange_of(flow: http.HTTPFlow, streamed_body: bytes | None = None) -> Exchange:
-    return Exchange(request=request_of(flow), response=response_of(flow, streamed_body))
 
 
 def _header_pairs(headers: Headers) -> Iterable[tuple[bytes, bytes]]:

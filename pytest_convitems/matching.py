@@ -180,15 +180,14 @@ class ReplayIndex:
         self,
         exchanges: Iterable[Exchange],
         *,
-        allow_repeats: bool = False,
         key: Callable[[Request], Hashable] = request_key,
     ) -> None:
         # `key` lets a caller match on fewer parts (e.g. the plugin's `match_on`).
         self._key = key
         self._exchanges = list(exchanges)
-        self._allow_repeats = allow_repeats
         self._queues: dict[Hashable, deque[int]] = {}
         self._last: dict[Hashable, int] = {}
+        """Key -> the recording of it played last: a miss on a used-up key names it."""
         self._played: set[int] = set()
         for i, ex in enumerate(self._exchanges):
             self._queues.setdefault(key(ex.request), deque()).append(i)
@@ -200,13 +199,6 @@ class ReplayIndex:
     def exchanges(self) -> list[Exchange]:
         return list(self._exchanges)
 
-    def add(self, exchange: Exchange) -> None:
-        """Index one more exchange (recorded during this run)."""
-        self._exchanges.append(exchange)
-        self._queues.setdefault(self._key(exchange.request), deque()).append(
-            len(self._exchanges) - 1
-        )
-
     def take(self, request: Request) -> Exchange | None:
         """The next unplayed recording of this request, or None."""
         key = self._key(request)
@@ -216,16 +208,10 @@ class ReplayIndex:
             self._played.add(i)
             self._last[key] = i
             return self._exchanges[i]
-        if self._allow_repeats and key in self._last:
-            return self._exchanges[self._last[key]]
         return None
 
     def unused(self) -> list[Exchange]:
         return [ex for i, ex in enumerate(self._exchanges) if i not in self._played]
-
-    @property
-    def played_count(self) -> int:
-        return len(self._played)
 
     def closest(
         self, request: Request, view: Callable[[Request], Request] | None = None

@@ -310,8 +310,3 @@ def example_item(shape: str, *, reference_id: str | None = None) -> dict[str, An
     if shape == NEEDS_EXISTING_ID and reference_id is not None:
         item["id"] = reference_id
     return item
-
-
-def example_items(*, reference_id: str | None = None) -> dict[str, dict[str, Any]]:
-    """All 33 examples, fresh copies, keyed by shape name."""
-    return {shape: example_item(shape, reference_id=reference_id) for shape in _EXAMPLES}

@@ -51,8 +51,6 @@ ID_PREFIXES: Final[dict[str, str]] = {
 }
 """Output item type -> id prefix (the API guarantees no format; these look like its ids)."""
 
-INPUT_ONLY_TYPES: Final[frozenset[str]] = frozenset({"item_reference", "compaction_trigger"})
-
 # Output types whose status is required on the output side although optional on input.
 _STATUS_DEFAULTS: Final[dict[str, str]] = {
     "message": "completed",
