@@ -465,7 +465,7 @@ def validate_exchange(exchange: Exchange) -> list[Finding]:
     if exchange.response is not None:
         findings += validate_response_of(endpoint, exchange.response)
     if exchange.source is not None:
-        findings = [_with_source(f, exchange.source) for f in findings]
+        findings = [dataclasses.replace(f, source=exchange.source) for f in findings]
     return findings
 
 
@@ -484,19 +484,6 @@ def validate_response_of(endpoint: Endpoint, response: Response) -> list[Finding
     findings = _content_type(response.header("content-type"), response.body, endpoint, "response")
     findings = _gateway_page(response.status, response.body, findings)
     return findings + validate_response(endpoint, response.status, response.body)
-
-
-def _with_source(finding: Finding, source: dict[str, Any]) -> Finding:
-    return Finding(
-        finding.severity,
-        finding.endpoint,
-        finding.direction,
-        finding.part,
-        finding.pointer,
-        finding.rule,
-        finding.message,
-        source,
-    )
 
 
 _CODES: Final[dict[str, str]] = {
