@@ -292,7 +292,9 @@ def _output_part(given: Any) -> bool:
     return isinstance(given, str) and given in _OUTPUT_PARTS  # a tag may be any JSON
 
 
-def message_for(error: ErrorDetails, name: str, given: Any, direction: Direction) -> str:
+def message_for(
+    error: ErrorDetails, name: str, given: Any, direction: Direction, part: Part = "body"
+) -> str:
     """One sentence naming the field, what is allowed and what was given."""
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
@@ -305,7 +307,7 @@ def message_for(error: ErrorDetails, name: str, given: Any, direction: Direction
                 f"{field_name} is not a field the models know; the API may have added it "
                 "(update the models if it is here to stay)."
             )
-        if field_name == "include":
+        if field_name == "include" and part == "body":
             # The seed page showed it in the body; the API takes it in the query string.
             return (
                 "include is a query parameter, not a body field: send it as "
@@ -446,6 +448,10 @@ def _findings(
                 given = node.get("type")
                 if kind == "union_tag_not_found":
                     rule = "missing"
+                elif not isinstance(given, str):
+                    # null, a number, an object: no type the API could have added (drift),
+                    # a broken body
+                    kind = "string_type"
         rule = rule or RULES.get(kind, kind)
         severity: Severity = "drift" if rule in drift else "error"
         request_only = (
@@ -463,7 +469,7 @@ def _findings(
         name = openai_param(ptr)
         if part == "query" and isinstance(given, str):
             given = _Text(given)  # query values are text by nature: show them unquoted
-        message = message_for(error, name, given, direction)  # type: ignore[arg-type]
+        message = message_for(error, name, given, direction, part)  # type: ignore[arg-type]
         if request_only and direction == "response":
             message = f"{name} {describe(given)} is an input-only type; responses never carry it."
         elif rule == "unknown_type" and direction == "request" and _output_part(given):

@@ -421,9 +421,7 @@ def test_items_count_limits() -> None:
     with pytest.raises(ValidationError) as exc:
         m.ItemCreateBody.model_validate({"items": [one] * 21})
     assert _errors(exc) == [(("items",), "too_long")]
-    with pytest.raises(ValidationError) as exc:
-        m.ItemCreateBody.model_validate({"items": []})
-    assert _errors(exc) == [(("items",), "too_short")]
+    m.ItemCreateBody.model_validate({"items": []})  # no minItems in the OpenAPI document
 
 
 @pytest.mark.parametrize(

@@ -489,3 +489,11 @@ def test_invalid_conversation_bodies_are_400_with_the_param(http: httpx.Client) 
     assert error["param"] == "metadata" and error["code"] == "missing_required_parameter"
     error = _error(http.post(f"/conversations/{cid}", json={"metadata": {"k": 1}}), 400)
     assert error["param"] == "metadata.k"
+
+
+def test_an_empty_batch_of_items_is_answered_with_an_empty_list(http: httpx.Client) -> None:
+    # The OpenAPI document sets no minItems on the create body (reference §1).
+    response = http.post(f"/conversations/{_conversation(http)}/items", json={"items": []})
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == []
+    assert validate_response("create", 200, response.content) == []

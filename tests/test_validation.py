@@ -413,10 +413,10 @@ def test_other_traffic_has_no_findings(url: str) -> None:
 
 
 def test_prefixes_are_recognised() -> None:
-    bad = json.dumps({"items": []}).encode()
+    bad = json.dumps({"items": [{}] * 21}).encode()
     for prefix in ("/v1", "/openai/v1", ""):
         url = f"https://gw.example{prefix}/conversations/conv_1/items"
-        assert [f.rule for f in validate_exchange(_exchange("POST", url, bad))] == ["too_short"]
+        assert [f.rule for f in validate_exchange(_exchange("POST", url, bad))] == ["too_long"]
 
 
 def test_exchange_content_type_and_body_problems() -> None:
@@ -584,3 +584,27 @@ def test_the_python_functions_name_a_wrong_argument() -> None:
         validate_request("create", body='{"items": []}')  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="endpoint 'bogus' is not one of create"):
         validate_response("bogus", 200, b"{}")  # type: ignore[arg-type]
+
+
+def test_an_empty_batch_of_items_is_no_finding() -> None:
+    assert validate_request("create", body=b'{"items": []}') == []
+
+
+@pytest.mark.parametrize("tag", [None, 5, True, {"q": 1}], ids=["null", "int", "bool", "object"])
+def test_a_type_that_is_not_a_string_is_an_error_in_responses_too(tag: Any) -> None:
+    # Not a type the API added (drift, as a new string would be): a broken body.
+    item = {"type": "message", "id": "m", "role": "user", "status": "completed"}
+    item["content"] = [{"type": tag, "text": "x"}]
+    (finding,) = validate_response("retrieve", 200, json.dumps(item).encode())
+    assert (finding.severity, finding.pointer, finding.rule) == (
+        "error",
+        "/content/0/type",
+        "string_type",
+    )
+    assert finding.message.startswith("content[0].type must be a string, not ")
+    assert "'" not in finding.message  # JSON values, not Python reprs of the tag
+
+
+def test_include_on_a_delete_is_not_told_to_move_to_the_query() -> None:
+    (finding,) = validate_request("delete", query_string="include[]=reasoning.encrypted_content")
+    assert finding.message == "include is not a known parameter; remove it (the API rejects it)."

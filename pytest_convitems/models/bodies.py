@@ -19,9 +19,12 @@ Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=16)]
 
 
 class ItemCreateBody(RequestModel):
-    """`POST .../items`: 1..20 input items. `include` travels in the query string."""
+    """`POST .../items`: up to 20 input items. `include` travels in the query string.
 
-    items: Annotated[list[InputItem], Field(min_length=1, max_length=MAX_ITEMS)]
+    No minimum: the OpenAPI document sets none and the SDK checks none (the reference,
+    §1), so an empty batch is not ours to fail."""
+
+    items: Annotated[list[InputItem], Field(max_length=MAX_ITEMS)]
 
 
 class ConversationCreateBody(RequestModel):
