@@ -612,7 +612,7 @@ def _orphans(state: _State, session: pytest.Session) -> dict[str, str]:
     for module, items in modules.items():
         claimed, vcr = claims[module]
         vcr_anywhere = vcr_anywhere or vcr
-        folder = _module_folder(state, module)
+        folder = _module_folder(state, items[0])
         known.add(folder)
         if claimed and not vcr and _whole_module(state, items[0]):
             found += unused_in_module_folder(module, folder, claimed_all)
@@ -693,7 +693,7 @@ _CASSETTE_SUFFIXES: Final = (".yaml", ".yml", ".json")
 
 def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> tuple[Path, str]:
     """The cassette's path, and as text (built from text: pathlib's parse costs per test)."""
-    folder = _module_folder(state, item.path)
+    folder = _module_folder(state, item)
     if name:
         path = Path(name).expanduser()
         # Normalised: `../shared/x` names the same file as `cassettes/shared/x` does.
@@ -728,12 +728,33 @@ def _shortened(name: str, folder: str) -> str:
     return f"{name[: limit - len('.yaml') - len(digest) - 3]}...{digest}"
 
 
-def _module_folder(state: _State, module: Path) -> str:
+def _module_folder(state: _State, item: pytest.Item) -> str:
+    """`cassettes/<file name>` beside the test file, as pytest-recording has it; under a
+    cassette dir, `<dir>/<module name>` (`_package_name`), so that `unit/test_api.py` and
+    `integration/test_api.py` in packages do not share a folder."""
+    module = item.path
     folder = state.folders.get(module)
     if folder is None:
-        base = state.cassette_dir or module.parent / "cassettes"
-        folder = state.folders[module] = str(base / module.stem)
+        if state.cassette_dir is None:
+            folder = str(module.parent / "cassettes" / module.stem)
+        else:
+            folder = str(state.cassette_dir / _package_name(module))
+        state.folders[module] = folder
     return folder
+
+
+def _package_name(module: Path) -> str:
+    """The dotted name pytest's default import mode gives a test file (`tests.unit.test_api`
+    inside packages, `test_api` outside them, where pytest refuses two files of one name);
+    read off the folders, so `--import-mode` does not move the cassettes."""
+    parts = [module.stem]
+    folder = module.parent
+    for _ in range(64):  # deeper packages than this do not exist
+        if not (folder / "__init__.py").is_file():
+            break
+        parts.append(folder.name)
+        folder = folder.parent
+    return ".".join(reversed(parts))
 
 
 def _label(state: _State, text: str) -> str:

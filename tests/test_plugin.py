@@ -663,6 +663,33 @@ def test_one(convitems):
     result.stdout.fnmatch_lines(["*DIR elsewhere*"])
 
 
+def test_same_named_test_files_in_packages_get_their_own_folders_under_a_cassette_dir(
+    pytester: pytest.Pytester,
+) -> None:
+    # unit/test_api.py and integration/test_api.py shared `<dir>/test_api/`: the second
+    # replayed the first's recording and got its data.
+    for package, item_id in (("unit", "msg_u"), ("integration", "msg_i")):
+        cassette(
+            pytester, f"cas/tests.{package}.test_api/test_get.yaml", retrieve_exchange(item_id)
+        )
+    (pytester.path / "tests").mkdir(exist_ok=True)
+    (pytester.path / "tests" / "__init__.py").touch()
+    for package, item_id in (("unit", "msg_u"), ("integration", "msg_i")):
+        folder = pytester.path / "tests" / package
+        folder.mkdir(exist_ok=True)
+        (folder / "__init__.py").touch()
+        (folder / "test_api.py").write_text(
+            CLIENT
+            + f"""
+@pytest.mark.convitems
+def test_get():
+    assert retrieve({item_id!r})["id"] == {item_id!r}
+"""
+        )
+    result = pytester.runpytest("--convitems-replay", "--convitems-cassette-dir=cas")
+    result.assert_outcomes(passed=2)
+
+
 def test_a_relative_cassette_dir_on_the_command_line_is_read_from_where_pytest_runs(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
