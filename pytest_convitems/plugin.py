@@ -14,7 +14,8 @@ Settings and their precedence (highest first):
                    > default <cassette dir>/<test module>/<test name>.yaml
     drift, report  --convitems-drift / --convitems-report > ini > default (off / none)
 
-In short CLI > marker > ini, except that the ini replay switch beats a marker: when the
+A `--convitems-replay` from addopts or PYTEST_ADDOPTS gives way to a record mode typed on
+the command line. In short CLI > marker > ini, except that the ini replay switch beats a marker: when the
 project says "replay", a marker cannot open the network. `once` (vcrpy's own default)
 records a cassette that does not exist yet (or that this run created: tests sharing a new
 cassette all record into it) and replays an existing one without touching the network;
@@ -179,6 +180,16 @@ class _State:
             self._redactor = self.redactor  # a rule that cannot work stops the run here
         # Checked here so a bad setting stops the run at startup, not in the first test;
         # without importing vcrpy, which waits until a test asks for a cassette.
+        if (
+            self.cli_replay
+            and self.cli_mode not in (None, "none")
+            and _typed(config, "--convitems-record-mode")
+            and not _typed(config, "--convitems-replay")
+        ):
+            # `addopts = --convitems-replay` (or PYTEST_ADDOPTS) is the project's default;
+            # the record mode typed on this command line (a printed re-record command) wins,
+            # as a later option does.
+            self.cli_replay = False
         if self.cli_replay and self.cli_mode not in (None, "none"):
             raise pytest.UsageError(
                 f"--convitems-replay replays only, but --convitems-record-mode={self.cli_mode} "
@@ -331,6 +342,11 @@ def _where_cassettes_live(config: pytest.Config) -> str:
     if given_dir:
         words.append(f"--convitems-cassette-dir={shlex.quote(given_dir)}")
     return " ".join(words)
+
+
+def _typed(config: pytest.Config, flag: str) -> bool:
+    """Whether `flag` is on the command line itself, not in addopts / PYTEST_ADDOPTS."""
+    return any(a == flag or a.startswith(flag + "=") for a in config.invocation_params.args)
 
 
 def _hosts(config: pytest.Config) -> list[str]:

@@ -608,6 +608,24 @@ def test_replay_with_a_recording_mode_is_a_usage_error(pytester: pytest.Pytester
     result.stderr.fnmatch_lines(["*--convitems-replay replays only*--convitems-record-mode=all*"])
 
 
+def test_a_record_mode_typed_beats_a_replay_from_addopts(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CI keeps `addopts = --convitems-replay`; the printed re-record command adds a record
+    # mode on the command line, and must run as printed.
+    pytester.makepyfile(test_a="def test_x(convitems):\n    print('MODE', convitems.record_mode)\n")
+    pytester.makeini("[pytest]\naddopts = --convitems-replay\n")
+    result = pytester.runpytest("-s", "--convitems-record-mode=all")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*MODE all*"])
+    pytester.makeini("[pytest]\n")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--convitems-replay")
+    result = pytester.runpytest("-s", "--convitems-record-mode=all")
+    result.stdout.fnmatch_lines(["*MODE all*"])
+    result = pytester.runpytest("-s", "--convitems-record-mode=all", "--convitems-replay")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR  # both typed: still a contradiction
+
+
 def test_bad_ini_values_are_usage_errors(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_a="def test_x():\n    pass\n")
     pytester.makeini("[pytest]\nconvitems_record_mode = sometimes\n")
