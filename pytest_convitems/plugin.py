@@ -233,6 +233,8 @@ class _State:
                 key_for(self.ini_match_on)
             except InputError as err:
                 raise pytest.UsageError(f"convitems_match_on: {err}") from None
+        self.missed_in_setup: set[str] = set()
+        """Tests whose fixtures met a request their cassette does not hold."""
         self.record_mode_warned = False
         self.fixtures_warned: set[str] = set()
         self.warned_files: set[Path] = set()
@@ -940,7 +942,31 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         except InputError as err:  # vcrpy's patches cannot go on: say what to install
             raise pytest.fail.Exception(f"convitems: {err}", pytrace=False) from None
         item.stash[_ACTIVATION] = board
-    return (yield)
+    try:
+        return (yield)
+    except BaseException as exc:
+        used = item.stash.get(_RECORDER, None)
+        if used is None or not used.unmatched:
+            raise
+        state = item.config.stash[_STATE]
+        state.missed_in_setup.add(item.nodeid)
+        text = _unmatched_text(state, item, used, used.unmatched[0])
+        text += _setup_miss_hint(state, item)
+        if any(exc is err for err in used.unmatched):
+            raise pytest.fail.Exception(text, pytrace=False) from None
+        exc.add_note(text)  # the client wrapped it (openai's APIConnectionError)
+        raise
+
+
+def _setup_miss_hint(state: _State, item: pytest.Item) -> str:
+    file = item.nodeid.partition("::")[0]
+    return (
+        "\n  made while setting up the test's fixtures: if a fixture of class, module or "
+        "session scope made it, it did so in the first test that used it, and the request is "
+        "recorded in that test's cassette: re-record the tests that share it together: "
+        f"{state.rerecord_command([file])}, and replay them together (-k, --lf or "
+        "pytest-xdist can then miss); or make the fixture function-scoped"
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -991,6 +1017,10 @@ def _account(state: _State, recorder: CassetteRecorder) -> None:
         recorded=len(recorder.recorded) if recorder.written or not recorder.persist else 0,
         findings=recorder.findings,
         needs_rerecord=bool(recorder.unmatched),
+        # a miss in a shared fixture: one test re-recorded alone would never hold it
+        rerecord_as=recorder.nodeid.partition("::")[0]
+        if recorder.nodeid in state.missed_in_setup
+        else None,
         existed=recorder.existed,
         unanswered=recorder.unanswered,
     )

@@ -185,7 +185,10 @@ class RunReport:
         needs_rerecord: bool,
         existed: bool = True,
         unanswered: int = 0,
+        rerecord_as: str | None = None,
     ) -> None:
+        """`rerecord_as`: what to re-record when it needs it, if not this test alone (its
+        file, when a shared fixture's request missed)."""
         use = CassetteUse(
             cassette, record_mode, interactions, set(played), replayed, recorded, [nodeid], existed
         )
@@ -195,8 +198,9 @@ class RunReport:
         else:
             self.cassettes[cassette] = use
         self.findings += findings
-        if needs_rerecord and nodeid not in self.rerecord:
-            self.rerecord.append(nodeid)
+        target = rerecord_as or nodeid
+        if needs_rerecord and target not in self.rerecord:
+            self.rerecord.append(target)
 
     # -- data ----------------------------------------------------------------------
 

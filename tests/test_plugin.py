@@ -370,6 +370,46 @@ def test_three():
     )
 
 
+def test_a_miss_in_a_shared_fixture_says_to_re_record_the_file_together(
+    pytester: pytest.Pytester,
+) -> None:
+    # A module-scoped fixture's request is recorded in the first test's cassette: `-k` on
+    # the second misses, and re-recording that test alone never converged.
+    cassette(
+        pytester, "cassettes/test_a/test_m1.yaml", retrieve_exchange("msg_f"), retrieve_exchange()
+    )
+    cassette(pytester, "cassettes/test_a/test_m2.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.fixture(scope="module")
+def shared():
+    return retrieve("msg_f")
+
+@pytest.mark.convitems
+def test_m1(shared):
+    retrieve()
+
+@pytest.mark.convitems
+def test_m2(shared):
+    retrieve()
+"""
+    )
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=2)
+    result = pytester.runpytest("--convitems-replay", "-k", "test_m2")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*convitems: no recorded interaction matches GET /v1/conversations/conv_1/items/msg_f",
+            "*made while setting up the test's fixtures: if a fixture of class, module or "
+            "session scope made it*re-record the tests that share it together: pytest test_a.py "
+            "--convitems-record-mode=all*",
+            "next: 1 test met requests*re-record: pytest test_a.py --convitems-record-mode=all",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
 def test_swallowed_unmatched_request_still_fails(pytester: pytest.Pytester) -> None:
     cassette(pytester, "cassettes/test_a/test_swallow.yaml", create_exchange("hi"))
     pytester.makepyfile(
@@ -685,15 +725,16 @@ def test_same_named_test_files_in_packages_get_their_own_folders_under_a_cassett
     pytester: pytest.Pytester,
 ) -> None:
     # unit/test_api.py and integration/test_api.py shared `<dir>/test_api/`: the second
-    # replayed the first's recording and got its data.
+    # replayed the first's recording and got its data. (`suite`, not `tests`: this
+    # repository's own `tests` may be imported in this process already.)
     for package, item_id in (("unit", "msg_u"), ("integration", "msg_i")):
         cassette(
-            pytester, f"cas/tests.{package}.test_api/test_get.yaml", retrieve_exchange(item_id)
+            pytester, f"cas/suite.{package}.test_api/test_get.yaml", retrieve_exchange(item_id)
         )
-    (pytester.path / "tests").mkdir(exist_ok=True)
-    (pytester.path / "tests" / "__init__.py").touch()
+    (pytester.path / "suite").mkdir(exist_ok=True)
+    (pytester.path / "suite" / "__init__.py").touch()
     for package, item_id in (("unit", "msg_u"), ("integration", "msg_i")):
-        folder = pytester.path / "tests" / package
+        folder = pytester.path / "suite" / package
         folder.mkdir(exist_ok=True)
         (folder / "__init__.py").touch()
         (folder / "test_api.py").write_text(
@@ -1427,7 +1468,8 @@ def test_recorded_invalid_request_fails_and_lands_in_the_report(
 @pytest.mark.convitems
 def test_invalid():
     conv = new_conversation()
-    httpx.post(BASE + f"/conversations/{conv}/items", headers=HEADERS, json={"items": []})
+    items = [{"role": "user", "content": "hi"}] * 21  # the API takes at most 20
+    httpx.post(BASE + f"/conversations/{conv}/items", headers=HEADERS, json={"items": items})
 """
     )
     result = pytester.runpytest("--convitems-report=r.json")
