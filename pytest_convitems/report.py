@@ -414,8 +414,20 @@ class RunReport:
                 + command(sorted(self.recorded_by_failing))
             ]
         if c["unused"]:
-            stale = sorted({t for u in self.cassettes.values() if u.unused for t in u.tests})
-            return ["next: drop unused interactions by re-recording: " + command(stale)]
+            unused = [u for u in self.cassettes.values() if u.unused]
+            steps = []
+            stale = sorted({t for u in unused if u.played for t in u.tests})
+            if stale:
+                steps.append("next: drop unused interactions by re-recording: " + command(stale))
+            idle = sorted(u.path for u in unused if not u.played)
+            if idle:
+                # Re-recording writes nothing for tests that send nothing: the file stays.
+                steps.append(
+                    f"next: the tests of {_plural(len(idle), 'cassette')} sent no request; if "
+                    f"they no longer call the API, delete {'it' if len(idle) == 1 else 'them'}: "
+                    + " ".join(shlex.quote(p) for p in idle)
+                )
+            return steps
         if self.orphans:
             return [
                 "next: rename each orphaned cassette to its test's name, or delete it "

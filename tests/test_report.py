@@ -60,3 +60,26 @@ def test_a_live_drift_run_says_which_cassettes_it_had_nothing_to_compare_with() 
     for lines in (report.lines, merged.lines):
         assert lines[0] == "1 cassette read for comparison: 5 live interactions, nothing written"
         assert lines[1].startswith("  1 test cassette not recorded yet: that live traffic is not")
+
+
+def test_a_cassette_whose_tests_sent_nothing_is_to_be_deleted_not_re_recorded() -> None:
+    # Re-recording a test that sends no request writes nothing: the advice never worked.
+    report = RunReport()
+    for name, played in (("test_idle", []), ("test_some", [0])):
+        report.add_test(
+            nodeid=f"t.py::{name}",
+            cassette=f"cassettes/t/{name}.yaml",
+            record_mode="none",
+            interactions=2,
+            played=played,
+            replayed=len(played),
+            recorded=0,
+            findings=[],
+            needs_rerecord=False,
+        )
+    assert report.lines[-2:] == [
+        "next: drop unused interactions by re-recording: pytest t.py::test_some "
+        "--convitems-record-mode=all",
+        "next: the tests of 1 cassette sent no request; if they no longer call the API, "
+        "delete it: cassettes/t/test_idle.yaml",
+    ]
