@@ -8,7 +8,9 @@ Plain vcrpy loads and replays every cassette written here. Beyond vcrpy:
 - secrets are redacted at write time (`redact.DEFAULT_REDACTOR`);
 - a write goes to a temp file in the same folder, is fsynced and renamed over the
   cassette: a reader sees the old cassette or the new one, never a part;
-- a load is a hash and a JSON decode when the parse cache has the bytes' hash.
+- a load is a hash and a JSON decode when the parse cache has the bytes' hash;
+- an interaction may end with `recorded_at` (when its request was sent; the proxy writes
+  it, to replay several cassettes in the order recorded), a key vcrpy ignores.
 
 Read errors are `CassetteError`s that name the file, the line or interaction, what is
 wrong and what to do; a cassette that does not load is never written over.
@@ -97,7 +99,7 @@ def exchange_to_interaction(
     except CassetteError as exc:
         url = red.uri(req.url) if red is not None else req.url
         raise CassetteError(f"{req.method} {url} (status {resp.status}): {exc}") from exc
-    return {
+    item: dict[str, Any] = {
         "request": {
             "body": req_body,
             "headers": req_headers,
@@ -110,6 +112,10 @@ def exchange_to_interaction(
             "status": {"code": resp.status, "message": resp.reason},
         },
     }
+    if exchange.recorded_at is not None:
+        # after `response`, as Ruby VCR has it; vcrpy ignores a key it does not know
+        item["recorded_at"] = exchange.recorded_at
+    return item
 
 
 def _is_json_path(path: Path) -> bool:

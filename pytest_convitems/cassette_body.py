@@ -361,8 +361,15 @@ def interaction_to_exchange(
         _body(body["string"], "response.body.string"),
     )
     _check_json(resp_headers, resp_body, "response.body.string")
+    recorded_at = item.get("recorded_at")
+    if recorded_at is not None and not isinstance(recorded_at, str):
+        raise InteractionError(
+            f"`recorded_at` must be a string (ISO-8601, quoted in YAML: unquoted, a timestamp "
+            f"is read as a date), not {type(recorded_at).__name__}"
+        )
     return Exchange(
         request=Request(method, uri, req_headers, req_body),
         response=Response(code, "" if message is None else str(message), resp_headers, resp_body),
         source=None if source is None else {"cassette": source, "interaction": index},
+        recorded_at=recorded_at,
     )

@@ -232,7 +232,7 @@ def _decode_body(value: Any) -> bytes:
 def _row(e: Exchange) -> list[Any]:
     req, resp = e.request, e.response
     assert resp is not None  # cassettes hold complete exchanges only
-    return [
+    row = [
         req.method,
         req.url,
         req.headers,
@@ -242,6 +242,9 @@ def _row(e: Exchange) -> list[Any]:
         resp.headers,
         _encode_body(resp.body),
     ]
+    if e.recorded_at is not None:
+        row.append(e.recorded_at)  # a ninth column only when the interaction has one
+    return row
 
 
 def _headers(value: Any) -> dict[str, list[str]]:
@@ -254,11 +257,19 @@ def _headers(value: Any) -> dict[str, list[str]]:
 
 
 def _exchange(row: list[Any], source: str, index: int) -> Exchange:
-    method, uri, req_headers, req_body, status, reason, resp_headers, resp_body = row
-    if not (isinstance(method, str) and isinstance(uri, str) and isinstance(status, int)):
+    method, uri, req_headers, req_body, status, reason, resp_headers, resp_body, *rest = row
+    recorded_at = rest[0] if len(rest) == 1 else None  # an entry from before it: none
+    if not (
+        isinstance(method, str)
+        and isinstance(uri, str)
+        and isinstance(status, int)
+        and len(rest) <= 1
+        and (recorded_at is None or isinstance(recorded_at, str))
+    ):
         raise TypeError("row")
     return Exchange(
         request=Request(method, uri, _headers(req_headers), _decode_body(req_body)),
         response=Response(status, str(reason), _headers(resp_headers), _decode_body(resp_body)),
         source={"cassette": source, "interaction": index},
+        recorded_at=recorded_at,
     )

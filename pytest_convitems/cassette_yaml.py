@@ -116,10 +116,14 @@ def headers(value: Mapping[str, Sequence[str]], indent: str) -> str:
 
 
 def interaction(item: Mapping[str, Any]) -> str:
-    """One `- request: ... response: ...` list item, ending with a newline."""
+    """One `- request: ... response: ...` list item (then `recorded_at`, when the item has
+    one), ending with a newline."""
     req = item["request"]
     resp = item["response"]
     status = resp["status"]
+    recorded_at = item.get("recorded_at")
+    # always quoted: plain, YAML 1.1 (PyYAML, libyaml) reads a timestamp as a datetime
+    when = "" if recorded_at is None else f"  recorded_at: {quoted(recorded_at)}\n"
     return (
         "- request:\n"
         f"    body:{body_scalar(req['body'], '      ')}\n"
@@ -133,6 +137,7 @@ def interaction(item: Mapping[str, Any]) -> str:
         "    status:\n"
         f"      code: {int(status['code'])}\n"
         f"      message: {flow(status['message'] or '')}\n"
+        f"{when}"
     )
 
 

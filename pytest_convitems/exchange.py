@@ -82,6 +82,10 @@ class Exchange:
     response: Response | None = None
     source: dict[str, Any] | None = None
     """Where this exchange was read from, e.g. {"cassette": path, "interaction": 3}."""
+    recorded_at: str | None = None
+    """When the request was sent, as the proxy recorded it: ISO-8601 UTC with microseconds
+    (`2026-11-25T15:20:01.123456Z`), stored as the interaction's `recorded_at` key. Replay
+    orders the interactions of several cassettes by it; the pytest plugin leaves it None."""
 
 
 def is_json_content_type(value: str | None) -> bool:

@@ -128,3 +128,26 @@ _REFERENCE_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\u
 def test_block_safety_check_agrees_with_the_reference_pattern(value: str) -> None:
     """The fast check (ASCII bodies skip the regex) decides exactly as the one pattern did."""
     assert cassette_yaml._block_unsafe(value) == bool(_REFERENCE_UNSAFE.search(value))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        texts,
+        tricky,
+        st.sampled_from(["2026-11-25T15:20:01.123456Z", "2026-11-25", "2026-11-25 15:20:01"]),
+    )
+)
+def test_recorded_at_is_a_string_after_the_response_for_both_loaders(when: str) -> None:
+    """Plain, `2026-11-25T15:20:01.123456Z` is a YAML 1.1 timestamp: a datetime to PyYAML."""
+    item = {
+        "request": {"body": None, "headers": {}, "method": "GET", "uri": "http://h/x"},
+        "response": {"body": {"string": ""}, "headers": {}, "status": {"code": 200, "message": ""}},
+        "recorded_at": when,
+    }
+    text = cassette_yaml.interaction(item)
+    assert text.splitlines()[-1].startswith("  recorded_at: ")  # last, after `response`
+    for loader in LOADERS:
+        assert _load(cassette_yaml.document([item]), loader)["interactions"] == [item]
+    del item["recorded_at"]
+    assert "recorded_at" not in cassette_yaml.interaction(item)  # none: no key at all
