@@ -46,7 +46,7 @@ def _canonical_body(body: bytes) -> str | bytes:
         return b""
     try:
         return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep enough: compared as bytes
         return body
 
 
@@ -117,7 +117,7 @@ class Mismatch:
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return body.decode("utf-8", "replace")
 
 
@@ -169,7 +169,10 @@ def describe_differences(recorded: Request, sent: Request) -> list[str]:
                 f"sent {_short(sq.get(key, _MISSING))}"
             )
     if _canonical_body(recorded.body) != _canonical_body(sent.body):
-        diffs += _value_differences("body", _json(recorded.body), _json(sent.body))
+        try:
+            diffs += _value_differences("body", _json(recorded.body), _json(sent.body))
+        except RecursionError:
+            diffs.append("body: differs, nested too deeply to say where")
     return diffs
 
 

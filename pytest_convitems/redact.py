@@ -230,7 +230,7 @@ class Redactor:
         bom = "\ufeff" if text.startswith("\ufeff") else ""
         try:
             parsed = json.loads(text[len(bom) :])
-        except ValueError:
+        except (ValueError, RecursionError):
             return text
         redacted = self.json_value(parsed)
         if redacted == parsed:
@@ -264,7 +264,7 @@ class Redactor:
             # writer stores decoded: matching must see the same characters.
             try:
                 parsed = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
             else:
                 redacted_value = self.json_value(parsed)
@@ -278,6 +278,12 @@ class Redactor:
 
 
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate in decoded JSON text (`"\\ud83d"` decodes to one), or None."""
+    found = _LONE_SURROGATE.search(text)
+    return found.group() if found is not None else None
 
 
 def escape_lone_surrogates(json_text: str) -> str:

@@ -124,3 +124,12 @@ def test_a_request_whose_secret_the_cassette_redacted_still_matches(tmp_path: Pa
     a = Request("POST", BASE, {}, b'{"metadata": {"session": "s-1"}}')
     b = Request("POST", BASE, {}, b'{"metadata": {"session": "s-2"}}')
     assert redacted_key(user)(a) == redacted_key(user)(b) != request_key(a)
+
+
+def test_a_body_nested_past_pythons_recursion_limit_is_compared_as_bytes() -> None:
+    deep = b'{"items": [' + b"[" * 50_000 + b"]" * 50_000 + b"]}"
+    index = ReplayIndex([_ex("POST", BASE)])
+    req = Request("POST", BASE, {}, deep)
+    assert index.take(req) is None
+    mismatch = index.closest(req)
+    assert mismatch is not None and mismatch.differences  # said, not a RecursionError

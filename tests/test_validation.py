@@ -608,3 +608,23 @@ def test_a_type_that_is_not_a_string_is_an_error_in_responses_too(tag: Any) -> N
 def test_include_on_a_delete_is_not_told_to_move_to_the_query() -> None:
     (finding,) = validate_request("delete", query_string="include[]=reasoning.encrypted_content")
     assert finding.message == "include is not a known parameter; remove it (the API rejects it)."
+
+
+@pytest.mark.parametrize("depth", [198, 5000])
+def test_a_body_nested_past_the_validators_reach_is_drift_never_a_crash(depth: int) -> None:
+    # Valid JSON (free-form `arguments`); pydantic-core stops at ~200 levels, Python's json
+    # at its recursion limit: reported as the validator's limit, not as broken JSON.
+    nested = "[" * depth + "]" * depth
+    body = f'{{"items": [{{"type": "tool_search_call", "arguments": {{"a": {nested}}}}}]}}'
+    (finding,) = validate_request("create", body=body.encode())
+    assert (finding.severity, finding.rule) == ("drift", "too_deep")
+    (finding,) = validate_response("retrieve", 200, body.encode())
+    assert finding.rule == "too_deep"
+
+
+def test_a_lone_surrogate_escape_is_named_not_called_invalid_json() -> None:
+    item = b'{"type":"message","id":"m","role":"user","status":"completed","content":'
+    item += b'[{"type":"input_text","text":"cut \\ud83d"}]}'
+    (finding,) = validate_response("retrieve", 200, item)
+    assert finding.rule == "not_json"
+    assert finding.message.startswith("the body holds \\ud83d, half of a UTF-16 surrogate pair")
