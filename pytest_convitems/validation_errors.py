@@ -76,7 +76,8 @@ def describe(value: Any) -> str:
     if isinstance(value, _Text):
         if not value:
             return "empty"
-        return str(value) if value.strip() == value else repr(str(value))  # show the spaces
+        text = DEFAULT_REDACTOR.text(str(value))  # a key sent as a query value
+        return text if text.strip() == text else repr(text)  # show the spaces
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -459,7 +460,8 @@ def _findings(
         )
         if rule == "unknown_type" and direction == "response" and not request_only:
             severity = "drift"
-        ptr = pointer(*tokens)
+        # A key sent as a field name would be quoted back in the pointer and the sentence.
+        ptr = DEFAULT_REDACTOR.text(pointer(*tokens))
         key = (ptr, rule)
         if key in seen:
             continue

@@ -628,3 +628,15 @@ def test_a_lone_surrogate_escape_is_named_not_called_invalid_json() -> None:
     (finding,) = validate_response("retrieve", 200, item)
     assert finding.rule == "not_json"
     assert finding.message.startswith("the body holds \\ud83d, half of a UTF-16 surrogate pair")
+
+
+def test_the_python_api_quotes_no_key_sent_as_a_field_name_or_query_value() -> None:
+    key = "sk-test-FAKEFAKEFAKE1234567890"
+    body = json.dumps({"items": [{"role": "user", "content": "x", key: 1}]}).encode()
+    findings = [
+        *validate_request("create", body=body),
+        *validate_request("list", query_string=f"order={key}"),
+        *validate_request("list", query_string=f"{key}=1"),
+    ]
+    assert len(findings) == 3
+    assert not any(key in f.pointer or key in f.message for f in findings)
