@@ -233,6 +233,8 @@ class _State:
                 key_for(self.ini_match_on)
             except InputError as err:
                 raise pytest.UsageError(f"convitems_match_on: {err}") from None
+        self.default_names: dict[str, str] = {}
+        """Cassette named after its test -> that test (`_warn_of_a_shared_default_name`)."""
         self.missed_in_setup: set[str] = set()
         """Tests whose fixtures met a request their cassette does not hold."""
         self.record_mode_warned = False
@@ -854,7 +856,29 @@ def _foreign_marker_error(item: pytest.Item, theirs: list[str]) -> str:
 
 
 class ConvitemsWarning(pytest.PytestWarning):
-    """A setting of another plugin that convitems tests do not follow."""
+    """A setting convitems tests do not follow, or two tests falling on one cassette."""
+
+
+def _warn_of_a_shared_default_name(state: _State, item: pytest.Item, cassette: str) -> None:
+    """Two tests whose names become one file name (`test_p[a/b]`, `test_p[a:b]`: pytest-
+    recording's names turn both into `test_p[a-b]`) would record into, and replay, one
+    cassette: the second gets the first's answers."""
+    first = state.default_names.setdefault(cassette, item.nodeid)
+    if first != item.nodeid:
+        import warnings
+
+        path, line, _ = item.location
+        warnings.warn_explicit(
+            ConvitemsWarning(
+                f"{item.nodeid} and {first} both use the cassette {_label(state, cassette)} "
+                "(their names differ only in characters a file name cannot hold), so one "
+                "replays the other's recording: give one of them its own name with "
+                '@pytest.mark.convitems(cassette="...") or change its id'
+            ),
+            ConvitemsWarning,
+            str(state.config.rootpath / path),
+            (line or 0) + 1,
+        )
 
 
 def _warn_of_pytest_recording_settings(state: _State, item: pytest.Item) -> None:
@@ -935,6 +959,8 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         recorder = _recorder(state, item, markers)
         item.stash[_RECORDER] = recorder
         state.opened[item] = recorder.path_text
+        if not any("cassette" in m.kwargs for m in markers):
+            _warn_of_a_shared_default_name(state, item, recorder.path_text)
         state.failures_at_setup = item.session.testsfailed
         board = state.switchboard
         try:

@@ -410,6 +410,33 @@ def test_m2(shared):
     assert "Traceback" not in result.stdout.str()
 
 
+def test_two_tests_whose_names_make_one_file_name_are_warned_of(
+    pytester: pytest.Pytester,
+) -> None:
+    # `a/b` and `a:b` both become `test_p[a-b].yaml`: the second replays the first's answers.
+    pytester.makepyfile(
+        test_a="""
+import pytest
+
+@pytest.mark.convitems
+@pytest.mark.parametrize("v", ["a/b", "a:b", "c"])
+def test_p(v):
+    pass
+
+@pytest.mark.convitems(cassette="shared")
+@pytest.mark.parametrize("v", ["x", "y"])
+def test_shared_on_purpose(v):
+    pass
+"""
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=5, warnings=1)
+    assert (
+        "ConvitemsWarning: test_a.py::test_p[a:b] and test_a.py::test_p[a/b] both use the "
+        "cassette cassettes/test_a/test_p[a-b].yaml"
+    ) in result.stdout.str()
+
+
 def test_swallowed_unmatched_request_still_fails(pytester: pytest.Pytester) -> None:
     cassette(pytester, "cassettes/test_a/test_swallow.yaml", create_exchange("hi"))
     pytester.makepyfile(
