@@ -691,7 +691,11 @@ class ConvItems:
         try:
             request = state.request or flows.request_of(flow)
             what = "response"
-            exchange = Exchange(request, flows.response_of(flow, streamed))
+            exchange = Exchange(
+                request,
+                flows.response_of(flow, streamed),
+                recorded_at=flows.sent_at(flow) if self.writer is not None else None,
+            )
         except BodyTooLarge:
             self._too_large(flow, what)
             return

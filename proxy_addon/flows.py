@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from mitmproxy import http
@@ -70,6 +71,17 @@ def request_of(flow: http.HTTPFlow) -> Request:
     req = flow.request
     headers, body = _message(req)
     return Request.with_target(req.method, req.url, req.path, headers, body)
+
+
+def sent_at(flow: http.HTTPFlow) -> str | None:
+    """When the client sent the request (its first byte reached the proxy), as a cassette's
+    `recorded_at`: ISO-8601 UTC with microseconds. Replay orders the interactions of every
+    cassette by it, so identical requests (each `conversations.create()` is `POST
+    /v1/conversations {}`) replay in the order they were sent, not in file-name order."""
+    start = flow.request.timestamp_start
+    if not isinstance(start, int | float):
+        return None
+    return datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def response_of(flow: http.HTTPFlow, streamed_body: bytes | None = None) -> Response | None:

@@ -230,15 +230,24 @@ def _flatten(exchange: Exchange) -> tuple[Any, ...]:
     costs four times as much CPU to pickle as the same fields in a tuple."""
     req, resp = exchange.request, exchange.response
     response = None if resp is None else (resp.status, resp.reason, resp.headers, resp.body)
-    return (req.method, req.url, req.headers, req.body, response, exchange.source)
+    return (
+        req.method,
+        req.url,
+        req.headers,
+        req.body,
+        response,
+        exchange.source,
+        exchange.recorded_at,
+    )
 
 
 def _unflatten(row: tuple[Any, ...]) -> Exchange:
-    method, url, headers, body, response, source = row
+    method, url, headers, body, response, source, recorded_at = row
     return Exchange(
         Request(method, url, headers, body),
         None if response is None else Response(*response),
         source,
+        recorded_at,
     )
 
 

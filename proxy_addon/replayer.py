@@ -8,6 +8,8 @@ and surface late as a generic server error; a 404 fails at once as `NotFoundErro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,12 @@ def load_index(
     """Every cassette under `directory`, in recorded order, and how many files that was;
     matched through `redactor` (what the recording redacted still matches).
 
+    Recorded order is the order the requests were sent (`recorded_at`, which the proxy
+    writes) when every interaction has one; else the cassettes' order (`cassette_files`),
+    each in its own order. File order alone is not recorded order: a conversation's file is
+    named by its random id, so three `POST /v1/conversations {}` would replay in the order
+    of their ids, each client getting another's conversation.
+
     Raises `InputError` naming the folder, or the cassette and interaction that failed.
     """
     if not directory.is_dir():
@@ -45,7 +53,40 @@ def load_index(
             exchanges.extend(load_cassette(path))
         except CassetteError as exc:
             raise InputError(f"convitems replay: {exc}") from exc
-    return ReplayIndex(exchanges, key=redacted_key(redactor)), len(files)
+    return ReplayIndex(in_sent_order(exchanges), key=redacted_key(redactor)), len(files)
+
+
+def _instant(recorded_at: str | None) -> datetime | None:
+    if recorded_at is None:
+        return None
+    try:
+        when = datetime.fromisoformat(recorded_at)
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def in_sent_order(exchanges: Sequence[Exchange]) -> list[Exchange]:
+    """`exchanges` by `recorded_at` when every one has a readable one (a stable sort: equal
+    times keep their order); else as they are (cassettes from the plugin or vcrpy, or
+    from before the proxy wrote it, say nothing of time across files)."""
+    instants: list[datetime] = []
+    for exchange in exchanges:
+        when = _instant(exchange.recorded_at)
+        if when is None:
+            return list(exchanges)
+        instants.append(when)
+    order = sorted(range(len(exchanges)), key=lambda i: instants[i])
+    return [exchanges[i] for i in order]
+
+
+def _where(recorded: Exchange, position: int, redactor: Redactor | None) -> str:
+    source = recorded.source or {}
+    cassette, at = source.get("cassette"), source.get("interaction")
+    if cassette is None or at is None:
+        return f"interaction {position}"
+    name = redactor.text(str(cassette)) if redactor is not None else str(cassette)
+    return f"interaction {at} of {name}"
 
 
 def miss_body(
@@ -58,7 +99,16 @@ def miss_body(
     if view is not None:
         request = view(request)
     closest = index.closest(request, view)  # an old cassette may hold a secret
-    where = closest.describe() if closest is not None else "The cassettes hold no requests."
+    where = "The cassettes hold no requests."
+    if closest is not None:
+        # "interaction N" of the index means nothing to a reader of several files: the
+        # cassette and the interaction's position in it, as `convitems validate` names it
+        recorded = closest.recorded
+        lines = [
+            f"closest recorded request ({_where(recorded, closest.index, redactor)}): "
+            f"{recorded.request.method} {recorded.request.url}"
+        ]
+        where = "\n".join(lines + [f"  - {d}" for d in closest.differences])
     query = f"?{request.query_string}" if request.query_string else ""
     fix = "Record it (convitems proxy --mode record) or fix the request."
     if closest is not None and closest.used_up:

@@ -296,16 +296,23 @@ class RunReport:
         missing = f" ({c['missing']} missing)" if c["missing"] else ""
         if self.drift_mode != "off":
             # Nothing is written in a live run: what went upstream is compared, not recorded.
-            unrecorded = sum(1 for use in self.cassettes.values() if not use.existed)
+            read = sum(1 for use in self.cassettes.values() if use.existed)
+            # A test that sent nothing has nothing to compare, recorded or not.
+            unrecorded = sorted(
+                p for p, u in self.cassettes.items() if not u.existed and u.recorded
+            )
             out = [
-                f"{_plural(c['cassettes'] - unrecorded, 'cassette')} read for comparison: "
+                f"{_plural(read, 'cassette')} read for comparison: "
                 f"{_plural(c['recorded'], 'live interaction')}, nothing written"
             ]
             if unrecorded:
+                shown = ", ".join(unrecorded[:MAX_WRITTEN_LINES])
+                more = len(unrecorded) - MAX_WRITTEN_LINES
                 out.append(
-                    f"  {_plural(unrecorded, 'test cassette')} not recorded yet: that live "
+                    f"  {_plural(len(unrecorded), 'test cassette')} not recorded yet: that live "
                     "traffic is not compared (nothing recorded to compare it with); record "
-                    "those tests to include them"
+                    f"those tests to include them: {shown}"
+                    + (f" and {more} more" if more > 0 else "")
                 )
         else:
             out = [

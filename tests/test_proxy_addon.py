@@ -996,3 +996,111 @@ def test_parts_of_a_cassette_replay_in_the_order_they_were_written(tmp_path: Pat
         "b.yaml",
     ]
     assert cassette_files(tmp_path / "nowhere") == []
+
+
+# --- recorded order across cassettes ---------------------------------------------------
+
+
+def _created(n: int, recorded_at: str | None) -> Exchange:
+    """`conversations.create()` as sent: the same request every time, another answer."""
+    body = json.dumps({"id": f"conv_{n}", "object": "conversation", "created_at": 1})
+    return Exchange(
+        Request("POST", UPSTREAM + "/conversations", {"content-type": ["application/json"]}, b"{}"),
+        Response(200, "OK", {"content-type": ["application/json"]}, body.encode()),
+        recorded_at=recorded_at,
+    )
+
+
+def test_record_stamps_each_exchange_with_when_its_request_was_sent(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_mode="record", convitems_cassette_dir=str(tmp_path))
+    create = flow("POST", "/conversations", b"{}")
+    create.request.timestamp_start = 1795620001.123456  # 2026-11-25T15:20:01.123456Z
+    addon.request(create)
+    respond(create, CONVERSATION)
+    addon.response(create)
+    addon.done()
+    text = (tmp_path / f"{CONV}.yaml").read_text()
+    assert '\n  recorded_at: "2026-11-25T15:20:01.123456Z"\nversion: 1\n' in text
+    (recorded,) = load_cassette(tmp_path / f"{CONV}.yaml")
+    assert recorded.recorded_at == "2026-11-25T15:20:01.123456Z"
+
+
+def test_replay_orders_every_cassette_by_recorded_at_not_by_file_name(tmp_path: Path) -> None:
+    """Each conversation's cassette is named by its random id: three identical creates
+    replayed in the order of their ids, and the client's first conversation got the third's."""
+    from proxy_addon.replayer import load_index
+
+    times = [f"2026-11-25T15:20:0{n}.000000Z" for n in range(3)]
+    for name, n in (("conv_a", 2), ("conv_b", 0), ("conv_c", 1)):  # ids sort against time
+        write_cassette(tmp_path / f"{name}.yaml", [_created(n, times[n])])
+    index, files = load_index(tmp_path)
+    request = Request("POST", UPSTREAM + "/conversations", {}, b"{}")
+    served = [index.take(request) for _ in range(3)]
+    assert files == 3
+    assert [json.loads(e.response.body)["id"] for e in served if e and e.response] == [
+        "conv_0",
+        "conv_1",
+        "conv_2",
+    ]
+
+
+@pytest.mark.parametrize(
+    "odd", [None, "not a time"], ids=["an old cassette without it", "unreadable"]
+)
+def test_replay_keeps_file_order_unless_every_interaction_has_a_time(
+    tmp_path: Path, odd: str | None
+) -> None:
+    from proxy_addon.replayer import load_index
+
+    write_cassette(tmp_path / "a.yaml", [_created(0, "2026-11-25T15:20:09.000000Z")])
+    write_cassette(tmp_path / "b.yaml", [_created(1, odd)])
+    write_cassette(tmp_path / "c.yaml", [_created(2, "2026-11-25T15:20:01.000000+00:00")])
+    index, _ = load_index(tmp_path)
+    assert [json.loads(e.response.body)["id"] for e in index.exchanges if e.response] == [
+        "conv_0",
+        "conv_1",
+        "conv_2",
+    ]
+
+
+def test_equal_times_keep_file_order_and_a_time_zone_counts(tmp_path: Path) -> None:
+    from proxy_addon.replayer import load_index
+
+    write_cassette(tmp_path / "a.yaml", [_created(0, "2026-11-25T15:20:05.000000Z")])
+    write_cassette(tmp_path / "b.yaml", [_created(1, "2026-11-25T15:20:05.000000Z")])
+    write_cassette(tmp_path / "c.yaml", [_created(2, "2026-11-25T16:20:01.000000+02:00")])
+    index, _ = load_index(tmp_path)
+    assert [json.loads(e.response.body)["id"] for e in index.exchanges if e.response] == [
+        "conv_2",  # 14:20:01 UTC
+        "conv_0",
+        "conv_1",
+    ]
+
+
+def test_a_miss_names_the_cassette_and_its_interaction_not_a_place_in_the_index(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    ctx, addon = tctx
+    write_cassette(tmp_path / "conv_a.yaml", [_created(0, "2026-11-25T15:20:00.000000Z")])
+    items = UPSTREAM + "/conversations/conv_1/items"
+    listed = Response(200, "OK", {"content-type": ["application/json"]}, list_body(1))
+    write_cassette(
+        tmp_path / "conv_b.yaml",
+        [
+            _created(1, "2026-11-25T15:20:01.000000Z"),
+            Exchange(
+                Request("GET", items + "?limit=1"), listed, recorded_at="2026-11-25T15:20:02Z"
+            ),
+        ],
+    )
+    ctx.configure(addon, convitems_mode="replay", convitems_cassette_dir=str(tmp_path))
+    miss = flow("GET", "/conversations/conv_1/items?limit=2")
+    addon.request(miss)
+    assert miss.response is not None and miss.response.status_code == 404
+    message = json.loads(miss.response.content or b"")["error"]["message"]
+    where = f"closest recorded request (interaction 1 of {tmp_path / 'conv_b.yaml'}): GET {items}"
+    assert where in message, message
+    assert "query /limit: recorded '1', sent '2'" in message

@@ -266,6 +266,44 @@ def test_convitems_proxy_redaction_flags_reach_the_writer_process_and_replay(
         assert create(client_for(proxy.base_url)) == conv  # matched despite the secret
 
 
+def three_conversations(client: openai.OpenAI) -> list[str]:
+    """The tester's session: three `conversations.create()` (each the same request, `POST
+    /v1/conversations {}`), then "message N" into the Nth."""
+    ids = [client.conversations.create().id for _ in range(3)]
+    for n, conv in enumerate(ids, 1):
+        client.conversations.items.create(conv, items=[message("user", f"message {n}")])  # type: ignore[list-item]
+    return ids
+
+
+def test_identical_creates_replay_in_the_order_recorded_not_by_file_name(
+    upstream: CountingUpstream, tmp_path: Path
+) -> None:
+    """One cassette per conversation, named by its random id: replay served the three
+    creates in the order of their ids, and "message 1" went to the wrong conversation."""
+    for attempt in range(10):
+        # until the ids do not sort as created (5 runs in 6 at once): sorted, a replay in
+        # file-name order would pass too
+        cassettes = tmp_path / f"cassettes-{attempt}"
+        args = ["--mode", "record", "--cassette-dir", str(cassettes)]
+        with running_convitems_proxy(
+            [*args, "--upstream", upstream.base_url], tmp_path, name=f"order-record-{attempt}"
+        ) as proxy:
+            ids = three_conversations(client_for(proxy.base_url))
+            proxy.stop()  # the child writer flushes on done()
+        if ids != sorted(ids):
+            break
+    assert ids != sorted(ids)
+    assert [p.name for p in cassette_files(cassettes)] == [f"{i}.yaml" for i in sorted(ids)]
+    assert "recorded_at" in (cassettes / f"{ids[0]}.yaml").read_text()
+
+    args[1] = "replay"
+    with running_convitems_proxy(
+        [*args, "--upstream", dead_url()], tmp_path, name="order-replay"
+    ) as proxy:
+        replayed = three_conversations(client_for(proxy.base_url))  # a miss raises a 404
+    assert replayed == ids
+
+
 def test_curl_replays_through_convitems_proxy(recorded: Recorded, tmp_path: Path) -> None:
     curl = shutil.which("curl")
     if curl is None:

@@ -60,6 +60,27 @@ def test_a_live_drift_run_says_which_cassettes_it_had_nothing_to_compare_with() 
     for lines in (report.lines, merged.lines):
         assert lines[0] == "1 cassette read for comparison: 5 live interactions, nothing written"
         assert lines[1].startswith("  1 test cassette not recorded yet: that live traffic is not")
+        assert lines[1].endswith(": cassettes/t/test_new.yaml")
+
+
+def test_a_live_run_does_not_ask_to_record_a_test_that_sent_nothing() -> None:
+    report = RunReport(drift_mode="report")
+    report.add_test(
+        nodeid="t.py::test_quiet",
+        cassette="cassettes/t/test_quiet.yaml",
+        record_mode="live",
+        interactions=0,
+        played=[],
+        replayed=0,
+        recorded=0,
+        findings=[],
+        needs_rerecord=False,
+        existed=False,
+    )
+    assert not any("not recorded yet" in line for line in report.lines)
+    assert (
+        report.lines[0] == "0 cassettes read for comparison: 0 live interactions, nothing written"
+    )
 
 
 def test_a_cassette_whose_tests_sent_nothing_is_to_be_deleted_not_re_recorded() -> None:
