@@ -39,7 +39,6 @@ them.
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import uuid
 from collections.abc import Generator
@@ -49,6 +48,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .cassette_names import cassette_for_test, module_folder, named_cassette  # stdlib only
 from .errors import CassetteError, InputError  # no imports of its own: free at plugin load
 from .filenames import DRIFT_IGNORE_FILE  # likewise
 
@@ -74,13 +74,6 @@ REDACT_SETTINGS: Final = {
 }
 """`redact.SETTINGS`, repeated so that registering the ini keys does not import the
 redaction module (~2 ms) into every pytest run; a test keeps the two equal."""
-# pytest-recording's default cassette names, exactly, so its cassettes are found where it
-# left them: these characters become `-` (spaces stay), and a name too long for the file
-# system keeps its head and gains its MD5.
-_UNSAFE_NAME_CHARS: Final = "<>?%*:|\"'/\\"
-_SAFE_NAME: Final = re.compile(r"[^<>?%*:|\"'/\\]*")
-_LONG_NAME: Final = 200
-"""Names up to this long need no look at the file system's limit (255 almost everywhere)."""
 
 
 _VCRPY_KWARGS: Final = {
@@ -708,73 +701,22 @@ def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
     return merged
 
 
-_CASSETTE_SUFFIXES: Final = (".yaml", ".yml", ".json")
-
-
 def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> tuple[Path, str]:
-    """The cassette's path, and as text (built from text: pathlib's parse costs per test)."""
+    """The cassette's path, and as text."""
     folder = _module_folder(state, item)
     if name:
-        path = Path(name).expanduser()
-        # Normalised: `../shared/x` names the same file as `cassettes/shared/x` does.
-        path = Path(os.path.normpath(path if path.is_absolute() else Path(folder) / path))
-        # `shared.v2` is a name, not a format: only the formats cassettes come in count.
-        if path.suffix.lower() not in _CASSETTE_SUFFIXES:
-            path = path.with_name(path.name + ".yaml")
+        path = named_cassette(name, folder)
         return path, str(path)
-    test_name = item.name
     cls = getattr(item, "cls", None)
-    if cls is not None:
-        test_name = f"{cls.__name__}.{test_name}"
-    if not _SAFE_NAME.fullmatch(test_name):
-        for ch in _UNSAFE_NAME_CHARS:
-            test_name = test_name.replace(ch, "-")
-    if len(test_name) > _LONG_NAME:
-        test_name = _shortened(test_name, folder)
-    text = f"{folder}{os.sep}{test_name}.yaml"
+    text = cassette_for_test(folder, item.name, cls.__name__ if cls is not None else None)
     return Path(text), text
 
 
-def _shortened(name: str, folder: str) -> str:
-    import hashlib
-
-    try:
-        limit = os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError, AttributeError):
-        limit = 255  # no folder yet, or no pathconf: pytest-recording's fallback
-    if len(name) + len(".yaml") <= limit:
-        return name
-    digest = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()
-    return f"{name[: limit - len('.yaml') - len(digest) - 3]}...{digest}"
-
-
 def _module_folder(state: _State, item: pytest.Item) -> str:
-    """`cassettes/<file name>` beside the test file, as pytest-recording has it; under a
-    cassette dir, `<dir>/<module name>` (`_package_name`), so that `unit/test_api.py` and
-    `integration/test_api.py` in packages do not share a folder."""
-    module = item.path
-    folder = state.folders.get(module)
+    folder = state.folders.get(item.path)
     if folder is None:
-        if state.cassette_dir is None:
-            folder = str(module.parent / "cassettes" / module.stem)
-        else:
-            folder = str(state.cassette_dir / _package_name(module))
-        state.folders[module] = folder
+        folder = state.folders[item.path] = module_folder(item.path, state.cassette_dir)
     return folder
-
-
-def _package_name(module: Path) -> str:
-    """The dotted name pytest's default import mode gives a test file (`tests.unit.test_api`
-    inside packages, `test_api` outside them, where pytest refuses two files of one name);
-    read off the folders, so `--import-mode` does not move the cassettes."""
-    parts = [module.stem]
-    folder = module.parent
-    for _ in range(64):  # deeper packages than this do not exist
-        if not (folder / "__init__.py").is_file():
-            break
-        parts.append(folder.name)
-        folder = folder.parent
-    return ".".join(reversed(parts))
 
 
 def _label(state: _State, text: str) -> str:
