@@ -51,6 +51,7 @@ import pytest
 from .cassette_names import cassette_for_test, module_folder, named_cassette  # stdlib only
 from .errors import CassetteError, InputError  # no imports of its own: free at plugin load
 from .filenames import DRIFT_IGNORE_FILE  # likewise
+from .marker_args import RECORD_MODES, marker_arguments, rewrite_hint  # likewise
 
 if TYPE_CHECKING:
     from .drift import DriftCollector
@@ -60,12 +61,8 @@ if TYPE_CHECKING:
     from .redact import Redactor
     from .report import RunReport
 
-RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
-"""`recording.RECORD_MODES`, repeated so that the options' choices do not import the
-recorder in every run (a test keeps the two equal)."""
 DRIFT_MODES: Final = ("off", "report", "fail")
 ORPHAN_MODES: Final = ("report", "fail", "off")
-MARKER_KWARGS: Final = ("cassette", "record_mode", "match_on")
 REDACT_SETTINGS: Final = {
     "convitems_redact_headers": "header names (requests and responses)",
     "convitems_redact_query": "query parameter names",
@@ -74,40 +71,6 @@ REDACT_SETTINGS: Final = {
 }
 """`redact.SETTINGS`, repeated so that registering the ini keys does not import the
 redaction module (~2 ms) into every pytest run; a test keeps the two equal."""
-
-
-_VCRPY_KWARGS: Final = {
-    "filter_headers": "redact headers with the ini key convitems_redact_headers "
-    "(credentials are redacted by default)",
-    "filter_query_parameters": "redact query parameters with the ini key convitems_redact_query",
-    "filter_post_data_parameters": "redact body fields with the ini key convitems_redact_json "
-    "(JSON pointers)",
-    "before_record_request": "redact with the ini keys convitems_redact_json or "
-    "convitems_redact_patterns",
-    "before_record_response": "redact with the ini keys convitems_redact_json or "
-    "convitems_redact_patterns",
-    "ignore_hosts": "use the ini key convitems_ignore_hosts",
-    "ignore_localhost": "use the ini key convitems_ignore_hosts",
-    "serializer": "name the cassette with .json for vcrpy's JSON format (cassette='x.json')",
-    "decode_compressed_response": "bodies are always stored decoded",
-    "allow_playback_repeats": "each recording replays once: record the repeated calls",
-    "cassette_library_dir": "use --convitems-cassette-dir or the ini key convitems_cassette_dir",
-    "path": "use cassette=",
-}
-"""What a vcrpy / pytest-recording argument is called here, for a suite moving over."""
-
-
-def _kwarg_hint(name: str) -> str:
-    if name in _VCRPY_KWARGS:
-        return _VCRPY_KWARGS[name]
-    import difflib
-
-    close = difflib.get_close_matches(name, MARKER_KWARGS, n=1)
-    return f"did you mean {close[0]}?" if close else "not an option"
-
-
-def _rewrite_hint(mode: str) -> str:
-    return " (pytest-recording's rewrite is all here)" if mode == "rewrite" else ""
 
 
 class _State:
@@ -242,7 +205,7 @@ class _State:
         if self.ini_mode is not None and self.ini_mode not in RECORD_MODES:
             raise pytest.UsageError(
                 f"convitems_record_mode = {self.ini_mode!r}: choose one of "
-                f"{', '.join(RECORD_MODES)}{_rewrite_hint(self.ini_mode)}"
+                f"{', '.join(RECORD_MODES)}{rewrite_hint(self.ini_mode)}"
             )
 
     def sharing(self, cassette: str) -> list[str]:
@@ -671,34 +634,7 @@ def _unmatched_text(
 
 def _marker_kwargs(markers: list[pytest.Mark]) -> dict[str, Any]:
     """The convitems markers' arguments (nearest first), the nearest marker winning."""
-    merged: dict[str, Any] = {}
-    for marker in reversed(markers):
-        unknown = sorted(set(marker.kwargs) - set(MARKER_KWARGS))
-        if len(marker.args) > 1:
-            raise InputError(
-                f"@pytest.mark.convitems takes one cassette, got {len(marker.args)}: a test "
-                "has one cassette here (pytest-recording's extra read-only cassettes are not "
-                "supported); give it one, e.g. @pytest.mark.convitems(cassette='shared')"
-            )
-        if unknown:
-            # Names only: the values may be credentials (vcrpy's filter_headers pairs).
-            hints = [f"{name}: {_kwarg_hint(name)}" for name in unknown]
-            raise InputError(
-                f"@pytest.mark.convitems accepts only the keyword arguments "
-                f"{', '.join(MARKER_KWARGS)} (or the cassette as one positional argument); "
-                f"got {'; '.join(hints)}"
-            )
-        if marker.args:
-            merged["cassette"] = marker.args[0]
-        merged.update(marker.kwargs)
-    mode = merged.get("record_mode")
-    if mode is not None and mode not in RECORD_MODES:
-        # Checked even when --convitems-replay overrides it: CI must catch the typo too.
-        raise InputError(
-            f"@pytest.mark.convitems(record_mode={mode!r}): choose one of "
-            f"{', '.join(RECORD_MODES)}{_rewrite_hint(mode)}"
-        )
-    return merged
+    return marker_arguments([(m.args, m.kwargs) for m in markers])
 
 
 def _cassette_path(state: _State, item: pytest.Item, name: str | None) -> tuple[Path, str]:

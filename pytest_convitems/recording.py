@@ -26,12 +26,11 @@ from .errors import CassetteError, InputError, UnmatchedRequestError
 from .exchange import Exchange, Request, Response
 from .findings import Finding
 from .findings_cache import FindingsMemo, Validator
+from .marker_args import DEFAULT_RECORD_MODE, check_record_mode
 from .matching import Mismatch, ReplayIndex, redacted_key, request_key
 from .redact import DEFAULT_REDACTOR, Redactor
 from .report import RerecordCommand
 
-RECORD_MODES: Final = ("none", "once", "new_episodes", "all")
-DEFAULT_RECORD_MODE: Final = "once"
 MATCH_PARTS: Final = ("method", "path", "query", "body")
 """What `match_on` may name: the parts of `matching.request_key`, in its order."""
 
@@ -71,16 +70,6 @@ def resolve_record_mode(
         if mode is not None:
             return check_record_mode(mode)
     return DEFAULT_RECORD_MODE
-
-
-def check_record_mode(mode: str) -> str:
-    if mode not in RECORD_MODES:
-        raise InputError(
-            f"record mode {mode!r} is not one of {', '.join(RECORD_MODES)} "
-            "(set it with --convitems-record-mode, the convitems marker or convitems_record_mode)"
-            + ("; pytest-recording's rewrite is all here" if mode == "rewrite" else "")
-        )
-    return mode
 
 
 _VCRPY_PARTS: Final = {

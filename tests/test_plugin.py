@@ -1148,12 +1148,6 @@ def _methods(path: Path) -> list[str]:
     return [f"{e.request.method} {e.request.path.rsplit('/', 1)[-1]}" for e in load_cassette(path)]
 
 
-def test_the_option_choices_are_the_recorders_record_modes() -> None:
-    from pytest_convitems import plugin, recording
-
-    assert plugin.RECORD_MODES == recording.RECORD_MODES
-
-
 def test_record_mode_once_records_then_replays(pytester: pytest.Pytester, api_base: str) -> None:
     pytester.makepyfile(
         test_a=RECORDING
