@@ -506,11 +506,19 @@ class ConvItems:
                 "convitems: %d problem(s) while recording (each logged above)",
                 len(stats.failures),
             )
-        if stats.dropped:
+        if stats.lost or stats.dropped:
+            why = []
+            if stats.lost:
+                why.append(
+                    f"{stats.lost} sent to the cassette writer process, which stopped before "
+                    "writing them"
+                )
+            if stats.dropped:
+                why.append(f"{stats.dropped} came after the cassette writer had stopped")
             logger.error(
-                "convitems: %d exchange(s) not recorded: they came after the cassette writer "
-                "had stopped",
-                stats.dropped,
+                "convitems: %d exchange(s) not recorded: %s",
+                stats.lost + stats.dropped,
+                "; ".join(why),
             )
         logger.info(
             "convitems: wrote %d exchange(s) to %s in %d flush(es)",

@@ -123,12 +123,20 @@ def _running(
     timeout: float,
     port_line: re.Pattern[bytes] = _LISTENING,
     cwd: Path | None = None,
+    own_group: bool = False,
 ) -> Iterator[Process]:
-    """A server process on the port its log names (`port_line`); stopped by PID on exit."""
+    """A server process on the port its log names (`port_line`); stopped by PID on exit.
+    `own_group`: in a process group of its own (its PID), which a test may signal whole, as
+    `timeout`, systemd or a CI runner does, without signalling the test run."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         popen = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=cwd,
+            process_group=0 if own_group else None,
         )
     proc: Process | None = None
     try:
@@ -150,9 +158,10 @@ def running_mitmdump(
     options: dict[str, str] | None = None,
     name: str = "mitmdump",
     timeout: float = 30.0,
+    own_group: bool = False,
 ) -> contextlib.AbstractContextManager[Process]:
     """mitmdump in reverse mode to `upstream` (`None`: regular, forward mode), with (or
-    without) the convitems addon."""
+    without) the convitems addon; `own_group`: in a process group of its own."""
     mode = ["--mode", f"reverse:{upstream}"] if upstream is not None else []
     argv = [
         mitmdump_path(),
@@ -168,7 +177,7 @@ def running_mitmdump(
         argv += ["-s", str(ADDON_PATH)]
     for key, value in (options or {}).items():
         argv += ["--set", f"{key}={value}"]
-    return _running(argv, log_dir / f"{name}.log", timeout)
+    return _running(argv, log_dir / f"{name}.log", timeout, own_group=own_group)
 
 
 def running_convitems_proxy(

@@ -9,9 +9,11 @@ exchanges are dropped from memory at once.
 The addon runs the writer in a child process (`isolation="process"`: `python -m
 proxy_addon.recorder`, fed length-prefixed pickles on stdin): rendering and checking YAML
 costs as much CPU per exchange as proxying it, and in the proxy's process it would hold the
-GIL the event loop needs. The child ignores Ctrl-C; end of input is its signal to write
-what it holds and exit, whether the proxy closed the pipe in `done()` or was killed. It
-reports what it wrote after every flush; if it dies (the OOM killer), the proxy drops and
+GIL the event loop needs. The child ignores what is sent to the proxy's whole process group
+(Ctrl-C, the SIGTERM of `timeout`, systemd or a cancelled CI job, SIGHUP); end of input is
+its signal to write what it holds and exit, whether the proxy closed the pipe in `done()`
+or was killed. It reports what it wrote after every flush; if it dies (SIGKILL, the OOM
+killer), the proxy counts what it had sent and never saw written as lost, and drops and
 counts what comes after, instead of holding it for a writer that is gone.
 
 A cassette part never grows past `max_per_file` interactions or about `max_part_bytes`: the
@@ -39,7 +41,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -80,6 +82,9 @@ class WriterStats:
     failures: list[str] = field(default_factory=list)
     dropped: int = 0
     """Exchanges given after the writer process had stopped: never written."""
+    lost: int = 0
+    """Exchanges sent to the writer process that it never reported written or refused: it
+    stopped (was killed) before it had written them."""
 
 
 @dataclass(frozen=True)
@@ -265,10 +270,48 @@ def _read_frames(stream: BinaryIO, jobs: queue.Queue[object]) -> None:
         jobs.put(None)
 
 
+_GROUP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+"""What reaches the whole process group, or cgroup: Ctrl-C; the SIGTERM of `timeout`, of
+systemd (KillMode=control-group) and of a cancelled CI job; a closed terminal's SIGHUP."""
+
+
+def _group_signals() -> list[signal.Signals]:
+    # Windows has no SIGHUP
+    return [getattr(signal, n) for n in _GROUP_SIGNALS if hasattr(signal, n)]
+
+
+def _ignore_group_signals() -> None:
+    """In the child, first thing: ignore them, then take the ones that came meanwhile (the
+    proxy spawned us with them blocked: an ignored pending signal is discarded)."""
+    group = _group_signals()
+    for number in group:
+        signal.signal(number, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, group)
+
+
+@contextlib.contextmanager
+def _group_signals_blocked() -> Iterator[None]:
+    """Around the spawn: the child starts with the group's signals blocked (a signal mask
+    survives fork and exec), so one sent while its interpreter starts, before it can ignore
+    them, waits instead of killing it; this thread's mask is restored at once, and whatever
+    came meanwhile is delivered then."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _group_signals())
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _child_main(settings_json: str) -> int:
     """The writer in its own process: the proxy's CPU goes to traffic, ours to YAML."""
-    # Ctrl-C reaches the whole process group; the proxy decides when we stop (EOF on stdin).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A signal sent to the proxy's whole group must not kill us before we have written what
+    # the proxy gave us: the proxy decides when we stop (EOF on stdin, sent once it has
+    # given us everything, or when it dies). SIGKILL still ends us.
+    _ignore_group_signals()
     # Writing is background work: when the proxy and the writer want the same core, live
     # traffic goes first (the bounded queue slows the proxy if the writer falls behind).
     if hasattr(os, "nice"):
@@ -341,7 +384,8 @@ class CassetteWriter:
         self._closed = False
         self._done = threading.Event()
         self.ready = threading.Event()
-        """Set once the writer can take Ctrl-C (the child ignores it from then on)."""
+        """Set once the writer has started (the child ignores Ctrl-C and a group SIGTERM;
+        until it can, they wait, blocked since its spawn)."""
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
         self._pending: deque[tuple[str, Exchange]] = deque()
         self._max_queue = max_queue
@@ -350,6 +394,10 @@ class CassetteWriter:
         """Set once the feeder stopped (the writer process died, or `close`): `put` drops."""
         self._child: subprocess.Popen[bytes] | None = None
         self._listener: threading.Thread | None = None
+        self._sent = 0
+        """Exchanges written into the child's pipe (by the feeder)."""
+        self._refused = 0
+        """Exchanges the child reported it could not record (one failure line each)."""
         target: Callable[[], None]
         if isolation == "thread":
             batcher = _Batcher(self.settings, append or _fast_append(self.settings), _log_failure)
@@ -373,12 +421,13 @@ class CassetteWriter:
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
         }
-        child = subprocess.Popen(
-            [sys.executable, "-m", "proxy_addon.recorder", json.dumps(settings)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-        )
+        with _group_signals_blocked():
+            child = subprocess.Popen(
+                [sys.executable, "-m", "proxy_addon.recorder", json.dumps(settings)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+            )
         setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
         if setsize is not None and child.stdin is not None:
             with contextlib.suppress(OSError):  # above the system's limit: keep the default
@@ -430,13 +479,22 @@ class CassetteWriter:
         self._drop_pending()  # the feeder stopped early: nothing takes these any more
         if finished:
             return self.stats
-        if self._child is not None and not killed:
-            # it died on its own (its input was not the end): no point saying it was slow
-            message = (
-                f"the cassette writer process stopped before it finished (exit code "
-                f"{self._child.returncode}): {self.stats.written} exchange(s) written to "
-                f"{self.directory}, {self.stats.dropped} dropped"
+        if self._child is not None:
+            # what it was sent and never reported (written or refused) died with it
+            self.stats.lost = max(0, self._sent - self.stats.written - self._refused)
+            counts = (
+                f"{self.stats.written} exchange(s) written to {self.directory}, "
+                f"{self.stats.lost} lost (sent to it, never written), "
+                f"{self.stats.dropped} dropped (given after it had stopped)"
             )
+            if killed:
+                message = f"the cassette writer did not finish within {timeout:.0f}s: {counts}"
+            else:
+                # it died on its own (its input was not the end): no point saying it was slow
+                message = (
+                    f"the cassette writer process stopped before it finished (exit code "
+                    f"{self._child.returncode}): {counts}"
+                )
         else:
             message = (
                 f"the cassette writer did not finish within {timeout:.0f}s; "
@@ -481,6 +539,7 @@ class CassetteWriter:
                 data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
                 pipe.write(_FRAME.pack(len(data)) + data)
                 pipe.flush()
+                self._sent += len(batch)
                 batch = []
         except Exception as exc:  # the child died (a broken pipe), or a bug: either way
             self._stopped.set()  # before the drop, so that `put` stops queueing first
@@ -512,6 +571,7 @@ class CassetteWriter:
             if "ready" in message:
                 self.ready.set()
             elif "failure" in message:
+                self._refused += 1
                 self.stats.failures.append(message["failure"])
                 _log_failure(message["failure"])
             elif "written" in message:

@@ -346,6 +346,86 @@ def test_process_writer_ignores_ctrl_c_and_flushes_when_its_input_ends(tmp_path:
     assert [e.request.query_string for e in load_cassette(tmp_path / "conv_1.yaml")] == ["after=m0"]
 
 
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_process_writer_survives_a_signal_to_the_group_and_writes_all_it_was_given(
+    tmp_path: Path, name: str
+) -> None:
+    """`timeout`, systemd (KillMode=control-group) and a cancelled CI job send SIGTERM to
+    every process of the proxy's group: the writer died with everything it held unwritten,
+    before the proxy's done() could close its input."""
+    import signal as sig
+    import time
+
+    writer = CassetteWriter(tmp_path, flush_every=1000, flush_seconds=60, isolation="process")
+    child = writer._child
+    assert child is not None
+    assert writer.ready.wait(30)
+    for n in range(5):
+        writer.put("conv_1", exchange(n))
+    deadline = time.monotonic() + 20
+    while writer._sent < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert writer._sent == 5, "the feeder did not hand the exchanges to the child"
+    child.send_signal(getattr(sig, name))  # the group's signal reaches the child too
+    time.sleep(0.2)
+    assert child.poll() is None, f"{name} ended the writer before its input did"
+    stats = writer.close()  # closes the child's stdin, as the proxy's done() does
+    assert child.returncode == 0
+    assert (stats.written, stats.lost, stats.dropped, stats.failures) == (5, 0, 0, [])
+    queries = [e.request.query_string for e in load_cassette(tmp_path / "conv_1.yaml")]
+    assert queries == [f"after=m{n}" for n in range(5)]
+
+
+def test_a_signal_to_the_group_while_the_writer_starts_waits_instead_of_killing_it(
+    tmp_path: Path,
+) -> None:
+    """Before the child's interpreter has started it cannot ignore anything: a proxy
+    stopped in its first moments lost its writer, and all it was then given."""
+    import signal as sig
+
+    writer = CassetteWriter(tmp_path, flush_every=1000, flush_seconds=60, isolation="process")
+    child = writer._child
+    assert child is not None
+    child.send_signal(sig.SIGTERM)  # at once: its interpreter is still starting
+    writer.put("conv_1", exchange(0))
+    stats = writer.close()
+    assert child.returncode == 0
+    assert (stats.written, stats.lost, stats.failures) == (1, 0, [])
+
+
+def test_a_killed_writer_process_counts_what_it_was_sent_and_never_wrote_as_lost(
+    tmp_path: Path,
+) -> None:
+    """The proxy said "1 exchange(s) written, 0 dropped" when 5 more had died with the
+    writer: only exchanges given after it stopped were counted."""
+    import signal as sig
+    import time
+
+    writer = CassetteWriter(tmp_path, flush_every=6, flush_seconds=60, isolation="process")
+    assert writer.ready.wait(30)
+    for n in range(6):
+        writer.put("conv_1", exchange(n))
+    deadline = time.monotonic() + 20
+    while writer.stats.written < 6 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert writer.stats.written == 6  # one flush, reported
+    for n in range(6, 11):
+        writer.put("conv_1", exchange(n))  # held by the child: fewer than flush_every
+    while writer._sent < 11 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert writer._sent == 11
+    assert writer.pid is not None
+    os.kill(writer.pid, sig.SIGKILL)
+    stats = writer.close()
+    assert (stats.written, stats.lost, stats.dropped) == (6, 5, 0)
+    assert stats.failures[-1] == (
+        f"the cassette writer process stopped before it finished (exit code -9): 6 "
+        f"exchange(s) written to {tmp_path}, 5 lost (sent to it, never written), 0 dropped "
+        "(given after it had stopped)"
+    )
+    assert len(load_cassette(tmp_path / "conv_1.yaml")) == 6
+
+
 def test_process_writer_flushes_on_time_while_running(tmp_path: Path) -> None:
     import time
 
