@@ -155,8 +155,10 @@ Reverse mode (what this runs): point the client at the proxy, e.g.
   OpenAI(base_url="http://127.0.0.1:8080/v1")
 Regular (forward) mode, for clients you cannot re-point: run mitmdump yourself,
   mitmdump -s "$(python -c 'import proxy_addon.launch as l; print(l.ADDON_PATH)')" \\
-      --listen-host 127.0.0.1 --set convitems_mode=observe
-then set HTTPS_PROXY=http://127.0.0.1:8080 in the client and make it trust mitmproxy's CA,
+      --listen-host 127.0.0.1 --set convitems_mode=observe \\
+      --set flow_detail=0 --set convitems_flow_log=true
+(the last two replace mitmdump's request lines, which quote a key sent in a URL, with the
+addon's redacted ones); then set HTTPS_PROXY=http://127.0.0.1:8080 in the client and make it trust mitmproxy's CA,
 ~/.mitmproxy/mitmproxy-ca-cert.pem (SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for Node).
 Replay plays each recording once; before running a client suite again, rewind:
   curl -X POST http://127.0.0.1:8080/__convitems/rewind

@@ -123,7 +123,10 @@ class _Process:
                 break
             time.sleep(0.05)
         self.stop()
-        raise InputError(f"the proxy did not start; its output is in {self.log}")
+        # Its last words say why (mitmproxy not installed: the extra to install).
+        tail = self.log.read_text("utf-8", "replace").strip().splitlines()[-3:]
+        said = "".join(f"\n  {line}" for line in tail)
+        raise InputError(f"the proxy did not start; its output is in {self.log}{said}")
 
     def stop(self) -> None:
         if self.popen.poll() is None:

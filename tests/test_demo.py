@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _demo(folder: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -42,3 +44,15 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert f"{tmp_path} exists and was not made by convitems demo" in proc.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_a_proxy_that_exits_at_once_is_said_with_its_last_words(tmp_path: Path) -> None:
+    # Without the proxy extra, `convitems proxy` exits naming what to install: the demo
+    # said only where the log was.
+    from pytest_convitems.demo import _Process
+    from pytest_convitems.errors import InputError
+
+    script = "print('starting'); print('mitmproxy is not installed: pip install x'); exit(2)"
+    process = _Process([sys.executable, "-c", script], tmp_path / "proxy.log")
+    with pytest.raises(InputError, match=r"(?s)did not start.*\n  mitmproxy is not installed: pip"):
+        process.wait_for_port(timeout=20)
