@@ -21,9 +21,10 @@ DEFAULT_UPSTREAM = "https://api.openai.com"
 DEFAULT_LISTEN = "127.0.0.1:8080"
 
 INSTALL_HINT = (
-    "mitmproxy is not installed in this environment. Install the proxy extra: "
-    "pip install 'pytest-convitems[proxy]' (with pipx: pipx inject pytest-convitems mitmproxy; "
-    "or, if mitmproxy itself came from pipx: pipx inject mitmproxy pytest-convitems)"
+    "mitmproxy is not installed in this environment, and no mitmdump is on PATH. Install the "
+    "proxy extra: pip install 'pytest-convitems[proxy]' (with pipx: pipx inject "
+    "pytest-convitems mitmproxy; or, for a standalone mitmproxy from pipx: pipx inject "
+    "--include-apps mitmproxy pytest-convitems)"
 )
 
 
@@ -56,9 +57,10 @@ def mitmproxy_available() -> bool:
 
 
 def mitmdump_executable() -> str:
-    """mitmdump from this Python's environment first, then from PATH."""
+    """mitmdump from this Python's environment first; else from PATH, where a standalone
+    mitmproxy puts it (pipx, with pytest-convitems injected: it loads the addon there)."""
     beside = Path(sys.executable).parent / "mitmdump"
-    if beside.exists():
+    if mitmproxy_available() and beside.exists():
         return str(beside)
     found = shutil.which("mitmdump")
     if found is None:
@@ -203,11 +205,10 @@ def check_options(options: ProxyOptions) -> None:
 
 def exec_mitmdump(options: ProxyOptions) -> int:
     """Replace this process with mitmdump (POSIX); elsewhere run it and wait."""
-    if not mitmproxy_available():
-        raise LaunchError(INSTALL_HINT)
+    executable = mitmdump_executable()  # before the options: without it, nothing can run
     check_options(options)
     check_replay_source(options)
-    argv = mitmdump_argv(options, mitmdump_executable())
+    argv = mitmdump_argv(options, executable)
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "posix":

@@ -301,19 +301,36 @@ def test_a_base_url_as_upstream_and_a_taken_port_exit_2_in_our_terms(
     assert f"--listen 127.0.0.1:{port}: cannot listen there" in err and "pick another" in err
 
 
-def test_missing_mitmproxy_says_how_to_install_it(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _no_mitmproxy_here(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util,
         "find_spec",
         lambda name, *a: None if name == "mitmproxy" else real(name, *a),
     )
+    monkeypatch.setenv("PATH", str(path))
+
+
+def test_missing_mitmproxy_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _no_mitmproxy_here(monkeypatch, tmp_path)  # and no mitmdump on PATH
     assert main(["proxy"]) == 2
     err = capsys.readouterr().err
     assert "pip install 'pytest-convitems[proxy]'" in err
-    assert "pipx inject" in err
+    assert "pipx inject --include-apps mitmproxy pytest-convitems" in err
+
+
+def test_a_mitmdump_on_path_serves_when_mitmproxy_is_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # pipx install mitmproxy + pipx inject pytest-convitems: mitmproxy lives in pipx's
+    # environment, and the hint sent the user round in a circle.
+    fake = tmp_path / "mitmdump"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    _no_mitmproxy_here(monkeypatch, tmp_path)
+    assert launch.mitmdump_executable() == str(fake)
 
 
 def test_process_writer_records_and_reports_failures_from_the_child(tmp_path: Path) -> None:
