@@ -183,6 +183,7 @@ def decode_content(
 
 
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
+_NOT_PARSED: Final = object()
 
 
 def _pretty(value: Any) -> str:
@@ -194,6 +195,28 @@ def _text_or_bytes(body: bytes) -> str | bytes:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return body
+
+
+def _pretty_stored(body: bytes, parsed: Any, redactor: Redactor | None) -> str | None:
+    """A JSON body as stored: pretty, pointer rules applied; None when it nests too deeply
+    to write back (json.dumps with indent recurses in Python, past ~300 levels)."""
+    try:
+        redacted = parsed
+        if redactor is not None and redactor.has_pointers:
+            redacted = redactor.json_value(parsed)
+        if body.startswith(_UTF8_BOM):
+            # json.loads reads past a BOM, the API's parsers and the validator do not: a
+            # pretty copy would replay (and validate) clean what the client got broken.
+            # As it came, unless a pointer rule redacts in it (then pretty, BOM kept).
+            as_is = redacted is parsed or redacted == parsed
+            stored = body.decode("utf-8") if as_is else "\ufeff" + _pretty(redacted)
+        else:
+            stored = _pretty(redacted)
+    except RecursionError:
+        return None
+    if b"\\u" in body:  # only an escape in the body can give a lone surrogate
+        stored = escape_lone_surrogates(stored)
+    return stored
 
 
 def normalise_for_storage(
@@ -217,10 +240,13 @@ def normalise_for_storage(
         for n in _names(hdrs, "Transfer-Encoding"):
             del hdrs[n]  # the stored body is whole; framing is the replayer's business
     encoded = bool(_names(hdrs, "Content-Encoding"))
-    stored: str | bytes
+    stored: str | bytes | None
+    parsed: Any = _NOT_PARSED
     if not encoded and body.strip() and is_json_content_type(header(hdrs, "Content-Type")):
         try:
             parsed = json.loads(body)
+        except RecursionError:
+            pass  # nested past Python's limit: stored as it came, not pretty
         except (ValueError, UnicodeDecodeError) as exc:
             what = "response" if response is not None else "request"
             raise CassetteError(
@@ -228,20 +254,8 @@ def normalise_for_storage(
                 f"but is not JSON ({exc}); a cassette holding it would not load. Fix the "
                 "sender, or record this exchange with a non-JSON Content-Type"
             ) from exc
-        redacted = parsed
-        if redactor is not None and redactor.has_pointers:
-            redacted = redactor.json_value(parsed)
-        if body.startswith(_UTF8_BOM):
-            # json.loads reads past a BOM, the API's parsers and the validator do not: a
-            # pretty copy would replay (and validate) clean what the client got broken.
-            # As it came, unless a pointer rule redacts in it (then pretty, BOM kept).
-            as_is = redacted is parsed or redacted == parsed
-            stored = body.decode("utf-8") if as_is else "\ufeff" + _pretty(redacted)
-        else:
-            stored = _pretty(redacted)
-        if b"\\u" in body:  # only an escape in the body can give a lone surrogate
-            stored = escape_lone_surrogates(stored)
-    else:
+    stored = None if parsed is _NOT_PARSED else _pretty_stored(body, parsed, redactor)
+    if stored is None:
         stored = _text_or_bytes(body)
         if redactor is not None and not encoded and isinstance(stored, str):
             stored = redactor.pointers_in_text(stored)
@@ -323,6 +337,8 @@ def _check_json(headers: Headers, body: bytes, where: str) -> None:
         return
     try:
         json.loads(body)
+    except RecursionError:
+        return  # nested past Python's limit: JSON all the same, stored as it came
     except (ValueError, UnicodeDecodeError) as exc:
         raise InteractionError(
             f"`{where}` claims JSON (Content-Type: {content_type}) but is not JSON ({exc}); "

@@ -470,3 +470,23 @@ def test_a_lone_surrogate_escape_is_stored_escaped(tmp_path: Path) -> None:
     (loaded,) = load_cassette(tmp_path / "c.yaml", cache=None)
     assert json.loads(loaded.request.body) == json.loads(body)
     assert b"\\ud800" in loaded.request.body
+
+
+@pytest.mark.parametrize("depth", [700, 50_000])
+def test_json_nested_past_pythons_reach_is_stored_as_it_came(tmp_path: Path, depth: int) -> None:
+    # Valid JSON (free-form tool arguments, say) that json.dumps(indent=...) or json.loads
+    # cannot recurse through: recorded as sent, not a RecursionError at the end of a test.
+    nested = b"[" * depth + b"]" * depth
+    body = b'{"items": [{"type": "tool_search_call", "arguments": {"a": ' + nested + b"}}]}"
+    headers = {"Content-Type": ["application/json"]}
+    exchange = Exchange(
+        Request("POST", "https://api.openai.com/v1/conversations/c/items", headers, body),
+        Response(200, "OK", headers, body),
+    )
+    path = tmp_path / "deep.yaml"
+    write_cassette(path, [exchange])
+    (loaded,) = load_cassette(path)
+    assert loaded.response is not None
+    for stored in (loaded.request.body, loaded.response.body):
+        # pretty where Python's encoder reaches (JSON-equal), else the bytes as sent
+        assert stored == body or json.loads(stored) == json.loads(body)
