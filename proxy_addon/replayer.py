@@ -103,12 +103,7 @@ def miss_body(
     if closest is not None:
         # "interaction N" of the index means nothing to a reader of several files: the
         # cassette and the interaction's position in it, as `convitems validate` names it
-        recorded = closest.recorded
-        lines = [
-            f"closest recorded request ({_where(recorded, closest.index, redactor)}): "
-            f"{recorded.request.method} {recorded.request.url}"
-        ]
-        where = "\n".join(lines + [f"  - {d}" for d in closest.differences])
+        where = closest.describe(_where(closest.recorded, closest.index, redactor))
     query = f"?{request.query_string}" if request.query_string else ""
     fix = "Record it (convitems proxy --mode record) or fix the request."
     if closest is not None and closest.used_up:

@@ -257,15 +257,15 @@ def _headers(value: Any) -> dict[str, list[str]]:
 
 
 def _exchange(row: list[Any], source: str, index: int) -> Exchange:
-    method, uri, req_headers, req_body, status, reason, resp_headers, resp_body, *rest = row
-    recorded_at = rest[0] if len(rest) == 1 else None  # an entry from before it: none
-    if not (
-        isinstance(method, str)
-        and isinstance(uri, str)
-        and isinstance(status, int)
-        and len(rest) <= 1
-        and (recorded_at is None or isinstance(recorded_at, str))
-    ):
+    recorded_at: str | None = None
+    if len(row) == 8:  # the common case (no recorded_at): no list built for a star
+        method, uri, req_headers, req_body, status, reason, resp_headers, resp_body = row
+    else:  # a wrong length raises ValueError: the entry is read anew from the cassette
+        method, uri, req_headers, req_body, status, reason, resp_headers, resp_body, at = row
+        if not isinstance(at, str):
+            raise TypeError("row")
+        recorded_at = at
+    if not (isinstance(method, str) and isinstance(uri, str) and isinstance(status, int)):
         raise TypeError("row")
     return Exchange(
         request=Request(method, uri, _headers(req_headers), _decode_body(req_body)),

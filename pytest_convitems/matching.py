@@ -107,9 +107,11 @@ class Mismatch:
     used_up: bool = False
     """The very same request was recorded, and every recording of it has been replayed."""
 
-    def describe(self) -> str:
+    def describe(self, where: str | None = None) -> str:
+        """`where`: how to name the recording (default `interaction N` of the index)."""
         req = self.recorded.request
-        lines = [f"closest recorded request (interaction {self.index}): {req.method} {req.url}"]
+        where = where or f"interaction {self.index}"
+        lines = [f"closest recorded request ({where}): {req.method} {req.url}"]
         lines += [f"  - {d}" for d in self.differences]
         return "\n".join(lines)
 
