@@ -53,7 +53,6 @@ import gc
 import json
 import logging
 import os
-import re
 import sys
 import time
 import weakref
@@ -139,21 +138,8 @@ class _FlowState:
 
 _REDACTED = "convitems_redacted"
 """Set on a log record whose arguments the addon redacted already (`extra=`)."""
-_WORD = re.compile(r"[^\s'\"<>]+")
-"""A run of characters a URL may hold: matched once each, so a line costs its length (a
-pattern anchored on the `?` took time growing with the square of a 40 KB bad request line,
-and stalled the proxy for seconds)."""
-_TRAILING = ").,;:!]}"
-"""Punctuation after a URL in prose, kept out of it (and so kept)."""
 _OWN_LOGGERS = ("mitmproxy.tools.web",)
 """mitmweb prints its sign-in link with a `token` query: the user needs it as it is."""
-
-
-def _redact_url_word(redactor: Redactor, word: str) -> str:
-    if "?" not in word:
-        return word
-    url = word.rstrip(_TRAILING)
-    return redactor.uri(url) + word[len(url) :]
 
 
 class _RedactingFilter(logging.Filter):
@@ -172,9 +158,7 @@ class _RedactingFilter(logging.Filter):
     def redact(self, text: str) -> str:
         addon = self._addon()
         redactor = addon.redactor if addon is not None else DEFAULT_REDACTOR
-        if "?" in text:  # a URL in free text: its query's secret parameters by name
-            text = _WORD.sub(lambda m: _redact_url_word(redactor, m.group()), text)
-        return redactor.text(text)
+        return redactor.free_text(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, _REDACTED, False) or record.name.startswith(_OWN_LOGGERS):

@@ -155,6 +155,19 @@ class Redactor:
             return self._pattern.sub(_replacement, value)
         return value
 
+    def free_text(self, text: str) -> str:
+        """A line of prose (a log line, an error quoting what it could not parse): token
+        shapes, and the secret query parameters of any URL in it, by name."""
+        if "?" in text:
+            text = _WORD.sub(lambda m: self._url_word(m.group()), text)
+        return self.text(text)
+
+    def _url_word(self, word: str) -> str:
+        if "?" not in word:
+            return word
+        url = word.rstrip(_TRAILING)
+        return self.uri(url) + word[len(url) :]
+
     def finding(self, finding: Finding) -> Finding:
         """The finding with any token its message quotes replaced: a message quotes the
         value it refuses, and a key sent in the wrong field must not leave through it
@@ -278,6 +291,12 @@ class Redactor:
 
 
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_WORD: Final = re.compile(r"[^\s'\"<>]+")
+"""A run of characters a URL may hold: matched once each, so a line costs its length (a
+pattern anchored on the `?` took time growing with the square of a 40 KB bad request line,
+and stalled the proxy for seconds)."""
+_TRAILING: Final = ").,;:!]}"
+"""Punctuation after a URL in prose, kept out of it (and so kept)."""
 
 
 def lone_surrogate(text: str) -> str | None:
