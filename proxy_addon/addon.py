@@ -74,6 +74,7 @@ except ImportError:  # run as `mitmdump -s path/to/addon.py` from a checkout not
     from proxy_addon.recorder import CassetteWriter
 
 from pytest_convitems import validation
+from pytest_convitems.api_error import api_error
 from pytest_convitems.cassette_body import BodyTooLarge
 from pytest_convitems.errors import InputError
 from pytest_convitems.exchange import (
@@ -182,14 +183,7 @@ def _refuse(message: str) -> exceptions.OptionsError:
 
 
 def _control_error(message: str) -> dict[str, object]:
-    return {
-        "error": {
-            "message": message,
-            "type": "invalid_request_error",
-            "param": None,
-            "code": "convitems_control",
-        }
-    }
+    return api_error(message, code="convitems_control")
 
 
 _REWIND_PATHS = (replayer.REWIND_PATH, replayer.REWIND_PATH + "/")
@@ -851,14 +845,7 @@ class ConvItems:
                 f"{flows.BODY_LIMIT // (1024 * 1024)} MB once decoded; nothing that large "
                 "is recorded or matched"
             )
-            body = {
-                "error": {
-                    "message": message,
-                    "type": "invalid_request_error",
-                    "param": None,
-                    "code": replayer.MISS_CODE,
-                }
-            }
+            body = api_error(message, code=replayer.MISS_CODE)
             flow.response = flows.openai_error(replayer.MISS_STATUS, body, {REPLAY_HEADER: "miss"})
             return
         found = index.take(request)

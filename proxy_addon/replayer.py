@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from proxy_addon.naming import cassette_files
+from pytest_convitems.api_error import api_error
 from pytest_convitems.cassette import load_cassette
 from pytest_convitems.errors import CassetteError, InputError
 from pytest_convitems.exchange import Exchange, Request
@@ -116,11 +117,4 @@ def miss_body(
         f"convitems replay: no recorded interaction matches {request.method} {request.path}"
         f"{query}. {where}\n{fix}"
     )
-    return {
-        "error": {
-            "message": message,
-            "type": "invalid_request_error",
-            "param": None,
-            "code": MISS_CODE,
-        }
-    }
+    return api_error(message, code=MISS_CODE)

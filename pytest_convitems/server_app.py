@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .api_error import api_error
 from .exchange import is_json_content_type
 from .models import ConversationCreateBody, ConversationUpdateBody
 from .routes import match_route, parse_query
@@ -57,7 +58,7 @@ class ApiError(Exception):
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+        self.body = api_error(message, code=code, param=param, type=type)
         self.headers = headers
 
     @classmethod
@@ -85,27 +86,12 @@ class _Api:
         except ApiError as exc:
             return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
         except NotFound as exc:
-            body = {
-                "error": {
-                    "message": exc.message,
-                    "type": "invalid_request_error",
-                    "param": exc.param,
-                    "code": None,
-                }
-            }
-            return JSONResponse(body, status_code=404)
+            return JSONResponse(api_error(exc.message, param=exc.param), status_code=404)
         except Exception:
             # A bug of ours must still answer in the API's shape and keep the server up.
             log.exception("convitems serve: %s %s failed", request.method, request.url.path)
-            body = {
-                "error": {
-                    "message": "The server had an error while processing your request.",
-                    "type": "server_error",
-                    "param": None,
-                    "code": None,
-                }
-            }
-            return JSONResponse(body, status_code=500)
+            message = "The server had an error while processing your request."
+            return JSONResponse(api_error(message, type="server_error"), status_code=500)
 
     async def _route(self, request: Request) -> Response:
         method, path = request.method.upper(), request.url.path

@@ -25,6 +25,7 @@ from typing import Any, Final
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import CoreSchema
 
+from .api_error import api_error
 from .exchange import Exchange, Request, Response, is_json_content_type
 from .findings import Direction, Endpoint, Finding, Part
 from .models import (
@@ -557,11 +558,4 @@ def error_body(findings: list[Finding]) -> dict[str, Any]:
         code = "unsupported_media_type"  # with status 415: `error_status`
     else:
         code = "invalid_type" if rule.endswith("_type") else _CODES.get(rule, "invalid_value")
-    return {
-        "error": {
-            "message": first.message,
-            "type": "invalid_request_error",
-            "param": param or None,
-            "code": code,
-        }
-    }
+    return api_error(first.message, code=code, param=param or None)
