@@ -837,7 +837,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         recorder = _recorder(state, item, markers)
         item.stash[_RECORDER] = recorder
         state.opened[item] = recorder.path_text
-        if not any("cassette" in m.kwargs for m in markers):
+        if not any(m.args or "cassette" in m.kwargs for m in markers):  # named: shared on purpose
             _warn_of_a_shared_default_name(state, item, recorder.path_text)
         state.failures_at_setup = item.session.testsfailed
         board = state.switchboard

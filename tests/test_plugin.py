@@ -427,10 +427,15 @@ def test_p(v):
 @pytest.mark.parametrize("v", ["x", "y"])
 def test_shared_on_purpose(v):
     pass
+
+@pytest.mark.convitems("positional")
+@pytest.mark.parametrize("v", ["x", "y"])
+def test_shared_by_position(v):
+    pass
 """
     )
     result = pytester.runpytest()
-    result.assert_outcomes(passed=5, warnings=1)
+    result.assert_outcomes(passed=7, warnings=1)
     assert (
         "ConvitemsWarning: test_a.py::test_p[a:b] and test_a.py::test_p[a/b] both use the "
         "cassette cassettes/test_a/test_p[a-b].yaml"
