@@ -68,17 +68,17 @@ def _instant(recorded_at: str | None) -> datetime | None:
 
 
 def in_sent_order(exchanges: Sequence[Exchange]) -> list[Exchange]:
-    """`exchanges` by `recorded_at` when every one has a readable one (a stable sort: equal
-    times keep their order); else as they are (cassettes from the plugin or vcrpy, or
-    from before the proxy wrote it, say nothing of time across files)."""
-    instants: list[datetime] = []
-    for exchange in exchanges:
-        when = _instant(exchange.recorded_at)
-        if when is None:
-            return list(exchanges)
-        instants.append(when)
-    order = sorted(range(len(exchanges)), key=lambda i: instants[i])
-    return [exchanges[i] for i in order]
+    """`exchanges` with those that have a readable `recorded_at` put in time order among
+    the places they hold (a stable sort: equal times keep their order); the others
+    (cassettes from the plugin or vcrpy, or from before the proxy wrote it, say nothing of
+    time across files) stay where they are. One untimed cassette in the folder must not
+    turn the order off for all the rest."""
+    timed = [(i, when) for i, e in enumerate(exchanges) if (when := _instant(e.recorded_at))]
+    out = list(exchanges)
+    by_time = sorted(timed, key=lambda pair: pair[1])
+    for (place, _), (source, _) in zip(timed, by_time, strict=True):
+        out[place] = exchanges[source]
+    return out
 
 
 def _where(recorded: Exchange, position: int, redactor: Redactor | None) -> str:

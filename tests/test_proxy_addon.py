@@ -1050,7 +1050,7 @@ def test_replay_orders_every_cassette_by_recorded_at_not_by_file_name(tmp_path: 
 @pytest.mark.parametrize(
     "odd", [None, "not a time"], ids=["an old cassette without it", "unreadable"]
 )
-def test_replay_keeps_file_order_unless_every_interaction_has_a_time(
+def test_replay_orders_the_timed_interactions_and_leaves_the_others_in_place(
     tmp_path: Path, odd: str | None
 ) -> None:
     from proxy_addon.replayer import load_index
@@ -1060,9 +1060,9 @@ def test_replay_keeps_file_order_unless_every_interaction_has_a_time(
     write_cassette(tmp_path / "c.yaml", [_created(2, "2026-11-25T15:20:01.000000+00:00")])
     index, _ = load_index(tmp_path)
     assert [json.loads(e.response.body)["id"] for e in index.exchanges if e.response] == [
+        "conv_2",  # sent first: before conv_0, in the places the two timed ones hold
+        "conv_1",  # no time: where the files put it
         "conv_0",
-        "conv_1",
-        "conv_2",
     ]
 
 
