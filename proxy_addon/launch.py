@@ -68,6 +68,49 @@ def mitmdump_executable() -> str:
     return found
 
 
+def addon_path_for(executable: str) -> str:
+    """The addon `executable` (a mitmdump) is to load: ours when it is this environment's;
+    else the one installed beside it (a standalone mitmproxy with pytest-convitems
+    injected). A mitmdump whose Python cannot import the addon would run as a bare proxy,
+    the addon's error in its log: in replay mode it would forward the client's key
+    upstream, and record nothing."""
+    if Path(executable).parent == Path(sys.executable).parent and mitmproxy_available():
+        return str(ADDON_PATH)
+    python = _interpreter_of(executable)
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            [python or "", "-c", "import proxy_addon.launch as l; print(l.ADDON_PATH)"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        raise LaunchError(
+            f"{executable} is mitmproxy from another environment, without pytest-convitems "
+            "in it: pipx inject --include-apps mitmproxy pytest-convitems (and run the "
+            "convitems that puts on PATH), or pip install 'pytest-convitems[proxy]' here"
+        ) from None
+    return found.stdout.strip()
+
+
+def _interpreter_of(executable: str) -> str | None:
+    """The Python a console script runs with, from its `#!` line."""
+    try:
+        with open(executable, "rb") as script:
+            first = script.readline(4096)
+    except OSError:
+        return None
+    if not first.startswith(b"#!"):
+        return None
+    words = first[2:].decode("utf-8", "replace").split()
+    if len(words) > 1 and Path(words[0]).name == "env":
+        return words[1]  # `#!/usr/bin/env python3`
+    return words[0] if words else None
+
+
 def _check_upstream(options: ProxyOptions) -> None:
     if not options.upstream.startswith(("http://", "https://")):
         raise LaunchError(
@@ -83,7 +126,9 @@ def _check_upstream(options: ProxyOptions) -> None:
         )
 
 
-def mitmdump_argv(options: ProxyOptions, executable: str = "mitmdump") -> list[str]:
+def mitmdump_argv(
+    options: ProxyOptions, executable: str = "mitmdump", addon: str = str(ADDON_PATH)
+) -> list[str]:
     _check_upstream(options)
     host, port = parse_listen(options.listen)
     argv = [
@@ -104,7 +149,7 @@ def mitmdump_argv(options: ProxyOptions, executable: str = "mitmdump") -> list[s
         "--set",
         "convitems_flow_log=true",
         "-s",
-        str(ADDON_PATH),
+        addon,
         "--set",
         f"convitems_mode={options.mode}",
         "--set",
@@ -206,9 +251,10 @@ def check_options(options: ProxyOptions) -> None:
 def exec_mitmdump(options: ProxyOptions) -> int:
     """Replace this process with mitmdump (POSIX); elsewhere run it and wait."""
     executable = mitmdump_executable()  # before the options: without it, nothing can run
+    addon = addon_path_for(executable)
     check_options(options)
     check_replay_source(options)
-    argv = mitmdump_argv(options, executable)
+    argv = mitmdump_argv(options, executable, addon)
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "posix":

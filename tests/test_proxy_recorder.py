@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -331,6 +332,25 @@ def test_a_mitmdump_on_path_serves_when_mitmproxy_is_elsewhere(
     fake.chmod(0o755)
     _no_mitmproxy_here(monkeypatch, tmp_path)
     assert launch.mitmdump_executable() == str(fake)
+
+
+def test_a_mitmdump_elsewhere_must_hold_the_addon_or_the_proxy_does_not_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Without pytest-convitems beside it, mitmdump would run as a bare proxy: in replay
+    # mode forwarding the client's key upstream, recording nothing.
+    _no_mitmproxy_here(monkeypatch, tmp_path)
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    python = bare / "python"
+    python.write_text("#!/bin/sh\nexit 1\n")  # no pytest-convitems there
+    python.chmod(0o755)
+    fake = tmp_path / "mitmdump"
+    fake.write_text(f"#!{python}\n")
+    with pytest.raises(launch.LaunchError, match="without pytest-convitems in it"):
+        launch.addon_path_for(str(fake))
+    fake.write_text(f"#!/usr/bin/env {sys.executable}\n")  # one that has it (this venv)
+    assert launch.addon_path_for(str(fake)) == str(launch.ADDON_PATH)
 
 
 def test_process_writer_records_and_reports_failures_from_the_child(tmp_path: Path) -> None:
