@@ -39,7 +39,7 @@ from .models import (
     ItemListQuery,
     ItemRetrieveQuery,
 )
-from .redact import lone_surrogate
+from .redact import DEFAULT_REDACTOR, lone_surrogate
 from .routes import match_route, parse_query, route_for
 from .validation_errors import findings_from_errors, openai_param
 from .validation_schemas import drift_validator, union_tags
@@ -468,7 +468,8 @@ def _content_type(
     # response without one is left alone (no API answer lacks it, and a proxy may strip it).
     if not body or is_json_content_type(value) or (value is None and direction == "response"):
         return []
-    given = f"is {value!r}" if value is not None else "is missing"
+    # a key pasted into the wrong header is not quoted back
+    given = f"is {DEFAULT_REDACTOR.text(value)!r}" if value is not None else "is missing"
     return [
         _finding(
             endpoint,

@@ -460,8 +460,10 @@ def _findings(
         )
         if rule == "unknown_type" and direction == "response" and not request_only:
             severity = "drift"
-        # A key sent as a field name would be quoted back in the pointer and the sentence.
-        ptr = DEFAULT_REDACTOR.text(pointer(*tokens))
+        # A key sent as a field name would be quoted back in the pointer and the sentence;
+        # redacted before the pointer escapes it (`a/sk-...` becomes `a~1sk-...`, which no
+        # longer looks like a key).
+        ptr = pointer(*(DEFAULT_REDACTOR.text(t) if isinstance(t, str) else t for t in tokens))
         key = (ptr, rule)
         if key in seen:
             continue
