@@ -48,6 +48,7 @@ Cassettes are written by a child process in batches (`convitems_flush_every`,
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gc
 import json
@@ -56,7 +57,7 @@ import os
 import sys
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -207,11 +208,26 @@ def _is_event_stream(response: http.Response) -> bool:
     return False
 
 
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False  # called as a plain function (embedded use, tests): nothing to await
+    return True
+
+
+IN_FLIGHT_WAIT = 3.0
+"""Seconds `done` waits for answers in flight when the proxy stops while recording."""
+
+
 class ConvItems:
     """The convitems addon: validation on every items call, plus recording or replay."""
 
     def __init__(self) -> None:
         self.writer: CassetteWriter | None = None
+        self._in_flight: weakref.WeakSet[http.HTTPFlow] = weakref.WeakSet()
+        """Requests on their way while recording: `done` waits for their answers."""
+        self._recording_stopped = False
         self.index: ReplayIndex | None = None
         self.report: IO[str] | None = None
         self.run_name = "run-" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
@@ -477,6 +493,7 @@ class ConvItems:
         if self.writer is None:
             return
         writer, self.writer = self.writer, None
+        self._recording_stopped = True
         stats = writer.close()
         if stats.failures:
             # Problems, not exchanges: one may be the writer stopping with many queued.
@@ -543,7 +560,22 @@ class ConvItems:
         gc.freeze()
         self._redact_log()
 
-    def done(self) -> None:
+    def done(self) -> Awaitable[None] | None:
+        if self.writer is not None and self._in_flight and _in_event_loop():
+            # mitmproxy calls `done` while connections are still served: a SIGTERM lands
+            # with answers on their way to clients, and they are recorded if they come
+            # within a few seconds (mitmproxy awaits what a hook returns).
+            return self._done_after_in_flight()
+        self._finish()
+        return None
+
+    async def _done_after_in_flight(self) -> None:
+        deadline = time.monotonic() + IN_FLIGHT_WAIT
+        while self._in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        self._finish()
+
+    def _finish(self) -> None:
         self._close_writer()
         if self.report is not None:
             self.report.close()
@@ -559,6 +591,8 @@ class ConvItems:
         return state
 
     def request(self, flow: http.HTTPFlow) -> None:
+        if self.writer is not None:
+            self._in_flight.add(flow)
         if _path(flow).endswith(_REWIND_PATHS):
             if self.index is not None:
                 self._rewind_request(flow)
@@ -637,6 +671,7 @@ class ConvItems:
 
     def response(self, flow: http.HTTPFlow) -> None:
         # The flow's last hook: its state (if any) is freed now, by reference count.
+        self._in_flight.discard(flow)
         state = self._flows.pop(flow, None) or _FlowState(route=_route(flow))
         if not state.request_checked:
             self._check_request(flow, state)
@@ -660,6 +695,12 @@ class ConvItems:
         if flow.response.status_code < 200:
             self._informational(flow, flow.response.status_code)
             return
+        if self.writer is None and self._recording_stopped:
+            logger.error(
+                "convitems: not recorded (answered after recording stopped): %s %s",
+                flow.request.method,
+                self.redactor.uri(_path(flow)),
+            )
         if state.route is None and self.writer is None:
             return  # not items traffic and not recording: untouched, not even read
         streamed = b"".join(state.chunks) if state.chunks is not None else None
@@ -694,6 +735,7 @@ class ConvItems:
             self._record(exchange, state.route)
 
     def error(self, flow: http.HTTPFlow) -> None:
+        self._in_flight.discard(flow)
         state = self._flows.pop(flow, None) or _FlowState(route=_route(flow))
         if not state.request_checked:
             self._check_request(flow, state)  # its findings count even with no response

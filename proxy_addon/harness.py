@@ -309,6 +309,9 @@ class _Canned:
             if self.bomb is None:
                 self.bomb = _bomb(200)
             writer.write(_response(200, self.bomb, extra="content-encoding: gzip\r\n"))
+        elif conv == "conv_slow":  # an answer still on its way when the proxy is stopped
+            await asyncio.sleep(1.0)
+            writer.write(_response(200, self.bodies[1]))
         elif conv == "conv_trailing":
             writer.write(_response(200, self.bodies[1]) + f"key={FAKE_KEY}".encode())
         elif conv == "conv_sse_cut":

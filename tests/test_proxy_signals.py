@@ -111,3 +111,32 @@ def test_a_killed_writer_is_logged_with_every_exchange_it_took_along(
     )
     assert stopped is not None, log
     assert int(stopped[1]) + int(stopped[2]) == ANSWERED
+
+
+def test_an_answer_in_flight_when_the_group_is_stopped_is_recorded_too(
+    upstream: Process, tmp_path: Path
+) -> None:
+    """mitmproxy calls `done` while connections are still served: an answer on its way at
+    the SIGTERM reached its client unrecorded, or was cut off."""
+    import threading
+
+    cassettes = tmp_path / "cassettes"
+    options = {**HOLD, "convitems_cassette_dir": str(cassettes)}
+    got: list[int] = []
+    with running_mitmdump(upstream.base_url, tmp_path, options=options, own_group=True) as proxy:
+        answer(proxy, 1)
+
+        def slow() -> None:
+            with httpx.Client(base_url=proxy.base_url, headers=AUTH, timeout=30) as http:
+                got.append(http.get("/v1/conversations/conv_slow/items?limit=1").status_code)
+
+        caller = threading.Thread(target=slow)
+        caller.start()
+        time.sleep(0.4)  # the upstream answers after 1 s
+        os.killpg(proxy.pid, signal.SIGTERM)
+        caller.join(30)
+        wait_for_exit(proxy)
+    log = proxy.output()
+    # The proxy waited for it (up to IN_FLIGHT_WAIT): the client got it, the cassette has it.
+    assert got == [200], log
+    assert recorded(cassettes) == 2, log
