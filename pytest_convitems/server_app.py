@@ -85,6 +85,10 @@ class _Api:
             return await self._route(request)
         except ApiError as exc:
             return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+        except RecursionError:
+            # JSON nested past Python's reach (free-form arguments): refused, not a 500
+            message = "The body nests too deeply for the embedded server; nest less."
+            return JSONResponse(api_error(message, code="invalid_value"), status_code=400)
         except NotFound as exc:
             return JSONResponse(api_error(exc.message, param=exc.param), status_code=404)
         except Exception:

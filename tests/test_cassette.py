@@ -490,3 +490,20 @@ def test_json_nested_past_pythons_reach_is_stored_as_it_came(tmp_path: Path, dep
     for stored in (loaded.request.body, loaded.response.body):
         # pretty where Python's encoder reaches (JSON-equal), else the bytes as sent
         assert stored == body or json.loads(stored) == json.loads(body)
+
+
+def test_a_deep_body_is_not_pretty_printed_into_a_cassette_the_square_of_its_size(
+    tmp_path: Path,
+) -> None:
+    # 7,000 levels of a 21 KB body pretty-printed made a 196 MB cassette (a line a level,
+    # each indented by its depth).
+    nested = b"[" * 7000 + b"]" * 7000
+    body = b'{"items": [{"type": "tool_search_call", "arguments": {"a": ' + nested + b"}}]}"
+    headers = {"Content-Type": ["application/json"]}
+    url = "https://api.openai.com/v1/conversations/c/items"
+    exchange = Exchange(Request("POST", url, headers, body), Response(200, "OK", headers, body))
+    path = tmp_path / "deep.yaml"
+    write_cassette(path, [exchange])
+    assert path.stat().st_size < 5 * len(body)
+    (loaded,) = load_cassette(path)
+    assert loaded.request.body == body

@@ -201,3 +201,17 @@ def test_a_status_nothing_is_checked_for_is_a_usage_error(
     args = ["check", "--endpoint", "list", "--direction", "response", "--status", status, "-"]
     assert main(args) == 2
     assert f"--status {status}" in capsys.readouterr().err
+
+
+def test_a_body_nested_past_pythons_reach_is_reported_not_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # exit 2 ("not a plausible JSON body") broke a CI gate on a body the API takes; the
+    # validator reports it as too deep, as for 200 levels.
+    nested = "[" * 50_000 + "]" * 50_000
+    body = tmp_path / "deep.json"
+    body.write_text(
+        f'{{"items": [{{"type": "tool_search_call", "arguments": {{"a": {nested}}}}}]}}'
+    )
+    assert main(["check", "--endpoint", "create", "--direction", "request", str(body)]) == 0
+    assert "too_deep" in capsys.readouterr().out

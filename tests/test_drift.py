@@ -717,3 +717,21 @@ def test_property_merging_parts_equals_the_whole(
         return s.aggregate()
 
     assert merge_shapes(shape(first), shape(second)) == shape(first + second)
+
+
+def test_drift_reads_a_body_nested_past_pythons_reach_as_text(tmp_path: Path) -> None:
+    # json.loads raised RecursionError out of `convitems drift` and `--convitems-drift`.
+    from pytest_convitems.cassette import write_cassette
+    from pytest_convitems.cli import main
+    from pytest_convitems.exchange import Exchange, Request, Response
+
+    nested = b"[" * 50_000 + b"]" * 50_000
+    body = b'{"items": [{"type": "tool_search_call", "arguments": {"a": ' + nested + b"}}]}"
+    json_headers = {"Content-Type": ["application/json"]}
+    url = "https://api.openai.com/v1/conversations/c/items"
+    exchange = Exchange(
+        Request("POST", url, json_headers, body), Response(200, "OK", json_headers, body)
+    )
+    for name in ("old.yaml", "new.yaml"):
+        write_cassette(tmp_path / name, [exchange])
+    assert main(["drift", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")]) == 0

@@ -497,3 +497,15 @@ def test_an_empty_batch_of_items_is_answered_with_an_empty_list(http: httpx.Clie
     assert response.status_code == 200, response.text
     assert response.json()["data"] == []
     assert validate_response("create", 200, response.content) == []
+
+
+def test_a_body_nested_past_pythons_reach_is_refused_not_a_500(http: httpx.Client) -> None:
+    nested = "[" * 50_000 + "]" * 50_000
+    body = f'{{"items": [{{"type": "tool_search_call", "arguments": {{"a": {nested}}}}}]}}'
+    response = http.post(
+        f"/conversations/{_conversation(http)}/items",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert "nests too deeply" in response.json()["error"]["message"]
