@@ -38,6 +38,7 @@ them.
 
 from __future__ import annotations
 
+import inspect
 import os
 import shlex
 import uuid
@@ -191,8 +192,10 @@ class _State:
                 raise pytest.UsageError(f"convitems_match_on: {err}") from None
         self.default_names: dict[str, str] = {}
         """Cassette named after its test -> that test (`_warn_of_a_shared_default_name`)."""
-        self.missed_in_setup: set[str] = set()
-        """Tests whose fixtures met a request their cassette does not hold."""
+        self.cut_short: set[str] = set()
+        """Tests that skipped or failed (set up, called or torn down with an exception)."""
+        self.rerecord_targets: dict[str, list[str]] = {}
+        """Test -> what to re-record with it: a broad fixture of its missed (`_fixture_miss`)."""
         self.record_mode_warned = False
         self.fixtures_warned: set[str] = set()
         self.warned_files: set[Path] = set()
@@ -849,36 +852,93 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     try:
         return (yield)
     except BaseException as exc:
-        used = item.stash.get(_RECORDER, None)
-        if used is None or not used.unmatched:
-            raise
-        state = item.config.stash[_STATE]
-        state.missed_in_setup.add(item.nodeid)
-        text = _unmatched_text(state, item, used, used.unmatched[0])
-        text += _setup_miss_hint(state, item)
-        if any(exc is err for err in used.unmatched):
-            raise pytest.fail.Exception(text, pytrace=False) from None
-        exc.add_note(text)  # the client wrapped it (openai's APIConnectionError)
+        item.config.stash[_STATE].cut_short.add(item.nodeid)
+        _fixture_miss(item, exc, "setting up", 0)
         raise
 
 
-def _setup_miss_hint(state: _State, item: pytest.Item) -> str:
-    file = item.nodeid.partition("::")[0]
-    return (
-        "\n  made while setting up the test's fixtures: if a fixture of class, module or "
-        "session scope made it, it did so in the first test that used it, and the request is "
-        "recorded in that test's cassette: re-record the tests that share it together: "
-        f"{state.rerecord_command([file])}, and replay them together (-k, --lf or "
-        "pytest-xdist can then miss); or make the fixture function-scoped"
-    )
+_BROAD_SCOPES: Final = ("class", "module", "package", "session")
+
+
+def _fixture_miss(item: pytest.Item, exc: BaseException, doing: str, before: int) -> None:
+    """A request a fixture made (setting up or tearing down) that the cassette does not
+    hold: said in our words, with what to re-record together when a fixture wider than
+    the test made it (its requests live in the cassette of the first test that used it).
+    Returns when `exc` is not such a miss; raises otherwise."""
+    recorder = item.stash.get(_RECORDER, None)
+    if recorder is None or len(recorder.unmatched) <= before:
+        return
+    state = item.config.stash[_STATE]
+    missed = recorder.unmatched[before]
+    text = _unmatched_text(state, item, recorder, missed)
+    broad = _broad_fixtures(item)
+    if broad:
+        targets = _sharing_fixtures(state, item, broad)
+        state.rerecord_targets[item.nodeid] = targets
+        names = ", ".join(f"{name} ({scope})" for name, scope in broad.items())
+        text += (
+            f"\n  made while {doing} the test's fixtures, where {names} run once for many "
+            "tests: their requests are recorded in the cassette of the first test that ran "
+            f"them. Re-record the tests that share them together: "
+            f"{state.rerecord_command(targets)}, and replay them together (-k, --lf or "
+            "pytest-xdist can then miss); or make the fixture function-scoped"
+        )
+    else:
+        text += f"\n  made while {doing} the test's fixtures"
+    if any(exc is err for err in recorder.unmatched[before:]):
+        raise pytest.fail.Exception(text, pytrace=False) from None
+    exc.add_note(text)  # the client wrapped it (openai's APIConnectionError)
+
+
+def _broad_fixtures(item: pytest.Item) -> dict[str, str]:
+    """The project's fixtures wider than a test (class, module, package or session scope)
+    that this test uses, and their scopes; plugins' own (tmp_path_factory...) left out."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = getattr(info, "name2fixturedefs", None) or {}
+    root = str(item.config.rootpath)
+    broad = {}
+    for name, chain in defs.items():
+        fixture = chain[-1]
+        scope = getattr(fixture, "scope", "function")
+        try:
+            where = inspect.getfile(fixture.func)
+        except (TypeError, AttributeError):
+            continue
+        if scope in _BROAD_SCOPES and where.startswith(root) and "site-packages" not in where:
+            broad[name] = scope
+    return broad
+
+
+def _sharing_fixtures(state: _State, item: pytest.Item, broad: dict[str, str]) -> list[str]:
+    """What to re-record so that a broad fixture's requests land where every test using it
+    replays them: the class or the file, or every file with a test using a package- or
+    session-scoped one."""
+    if any(scope in ("package", "session") for scope in broad.values()):
+        session = item.session
+        items = [*session.items, *state.deselected_items]
+        files = {
+            other.nodeid.partition("::")[0]
+            for other in items
+            if any(name in getattr(other, "fixturenames", ()) for name in broad)
+        }
+        return sorted(files)
+    if "module" in broad.values() or getattr(item, "cls", None) is None:
+        return [item.nodeid.partition("::")[0]]
+    file, _, rest = item.nodeid.partition("::")
+    return [f"{file}::{rest.split('::')[0]}"]  # the class
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(
     item: pytest.Item, nextitem: pytest.Item | None
 ) -> Generator[None, None, None]:
+    recorder = item.stash.get(_RECORDER, None)
+    before = len(recorder.unmatched) if recorder is not None else 0
     try:
         return (yield)
+    except BaseException as exc:
+        _fixture_miss(item, exc, "tearing down", before)
+        raise
     finally:
         activation = item.stash.get(_ACTIVATION, None)
         if activation is not None:
@@ -922,9 +982,9 @@ def _account(state: _State, recorder: CassetteRecorder) -> None:
         findings=recorder.findings,
         needs_rerecord=bool(recorder.unmatched),
         # a miss in a shared fixture: one test re-recorded alone would never hold it
-        rerecord_as=recorder.nodeid.partition("::")[0]
-        if recorder.nodeid in state.missed_in_setup
-        else None,
+        rerecord_as=state.rerecord_targets.get(recorder.nodeid),
+        # skipped or failed: what it did not send is no sign of a stale recording
+        cut_short=recorder.nodeid in state.cut_short,
         existed=recorder.existed,
         unanswered=recorder.unanswered,
     )
@@ -939,6 +999,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         recorder = item.stash.get(_RECORDER, None)
         if recorder is None:
             raise
+        item.config.stash[_STATE].cut_short.add(item.nodeid)
         if any(exc is err for err in recorder.unmatched):
             # Our own message says all there is; the stack through httpx would bury it.
             text = _unmatched_text(item.config.stash[_STATE], item, recorder, exc)

@@ -59,6 +59,8 @@ class CassetteUse:
     """Every collected test whose cassette this is, run or deselected (-k, --lf)."""
     unanswered: int = 0
     """Requests its tests sent to the network that got no answer to record (a timeout)."""
+    cut_short: bool = False
+    """A test using it skipped or failed: it may not have sent what it sends."""
 
     @property
     def missing(self) -> bool:
@@ -68,8 +70,8 @@ class CassetteUse:
     def unused(self) -> list[int]:
         if self.record_mode in ("all", "live"):
             return []
-        if any(t not in self.tests for t in self.sharers):
-            return []  # what looks unused may be a test's that did not run
+        if self.cut_short or any(t not in self.tests for t in self.sharers):
+            return []  # what looks unused may be a test's that did not run, or not to the end
         return [i for i in range(self.interactions) if i not in self.played]
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,6 +88,7 @@ class CassetteUse:
             "existed": self.existed,
             "sharers": self.sharers,
             "unanswered": self.unanswered,
+            "cut_short": self.cut_short,
         }
 
     @classmethod
@@ -101,6 +104,7 @@ class CassetteUse:
             existed=data.get("existed", not data.get("missing", False)),
             sharers=list(data.get("sharers", [])),
             unanswered=int(data.get("unanswered", 0)),
+            cut_short=bool(data.get("cut_short", False)),
         )
 
     def merge(self, other: CassetteUse) -> None:
@@ -113,6 +117,7 @@ class CassetteUse:
         self.existed = self.existed or other.existed
         self.sharers += [t for t in other.sharers if t not in self.sharers]
         self.unanswered += other.unanswered
+        self.cut_short = self.cut_short or other.cut_short
 
 
 def _capped(head: str, rows: list[str], where: str = "") -> list[str]:
@@ -185,7 +190,8 @@ class RunReport:
         needs_rerecord: bool,
         existed: bool = True,
         unanswered: int = 0,
-        rerecord_as: str | None = None,
+        rerecord_as: Sequence[str] | None = None,
+        cut_short: bool = False,
     ) -> None:
         """`rerecord_as`: what to re-record when it needs it, if not this test alone (its
         file, when a shared fixture's request missed)."""
@@ -193,14 +199,14 @@ class RunReport:
             cassette, record_mode, interactions, set(played), replayed, recorded, [nodeid], existed
         )
         use.unanswered = unanswered
+        use.cut_short = cut_short
         if cassette in self.cassettes:
             self.cassettes[cassette].merge(use)
         else:
             self.cassettes[cassette] = use
         self.findings += findings
-        target = rerecord_as or nodeid
-        if needs_rerecord and target not in self.rerecord:
-            self.rerecord.append(target)
+        if needs_rerecord:
+            self.rerecord += [t for t in rerecord_as or [nodeid] if t not in self.rerecord]
 
     # -- data ----------------------------------------------------------------------
 

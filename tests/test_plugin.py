@@ -401,8 +401,8 @@ def test_m2(shared):
     result.stdout.fnmatch_lines(
         [
             "*convitems: no recorded interaction matches GET /v1/conversations/conv_1/items/msg_f",
-            "*made while setting up the test's fixtures: if a fixture of class, module or "
-            "session scope made it*re-record the tests that share it together: pytest test_a.py "
+            "*made while setting up the test's fixtures, where shared (module) run once for "
+            "many tests*Re-record the tests that share them together: pytest test_a.py "
             "--convitems-record-mode=all*",
             "next: 1 test met requests*re-record: pytest test_a.py --convitems-record-mode=all",
         ]
@@ -440,6 +440,72 @@ def test_shared_by_position(v):
         "ConvitemsWarning: test_a.py::test_p[a:b] and test_a.py::test_p[a/b] both use the "
         "cassette cassettes/test_a/test_p[a-b].yaml"
     ) in result.stdout.str()
+
+
+def test_a_miss_in_a_session_fixtures_teardown_names_every_file_that_shares_it(
+    pytester: pytest.Pytester,
+) -> None:
+    # A session fixture (conftest.py) deleting in its teardown: the request is recorded in
+    # the cassette of the last test, and re-recording one test or one file never converged.
+    cassette(pytester, "cassettes/test_a/test_a1.yaml", retrieve_exchange())
+    cassette(
+        pytester, "cassettes/test_b/test_b1.yaml", retrieve_exchange(), retrieve_exchange("msg_t")
+    )
+    pytester.makeconftest(
+        CLIENT
+        + """
+@pytest.fixture(scope="session")
+def shared():
+    yield
+    retrieve("msg_t")
+"""
+    )
+    test = """
+import pytest
+from conftest import retrieve
+
+@pytest.mark.convitems
+def test_{n}1(shared):
+    retrieve()
+"""
+    pytester.makepyfile(test_a=test.format(n="a"), test_b=test.format(n="b"))
+    pytester.runpytest("--convitems-replay").assert_outcomes(passed=2)
+    result = pytester.runpytest("--convitems-replay", "-k", "test_a1")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_a1*",
+            "*made while tearing down the test's fixtures, where shared (session) run once*"
+            "pytest test_a.py test_b.py --convitems-record-mode=all*",
+            "next: *re-record: pytest test_a.py test_b.py --convitems-record-mode=all",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_skipped_or_failed_test_leaves_its_cassette_alone_in_the_advice(
+    pytester: pytest.Pytester,
+) -> None:
+    # Its unsent requests are no sign of a stale recording: "delete it" was destructive.
+    for name in ("test_skips", "test_fails"):
+        cassette(pytester, f"cassettes/test_a/{name}.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_skips():
+    pytest.skip("live only")
+
+@pytest.mark.convitems
+def test_fails():
+    assert False
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(skipped=1, failed=1)
+    assert "delete it" not in result.stdout.str()
+    assert "recorded but unused" in result.stdout.str()
+    assert "unused in" not in result.stdout.str()
 
 
 def test_swallowed_unmatched_request_still_fails(pytester: pytest.Pytester) -> None:
