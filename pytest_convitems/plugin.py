@@ -192,6 +192,8 @@ class _State:
                 raise pytest.UsageError(f"convitems_match_on: {err}") from None
         self.default_names: dict[str, str] = {}
         """Cassette named after its test -> that test (`_warn_of_a_shared_default_name`)."""
+        self.shared_folders: dict[str, list[Path]] | None = None
+        """Module folders two test files would share (`_refuse_a_shared_module_folder`)."""
         self.cut_short: set[str] = set()
         """Tests that skipped or failed (set up, called or torn down with an exception)."""
         self.rerecord_targets: dict[str, list[str]] = {}
@@ -658,6 +660,26 @@ def _module_folder(state: _State, item: pytest.Item) -> str:
     return folder
 
 
+def _refuse_a_shared_module_folder(state: _State, item: pytest.Item) -> None:
+    """Under a cassette dir, two test files outside packages with one name (allowed with
+    `--import-mode=importlib`) would keep their cassettes in one folder: one test replays
+    another's recording, and each file's orphans are the other's cassettes."""
+    if state.shared_folders is None:
+        owners: dict[str, set[Path]] = {}
+        for other in [*item.session.items, *state.deselected_items]:
+            owners.setdefault(_module_folder(state, other), set()).add(other.path)
+        state.shared_folders = {f: sorted(p) for f, p in owners.items() if len(p) > 1}
+    files = state.shared_folders.get(_module_folder(state, item))
+    if files:
+        named = " and ".join(_label(state, str(f)) for f in files)
+        raise InputError(
+            f"{named} would keep their cassettes in one folder, "
+            f"{_label(state, _module_folder(state, item))} (under a cassette dir a test file's "
+            "folder is named after its module, and outside packages that is its file name): "
+            "add an __init__.py to their folders (each gets its package's name), or rename one"
+        )
+
+
 def _label(state: _State, text: str) -> str:
     return text[len(state.root) :] if text.startswith(state.root) else text
 
@@ -674,6 +696,8 @@ def _recorder(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> C
             marker_mode=kwargs.get("record_mode"),
             ini_mode=state.ini_mode,
         )
+        if state.cassette_dir is not None:
+            _refuse_a_shared_module_folder(state, item)
         path, text = _cassette_path(state, item, kwargs.get("cassette"))
         live = state.drift_mode != "off"
         return CassetteRecorder(

@@ -847,6 +847,27 @@ def test_get():
     result.assert_outcomes(passed=2)
 
 
+def test_same_named_test_files_outside_packages_are_refused_a_shared_folder(
+    pytester: pytest.Pytester,
+) -> None:
+    # --import-mode=importlib lets two test_api.py files be, with no __init__.py: under a
+    # cassette dir both would keep their cassettes in <dir>/test_api/.
+    for package in ("unit", "integration"):
+        folder = pytester.path / "suite" / package
+        folder.mkdir(parents=True)
+        (folder / "test_api.py").write_text(
+            "import pytest\n\n@pytest.mark.convitems\ndef test_get():\n    pass\n"
+        )
+    result = pytester.runpytest("--import-mode=importlib", "--convitems-cassette-dir=cas")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*suite/integration/test_api.py and suite/unit/test_api.py would keep their "
+            "cassettes in one folder, cas/test_api*add an __init__.py*",
+        ]
+    )
+
+
 def test_a_relative_cassette_dir_on_the_command_line_is_read_from_where_pytest_runs(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
