@@ -55,6 +55,11 @@ def named_cassette(name: str, folder: str) -> Path:
     return path
 
 
+def is_file_name(test_name: str) -> bool:
+    """Whether a test name is a file name as it is (nothing to replace)."""
+    return _SAFE.fullmatch(test_name) is not None
+
+
 def cassette_for_test(folder: str, test_name: str, class_name: str | None) -> str:
     """The default cassette of a test, as text (built from text: pathlib's parse costs a
     few microseconds, every test)."""

@@ -49,7 +49,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .cassette_names import cassette_for_test, module_folder, named_cassette  # stdlib only
+from .cassette_names import (  # stdlib only
+    cassette_for_test,
+    is_file_name,
+    module_folder,
+    named_cassette,
+)
 from .errors import CassetteError, InputError  # no imports of its own: free at plugin load
 from .filenames import DRIFT_IGNORE_FILE  # likewise
 from .marker_args import RECORD_MODES, marker_arguments, rewrite_hint  # likewise
@@ -190,8 +195,9 @@ class _State:
                 key_for(self.ini_match_on)
             except InputError as err:
                 raise pytest.UsageError(f"convitems_match_on: {err}") from None
-        self.default_names: dict[str, str] = {}
-        """Cassette named after its test -> that test (`_warn_of_a_shared_default_name`)."""
+        self.module_defaults: dict[Path, dict[str, list[str]]] = {}
+        self.warned_files_shared: set[str] = set()
+        """Test file -> its tests' default cassettes (`_warn_of_a_shared_default_name`)."""
         self.shared_folders: dict[str, list[Path]] | None = None
         """Module folders two test files would share (`_refuse_a_shared_module_folder`)."""
         self.cut_short: set[str] = set()
@@ -767,23 +773,43 @@ class ConvitemsWarning(pytest.PytestWarning):
 def _warn_of_a_shared_default_name(state: _State, item: pytest.Item, cassette: str) -> None:
     """Two tests whose names become one file name (`test_p[a/b]`, `test_p[a:b]`: pytest-
     recording's names turn both into `test_p[a-b]`) would record into, and replay, one
-    cassette: the second gets the first's answers."""
-    first = state.default_names.setdefault(cassette, item.nodeid)
-    if first != item.nodeid:
-        import warnings
+    cassette: the second gets the first's answers. Only a name that needed a character
+    replaced can meet another; it is compared with every collected test of its file (under
+    xdist the other may run on another worker)."""
+    if is_file_name(item.name):
+        return
+    defaults = state.module_defaults.get(item.path)
+    if defaults is None:
+        defaults = state.module_defaults[item.path] = {}
+        for other in [*item.session.items, *state.deselected_items]:
+            if other.path == item.path:
+                markers = _markers(other)[0]
+                if not any(m.args or "cassette" in m.kwargs for m in markers):
+                    used = _cassette_of(state, other, markers)
+                    if used is not None:
+                        defaults.setdefault(used, []).append(other.nodeid)
+    others = [nodeid for nodeid in defaults.get(cassette, []) if nodeid != item.nodeid]
+    if not others or cassette in state.warned_files_shared:
+        return
+    state.warned_files_shared.add(cassette)  # once a cassette (in a process)
+    import warnings
 
-        path, line, _ = item.location
+    message = (
+        f"{item.nodeid} and {' and '.join(others)} use one cassette, "
+        f"{_label(state, cassette)} (their names differ only in characters a file name "
+        "cannot hold), so one replays the other's recording: give one of them its own name "
+        'with @pytest.mark.convitems(cassette="...") or change its id'
+    )
+    path, line, _ = item.location
+    try:
         warnings.warn_explicit(
-            ConvitemsWarning(
-                f"{item.nodeid} and {first} both use the cassette {_label(state, cassette)} "
-                "(their names differ only in characters a file name cannot hold), so one "
-                "replays the other's recording: give one of them its own name with "
-                '@pytest.mark.convitems(cassette="...") or change its id'
-            ),
+            ConvitemsWarning(message),
             ConvitemsWarning,
             str(state.config.rootpath / path),
             (line or 0) + 1,
         )
+    except ConvitemsWarning:  # -W error: the message, not this plugin's stack
+        raise pytest.fail.Exception(f"convitems: {message}", pytrace=False) from None
 
 
 def _warn_of_pytest_recording_settings(state: _State, item: pytest.Item) -> None:

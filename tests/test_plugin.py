@@ -437,9 +437,13 @@ def test_shared_by_position(v):
     result = pytester.runpytest()
     result.assert_outcomes(passed=7, warnings=1)
     assert (
-        "ConvitemsWarning: test_a.py::test_p[a:b] and test_a.py::test_p[a/b] both use the "
-        "cassette cassettes/test_a/test_p[a-b].yaml"
+        "ConvitemsWarning: test_a.py::test_p[a/b] and test_a.py::test_p[a:b] use one "
+        "cassette, cassettes/test_a/test_p[a-b].yaml"
     ) in result.stdout.str()
+    # each may run on another worker: compared with every collected test of the file
+    result = pytester.runpytest("-p", "xdist", "-n", "2", "-W", "error::pytest.PytestWarning")
+    result.stdout.fnmatch_lines(["*convitems: test_a.py::test_p[[]a*use one cassette*"])
+    assert "Traceback" not in result.stdout.str()
 
 
 def test_a_miss_in_a_session_fixtures_teardown_names_every_file_that_shares_it(
