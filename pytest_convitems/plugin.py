@@ -14,8 +14,8 @@ Settings and their precedence (highest first):
                    > default <cassette dir>/<test module>/<test name>.yaml
     drift, report  --convitems-drift / --convitems-report > ini > default (off / none)
 
-A `--convitems-replay` from addopts or PYTEST_ADDOPTS gives way to a record mode typed on
-the command line. In short CLI > marker > ini, except that the ini replay switch beats a marker: when the
+A mode option from addopts or PYTEST_ADDOPTS (replay, record mode, drift) gives way to
+another typed on the command line. In short CLI > marker > ini, except that the ini replay switch beats a marker: when the
 project says "replay", a marker cannot open the network. `once` (vcrpy's own default)
 records a cassette that does not exist yet (or that this run created: tests sharing a new
 cassette all record into it) and replays an existing one without touching the network;
@@ -105,7 +105,19 @@ class _State:
                 "file; give the folder cassettes live in (it is created when first recorded)"
             )
         self.cassette_dir_name = self.cassette_dir.name if self.cassette_dir else "cassettes"
-        drift = config.getoption("convitems_drift") or config.getini("convitems_drift") or "off"
+        # `addopts = --convitems-replay` (or PYTEST_ADDOPTS) is the project's default; a mode
+        # typed on this command line (a printed re-record command, a live drift run) wins,
+        # as a later option does. Two typed modes stay a contradiction (below).
+        typed = {flag for flag in _MODE_FLAGS if _typed(config, flag)}
+        cli_drift: str | None = config.getoption("convitems_drift")
+        if typed:
+            if "--convitems-replay" not in typed:
+                self.cli_replay = False
+            if "--convitems-record-mode" not in typed:
+                self.cli_mode = None
+            if "--convitems-drift" not in typed:
+                cli_drift = None
+        drift = cli_drift or config.getini("convitems_drift") or "off"
         if drift not in DRIFT_MODES:
             raise pytest.UsageError(
                 f"convitems_drift = {drift!r}: choose one of {', '.join(DRIFT_MODES)}"
@@ -142,22 +154,12 @@ class _State:
             self._redactor = self.redactor  # a rule that cannot work stops the run here
         # Checked here so a bad setting stops the run at startup, not in the first test;
         # without importing vcrpy, which waits until a test asks for a cassette.
-        if (
-            self.cli_replay
-            and self.cli_mode not in (None, "none")
-            and _typed(config, "--convitems-record-mode")
-            and not _typed(config, "--convitems-replay")
-        ):
-            # `addopts = --convitems-replay` (or PYTEST_ADDOPTS) is the project's default;
-            # the record mode typed on this command line (a printed re-record command) wins,
-            # as a later option does.
-            self.cli_replay = False
         if self.cli_replay and self.cli_mode not in (None, "none"):
             raise pytest.UsageError(
                 f"--convitems-replay replays only, but --convitems-record-mode={self.cli_mode} "
                 "asks to record: drop one of them"
             )
-        if drift != "off" and self.ini_replay and not config.getoption("convitems_drift"):
+        if drift != "off" and self.ini_replay and not cli_drift:
             # Both from the ini file: neither is the more explicit, and one of them would
             # silently open the network the other keeps closed.
             raise pytest.UsageError(
@@ -313,6 +315,9 @@ def _where_cassettes_live(config: pytest.Config) -> str:
     if given_dir:
         words.append(f"--convitems-cassette-dir={shlex.quote(given_dir)}")
     return " ".join(words)
+
+
+_MODE_FLAGS: Final = ("--convitems-replay", "--convitems-record-mode", "--convitems-drift")
 
 
 def _typed(config: pytest.Config, flag: str) -> bool:

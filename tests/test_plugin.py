@@ -766,6 +766,12 @@ def test_a_record_mode_typed_beats_a_replay_from_addopts(
     result.stdout.fnmatch_lines(["*MODE all*"])
     result = pytester.runpytest("-s", "--convitems-record-mode=all", "--convitems-replay")
     assert result.ret == pytest.ExitCode.USAGE_ERROR  # both typed: still a contradiction
+    # a live drift run typed over a replaying project; a replay typed over a recording one
+    result = pytester.runpytest("-s", "--convitems-drift=report")
+    result.stdout.fnmatch_lines(["*MODE all*"])
+    monkeypatch.setenv("PYTEST_ADDOPTS", "--convitems-record-mode=all")
+    result = pytester.runpytest("-s", "--convitems-replay")
+    result.stdout.fnmatch_lines(["*MODE none*"])
 
 
 def test_bad_ini_values_are_usage_errors(pytester: pytest.Pytester) -> None:
