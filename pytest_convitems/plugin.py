@@ -638,6 +638,17 @@ def _unmatched_text(
         # Concurrent calls (asyncio.gather) can miss together; one message per test.
         text += f"\n  and {len(others)} more request(s) this cassette does not hold:"
         text += "".join(f"\n    {target}" for target in others[:5])
+    if not recorder.existed and state.cassette_dir is not None:
+        # Packaged test files' folders were named by file name before (`<dir>/test_api`)
+        old_folder = state.cassette_dir / item.path.stem
+        old = old_folder / recorder.path.name
+        if old != recorder.path and old.is_file():
+            new_folder = recorder.path.parent
+            text += (
+                f"\n  it is at {_label(state, str(old))}, where earlier versions kept it: "
+                f"move the folder, git mv {shlex.quote(_label(state, str(old_folder)))} "
+                f"{shlex.quote(_label(state, str(new_folder)))}"
+            )
     if not recorder.existed:
         unclaimed = _unclaimed_beside(state, item, recorder)
         if unclaimed:

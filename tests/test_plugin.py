@@ -857,6 +857,23 @@ def test_get():
     result.assert_outcomes(passed=2)
 
 
+def test_a_packaged_test_files_cassettes_in_the_old_folder_are_pointed_at(
+    pytester: pytest.Pytester,
+) -> None:
+    # Before, a file in packages had `<dir>/<file name>/`: the miss says where to move it.
+    cassette(pytester, "cas/test_api/test_get.yaml", retrieve_exchange())
+    (pytester.path / "suite").mkdir()
+    (pytester.path / "suite" / "__init__.py").touch()
+    (pytester.path / "suite" / "test_api.py").write_text(
+        CLIENT + "\n@pytest.mark.convitems\ndef test_get():\n    retrieve()\n"
+    )
+    result = pytester.runpytest("--convitems-replay", "--convitems-cassette-dir=cas")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*it is at cas/test_api/test_get.yaml*git mv cas/test_api cas/suite.test_api"]
+    )
+
+
 def test_same_named_test_files_outside_packages_are_refused_a_shared_folder(
     pytester: pytest.Pytester,
 ) -> None:
