@@ -735,3 +735,11 @@ def test_drift_reads_a_body_nested_past_pythons_reach_as_text(tmp_path: Path) ->
     for name in ("old.yaml", "new.yaml"):
         write_cassette(tmp_path / name, [exchange])
     assert main(["drift", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")]) == 0
+
+
+def test_nothing_on_either_side_is_not_called_a_match() -> None:
+    # A live run whose tests sent nothing said "no drift: the shapes match".
+    from pytest_convitems.drift.render import headline
+    from pytest_convitems.drift.report import DriftReport
+
+    assert headline(DriftReport(changes=[])) == "nothing compared: no items traffic on either side"

@@ -17,6 +17,8 @@ def headline(report: DriftReport) -> str:
     counts = report.counts()
     if not report.changes and not report.compared and (report.only_old or report.only_new):
         text = "nothing compared: no items endpoint was seen on both sides"
+    elif not report.changes and not report.compared:
+        text = "nothing compared: no items traffic on either side"
     elif not report.changes and report.ignored:
         # The shapes do differ: every difference is one the ignore file accepts.
         n = len(report.ignored)
