@@ -453,6 +453,25 @@ def _findings(
                     # null, a number, an object: no type the API could have added (drift),
                     # a broken body
                     kind = "string_type"
+        null_type = False
+        if tokens and kind in ("missing", "extra_forbidden"):
+            # `"type": null` reads as an item_reference (the one shape it fits), whose
+            # complaints (no id, unknown fields) miss the point when the object is plainly
+            # another kind: its type is what is wrong.
+            parent = tokens[:-1]
+            node = _lookup(data, parent) if parent else data
+            if (
+                isinstance(node, dict)
+                and node.get("type", "") is None
+                and set(node) - {"type", "id"}
+            ):
+                tokens, kind, rule, given, null_type = (
+                    [*parent, "type"],
+                    "string_type",
+                    "",
+                    None,
+                    True,
+                )
         rule = rule or RULES.get(kind, kind)
         severity: Severity = "drift" if rule in drift else "error"
         request_only = (
@@ -474,7 +493,12 @@ def _findings(
         if part == "query" and isinstance(given, str):
             given = _Text(given)  # query values are text by nature: show them unquoted
         message = message_for(error, name, given, direction, part)  # type: ignore[arg-type]
-        if request_only and direction == "response":
+        if null_type:
+            message = (
+                f"{name} must be a string naming the item's kind, not null (null fits only an "
+                "item_reference, which holds nothing but its id)."
+            )
+        elif request_only and direction == "response":
             message = f"{name} {describe(given)} is an input-only type; responses never carry it."
         elif rule == "unknown_type" and direction == "request" and _output_part(given):
             # Known, but only in a replayed output message: "not a known type" misleads.

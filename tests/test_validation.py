@@ -648,3 +648,14 @@ def test_the_python_api_quotes_no_key_sent_as_a_field_name_or_query_value() -> N
     said = validate_exchange(Exchange(pasted))
     assert "content_type" in [f.rule for f in said]
     assert not any(key[3:] in f.message for f in said)
+
+
+def test_a_null_type_on_an_item_plainly_of_another_kind_is_said_at_its_type() -> None:
+    # Null reads as an item_reference: "id is required" or "queries is not a known
+    # parameter" missed the point.
+    call = {"type": None, "call_id": "c1", "name": "f", "arguments": "{}"}
+    (finding,) = validate_request("create", body=json.dumps({"items": [call]}).encode())
+    assert (finding.pointer, finding.rule) == ("/items/0/type", "string_type")
+    assert finding.message.startswith("items[0].type must be a string naming the item's kind")
+    reference = {"type": None, "id": "msg_1"}
+    assert validate_request("create", body=json.dumps({"items": [reference]}).encode()) == []
