@@ -275,8 +275,9 @@ class Redactor:
             # Pointers need the parsed body; so does a token behind `\uXXXX` escapes
             # (`caf\u00e9sk-...`, as Python's and Go's encoders write), which the cassette
             # writer stores decoded: matching must see the same characters.
+            bom = "\ufeff" if text.startswith("\ufeff") else ""  # as `pointers_in_text`
             try:
-                parsed = json.loads(text)
+                parsed = json.loads(text[len(bom) :])
             except (ValueError, RecursionError):
                 pass
             else:
@@ -284,7 +285,7 @@ class Redactor:
                 # Escaped as the cassette writer stores it, or it would fail to encode.
                 decoded = escape_lone_surrogates(json.dumps(redacted_value, ensure_ascii=False))
                 if self._pointers or self.text(decoded) != decoded:
-                    text = decoded
+                    text = bom + decoded
         redacted = self.text(text)
         # Against the original: a body only a JSON pointer changed is changed too.
         return body if redacted == original else redacted.encode("utf-8")

@@ -375,3 +375,19 @@ def test_pointer_rules_leave_other_text_bodies_as_sent(tmp_path: Path) -> None:
         request = Request("POST", "http://h/x", {"Content-Type": ["text/plain"]}, body)
         write_cassette(path, [Exchange(request, Response(200, "OK", {}, b""))], redactor=redactor)
         assert load_cassette(path)[0].request.body == body
+
+
+def test_a_json_body_behind_a_bom_not_labelled_json_is_redacted_and_still_matches(
+    tmp_path: Path,
+) -> None:
+    # The writer stripped the BOM to apply the pointer rules; matching did not, and missed.
+    from pytest_convitems.matching import request_key
+
+    redactor = Redactor(RedactionRules(json_pointers=("/metadata/user",)))
+    body = "\ufeff".encode() + b'{"metadata": {"user": "alice"}}'
+    request = Request("POST", "http://h/v1/conversations", {"Content-Type": ["text/plain"]}, body)
+    path = tmp_path / "c.yaml"
+    write_cassette(path, [Exchange(request, Response(200, "OK", {}, b""))], redactor=redactor)
+    assert b"alice" not in path.read_bytes()
+    (stored,) = load_cassette(path)
+    assert request_key(redactor.for_matching(request)) == request_key(stored.request)
