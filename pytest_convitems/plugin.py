@@ -679,6 +679,9 @@ def _module_folder(state: _State, item: pytest.Item) -> str:
     folder = state.folders.get(item.path)
     if folder is None:
         folder = state.folders[item.path] = module_folder(item.path, state.cassette_dir)
+        file = item.nodeid.partition("::")[0]
+        if not item.path.is_relative_to(state.config.rootpath):
+            state.rerecord_command.files[file] = str(item.path)  # once a file
     return folder
 
 

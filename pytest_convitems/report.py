@@ -143,6 +143,9 @@ class RerecordCommand:
     """The rootdir, which test ids are relative to."""
     cwd: str = ""
     """Where pytest ran: the command's test paths are relative to it, as `options` are."""
+    files: dict[str, str] = field(default_factory=dict)
+    """A test id's file part -> the file, where pytest's id is not relative to the rootdir
+    (a test file outside it: pytest names it from the argument that found it)."""
 
     def __call__(self, nodeids: Sequence[str]) -> str:
         tests = " ".join(shlex.quote(self._from_cwd(n)) for n in nodeids)
@@ -150,9 +153,12 @@ class RerecordCommand:
         return f"pytest {tests}{options} --convitems-record-mode=all"
 
     def _from_cwd(self, nodeid: str) -> str:
+        file, sep, rest = nodeid.partition("::")
+        real = self.files.get(file)
+        if real is not None:
+            return os.path.relpath(real, self.cwd or None) + sep + rest
         if not self.root or self.root == self.cwd:
             return nodeid
-        file, sep, rest = nodeid.partition("::")
         return os.path.relpath(os.path.join(self.root, file), self.cwd) + sep + rest
 
 

@@ -895,6 +895,26 @@ def test_same_named_test_files_outside_packages_are_refused_a_shared_folder(
     )
 
 
+def test_the_rerecord_command_finds_a_test_file_outside_the_rootdir(
+    pytester: pytest.Pytester,
+) -> None:
+    # With `-c config/pytest.ini` the rootdir is config/, and pytest names tests/test_api.py
+    # `test_api.py`: the command said config/test_api.py, which does not exist.
+    (pytester.path / "config").mkdir()
+    (pytester.path / "config" / "pytest.ini").write_text("[pytest]\n")
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_api.py").write_text(
+        CLIENT + "\n@pytest.mark.convitems\ndef test_get():\n    retrieve()\n"
+    )
+    result = pytester.runpytest("-c", "config/pytest.ini", "tests", "--convitems-replay")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*record it: pytest tests/test_api.py::test_get -c config/pytest.ini --convitems-record-mode=all"
+        ]
+    )
+
+
 def test_a_relative_cassette_dir_on_the_command_line_is_read_from_where_pytest_runs(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
