@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Final
+from typing import Any
 from urllib.parse import urlsplit
 
 Headers = dict[str, list[str]]
@@ -104,23 +104,3 @@ def json_or_none(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
-
-
-DEEP: Final = 64
-"""Nesting past which a JSON body is taken as it came: no API body comes near it (free-form
-tool arguments could), the validator stops at ~200, and a walk or pretty print of it costs
-time and space growing with the square of its depth."""
-
-
-def nests_deeper_than(value: Any, limit: int = DEEP) -> bool:
-    """Whether parsed JSON nests more than `limit` objects or arrays deep (no recursion)."""
-    if not isinstance(value, dict | list):
-        return False
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
-    return False

@@ -25,12 +25,9 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final
 
-from ..exchange import Exchange, nests_deeper_than
+from ..exchange import Exchange
 from ..findings import escape_pointer_token
 from ..routes import match_route
-
-_TEXT: Final = object()
-"""A body read as text: not JSON, or nested too deep to walk."""
 
 Shape = dict[str, dict[str, dict[str, dict[str, "FieldShape"]]]]
 """context -> variant ("" = the body) -> object kind ("" = item or body root) -> field -> FieldShape."""
@@ -190,9 +187,8 @@ class ShapeSet:
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError, RecursionError):
-            body = _TEXT
-        if body is _TEXT or nests_deeper_than(body):
-            # not JSON, or JSON too deep to walk (free-form arguments): compared as a kind
+            # not JSON, or nested past Python's reach (free-form arguments; the walk below
+            # is iterative, any depth json reads is fine): compared as a kind
             self.add_body(endpoint, direction, status, None, body_kind="text")
             return
         self.add_body(endpoint, direction, status, body)
