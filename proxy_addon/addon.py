@@ -225,8 +225,9 @@ class ConvItems:
 
     def __init__(self) -> None:
         self.writer: CassetteWriter | None = None
-        self._in_flight: weakref.WeakSet[http.HTTPFlow] = weakref.WeakSet()
-        """Requests on their way while recording: `done` waits for their answers."""
+        self._in_flight = 0
+        """Requests on their way while recording (`done` waits for their answers): counted,
+        not kept; a flow that never ends only makes `done` wait its few seconds."""
         self._recording_stopped = False
         self.index: ReplayIndex | None = None
         self.report: IO[str] | None = None
@@ -561,7 +562,7 @@ class ConvItems:
         self._redact_log()
 
     def done(self) -> Awaitable[None] | None:
-        if self.writer is not None and self._in_flight and _in_event_loop():
+        if self.writer is not None and self._in_flight > 0 and _in_event_loop():
             # mitmproxy calls `done` while connections are still served: a SIGTERM lands
             # with answers on their way to clients, and they are recorded if they come
             # within a few seconds (mitmproxy awaits what a hook returns).
@@ -571,7 +572,7 @@ class ConvItems:
 
     async def _done_after_in_flight(self) -> None:
         deadline = time.monotonic() + IN_FLIGHT_WAIT
-        while self._in_flight and time.monotonic() < deadline:
+        while self._in_flight > 0 and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         self._finish()
 
@@ -592,7 +593,7 @@ class ConvItems:
 
     def request(self, flow: http.HTTPFlow) -> None:
         if self.writer is not None:
-            self._in_flight.add(flow)
+            self._in_flight += 1
         if _path(flow).endswith(_REWIND_PATHS):
             if self.index is not None:
                 self._rewind_request(flow)
@@ -671,7 +672,8 @@ class ConvItems:
 
     def response(self, flow: http.HTTPFlow) -> None:
         # The flow's last hook: its state (if any) is freed now, by reference count.
-        self._in_flight.discard(flow)
+        if self._in_flight > 0 and self.writer is not None:
+            self._in_flight -= 1
         state = self._flows.pop(flow, None) or _FlowState(route=_route(flow))
         if not state.request_checked:
             self._check_request(flow, state)
@@ -735,7 +737,8 @@ class ConvItems:
             self._record(exchange, state.route)
 
     def error(self, flow: http.HTTPFlow) -> None:
-        self._in_flight.discard(flow)
+        if self._in_flight > 0 and self.writer is not None:
+            self._in_flight -= 1
         state = self._flows.pop(flow, None) or _FlowState(route=_route(flow))
         if not state.request_checked:
             self._check_request(flow, state)  # its findings count even with no response
