@@ -120,14 +120,13 @@ def _finding(
 
 
 def _not_json(endpoint: Endpoint, direction: Direction, body: bytes) -> Finding:
+    def said(rule: str, message: str) -> Finding:
+        return _finding(endpoint, direction, "body", "", rule, message)
+
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return _finding(
-            endpoint,
-            direction,
-            "body",
-            "",
+        return said(
             "invalid_utf8",
             f"the body is not valid UTF-8 (byte {exc.start}); JSON bodies must be UTF-8.",
         )
@@ -138,26 +137,15 @@ def _not_json(endpoint: Endpoint, direction: Direction, body: bytes) -> Finding:
         lone = lone_surrogate(json.dumps(parsed, ensure_ascii=False))
     except ValueError as exc:
         fix = "send a JSON object" if direction == "request" else "the API answers JSON objects"
-        return _finding(
-            endpoint,
-            direction,
-            "body",
-            "",
-            "not_json",
-            f"the body is not valid JSON ({exc}); {fix}.",
-        )
+        return said("not_json", f"the body is not valid JSON ({exc}); {fix}.")
     except RecursionError:
         return _too_deep(endpoint, direction)
     if lone is not None:
-        return _finding(
-            endpoint,
-            direction,
-            "body",
-            "",
+        return said(
             "not_json",
-            f"the body holds \\u{ord(lone):04x}, half of a UTF-16 surrogate pair "
-            "with no other half: no character (a string cut in the middle of an emoji, say); "
-            "JSON parsers may refuse it.",
+            f"the body holds \\u{ord(lone):04x}, half of a UTF-16 surrogate pair with no "
+            "other half: no character (a string cut in the middle of an emoji, say); JSON "
+            "parsers may refuse it.",
         )
     return _too_deep(endpoint, direction)
 
