@@ -243,12 +243,12 @@ class Redactor:
         bom = "\ufeff" if text.startswith("\ufeff") else ""
         try:
             parsed = json.loads(text[len(bom) :])
-        except (ValueError, RecursionError):
+            redacted = self.json_value(parsed)
+            if redacted == parsed:
+                return text
+            return bom + escape_lone_surrogates(json.dumps(redacted, ensure_ascii=False))
+        except (ValueError, RecursionError):  # not JSON, or past Python's reach: patterns only
             return text
-        redacted = self.json_value(parsed)
-        if redacted == parsed:
-            return text
-        return bom + escape_lone_surrogates(json.dumps(redacted, ensure_ascii=False))
 
     # --- requests ---------------------------------------------------------------------
 
@@ -277,13 +277,12 @@ class Redactor:
             # writer stores decoded: matching must see the same characters.
             bom = "\ufeff" if text.startswith("\ufeff") else ""  # as `pointers_in_text`
             try:
-                parsed = json.loads(text[len(bom) :])
-            except (ValueError, RecursionError):
-                pass
-            else:
-                redacted_value = self.json_value(parsed)
+                redacted_value = self.json_value(json.loads(text[len(bom) :]))
                 # Escaped as the cassette writer stores it, or it would fail to encode.
                 decoded = escape_lone_surrogates(json.dumps(redacted_value, ensure_ascii=False))
+            except (ValueError, RecursionError):  # not JSON, or past Python's reach
+                pass
+            else:
                 if self._pointers or self.text(decoded) != decoded:
                     text = bom + decoded
         redacted = self.text(text)
