@@ -55,7 +55,11 @@ from .cassette_names import (  # stdlib only
     module_folder,
     named_cassette,
 )
-from .errors import CassetteError, InputError  # no imports of its own: free at plugin load
+from .errors import (  # no imports of its own: free at plugin load
+    CassetteError,
+    InputError,
+    UnmatchedRequestError,
+)
 from .filenames import DRIFT_IGNORE_FILE  # likewise
 from .marker_args import RECORD_MODES, marker_arguments, rewrite_hint  # likewise
 
@@ -200,6 +204,7 @@ class _State:
         self.module_defaults: dict[Path, dict[str, list[str]]] = {}
         self.warned_files_shared: set[str] = set()
         """Test file -> its tests' default cassettes (`_warn_of_a_shared_default_name`)."""
+        self.by_file: dict[Path, list[pytest.Item]] | None = None
         self.shared_folders: dict[str, list[Path]] | None = None
         """Module folders two test files would share (`_refuse_a_shared_module_folder`)."""
         self.cut_short: set[str] = set()
@@ -643,11 +648,12 @@ def _unmatched_text(
         old_folder = state.cassette_dir / item.path.stem
         old = old_folder / recorder.path.name
         if old != recorder.path and old.is_file():
-            new_folder = recorder.path.parent
+            # The file, not the folder: files of one name in packages shared that folder.
+            new_folder = shlex.quote(_label(state, str(recorder.path.parent)))
             text += (
                 f"\n  it is at {_label(state, str(old))}, where earlier versions kept it: "
-                f"move the folder, git mv {shlex.quote(_label(state, str(old_folder)))} "
-                f"{shlex.quote(_label(state, str(new_folder)))}"
+                f"mkdir -p {new_folder} && git mv {shlex.quote(_label(state, str(old)))} "
+                f"{new_folder}/"
             )
     if not recorder.existed:
         unclaimed = _unclaimed_beside(state, item, recorder)
@@ -685,14 +691,24 @@ def _module_folder(state: _State, item: pytest.Item) -> str:
     return folder
 
 
+def _items_by_file(state: _State, item: pytest.Item) -> dict[Path, list[pytest.Item]]:
+    """The collected tests, run or deselected, by file: grouped once a run."""
+    if state.by_file is None:
+        state.by_file = {}
+        for other in [*item.session.items, *state.deselected_items]:
+            state.by_file.setdefault(other.path, []).append(other)
+    return state.by_file
+
+
 def _refuse_a_shared_module_folder(state: _State, item: pytest.Item) -> None:
     """Under a cassette dir, two test files outside packages with one name (allowed with
     `--import-mode=importlib`) would keep their cassettes in one folder: one test replays
     another's recording, and each file's orphans are the other's cassettes."""
     if state.shared_folders is None:
         owners: dict[str, set[Path]] = {}
-        for other in [*item.session.items, *state.deselected_items]:
-            owners.setdefault(_module_folder(state, other), set()).add(other.path)
+        for path, others in _items_by_file(state, item).items():
+            if any(_cassette_of(state, other, _markers(other)[0]) for other in others):
+                owners.setdefault(_module_folder(state, others[0]), set()).add(path)
         state.shared_folders = {f: sorted(p) for f, p in owners.items() if len(p) > 1}
     files = state.shared_folders.get(_module_folder(state, item))
     if files:
@@ -800,13 +816,12 @@ def _warn_of_a_shared_default_name(state: _State, item: pytest.Item, cassette: s
     defaults = state.module_defaults.get(item.path)
     if defaults is None:
         defaults = state.module_defaults[item.path] = {}
-        for other in [*item.session.items, *state.deselected_items]:
-            if other.path == item.path:
-                markers = _markers(other)[0]
-                if not any(m.args or "cassette" in m.kwargs for m in markers):
-                    used = _cassette_of(state, other, markers)
-                    if used is not None:
-                        defaults.setdefault(used, []).append(other.nodeid)
+        for other in _items_by_file(state, item).get(item.path, []):
+            markers = _markers(other)[0]
+            if not any(m.args or "cassette" in m.kwargs for m in markers):
+                used = _cassette_of(state, other, markers)
+                if used is not None:
+                    defaults.setdefault(used, []).append(other.nodeid)
     others = [nodeid for nodeid in defaults.get(cassette, []) if nodeid != item.nodeid]
     if not others or cassette in state.warned_files_shared:
         return
@@ -922,33 +937,61 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         return (yield)
     except BaseException as exc:
         item.config.stash[_STATE].cut_short.add(item.nodeid)
-        _fixture_miss(item, exc, "setting up", 0)
+        _fixture_miss(item, exc, 0)
         raise
 
 
 _BROAD_SCOPES: Final = ("class", "module", "package", "session")
 
 
-def _fixture_miss(item: pytest.Item, exc: BaseException, doing: str, before: int) -> None:
+def _fixture_miss(
+    item: pytest.Item,
+    exc: BaseException,
+    before: int,
+    nextitem: pytest.Item | None = None,
+    *,
+    tearing_down: bool = False,
+) -> None:
     """A request a fixture made (setting up or tearing down) that the cassette does not
     hold: said in our words, with what to re-record together when a fixture wider than
-    the test made it (its requests live in the cassette of the first test that used it).
-    Returns when `exc` is not such a miss; raises otherwise."""
+    the test made it (its requests live in the cassette of the test that ran it). Returns
+    when `exc` is not such a miss; raises otherwise."""
     recorder = item.stash.get(_RECORDER, None)
-    if recorder is None or len(recorder.unmatched) <= before:
+    if recorder is None:
         return
     state = item.config.stash[_STATE]
-    missed = recorder.unmatched[before]
-    text = _unmatched_text(state, item, recorder, missed)
-    broad = _broad_fixtures(item)
-    if broad:
-        targets = _sharing_fixtures(state, item, broad)
-        state.rerecord_targets[item.nodeid] = targets
+    if len(recorder.unmatched) <= before:
+        earlier = _an_earlier_miss(exc)
+        if earlier is not None:  # pytest re-raises a broad fixture's cached failure
+            raise pytest.fail.Exception(
+                "convitems: a fixture this test uses failed in an earlier test, on a request "
+                f"that test's cassette does not hold:\n{earlier}",
+                pytrace=False,
+            ) from None
+        return
+    text = _unmatched_text(state, item, recorder, recorder.unmatched[before])
+    doing = "tearing down" if tearing_down else "setting up"
+    if tearing_down:
+        # What ends here: the nodes the next test does not share (a module's fixtures end
+        # after its last test, whichever fixtures that test used itself).
+        ending = _ending_scope(item, nextitem)
+        targets = _ending_targets(state, item, ending)
+        why = (
+            f"the fixtures of the {ending} ending after this test, which are recorded in "
+            "the cassette of whichever test they end after"
+        )
+    else:
+        broad = _broad_fixtures(item)
+        targets = _sharing_fixtures(state, item, broad) if broad else []
         names = ", ".join(f"{name} ({scope})" for name, scope in broad.items())
+        why = (
+            f"the test's fixtures, where {names} run once for many tests and are recorded in "
+            "the cassette of the first test that ran them"
+        )
+    if targets and targets != [item.nodeid]:
+        state.rerecord_targets[item.nodeid] = targets
         text += (
-            f"\n  made while {doing} the test's fixtures, where {names} run once for many "
-            "tests: their requests are recorded in the cassette of the first test that ran "
-            f"them. Re-record the tests that share them together: "
+            f"\n  made while {doing} {why}. Re-record the tests that share them together: "
             f"{state.rerecord_command(targets)}, and replay them together (-k, --lf or "
             "pytest-xdist can then miss); or make the fixture function-scoped"
         )
@@ -959,12 +1002,58 @@ def _fixture_miss(item: pytest.Item, exc: BaseException, doing: str, before: int
     exc.add_note(text)  # the client wrapped it (openai's APIConnectionError)
 
 
+def _an_earlier_miss(exc: BaseException) -> UnmatchedRequestError | None:
+    seen: BaseException | None = exc
+    for _ in range(16):  # a chain is short; a cycle must not hang
+        if seen is None:
+            return None
+        if isinstance(seen, UnmatchedRequestError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _ending_scope(item: pytest.Item, nextitem: pytest.Item | None) -> str:
+    """The widest scope whose fixtures are torn down after this test."""
+    staying = set(nextitem.listchain()) if nextitem is not None else set()
+    for node in item.listchain():
+        if node not in staying:
+            if isinstance(node, pytest.Session):
+                return "session"
+            if isinstance(node, pytest.Package):
+                return "package"
+            if isinstance(node, pytest.Module):
+                return "module"
+            if isinstance(node, pytest.Class):
+                return "class"
+    return "function"
+
+
+def _ending_targets(state: _State, item: pytest.Item, scope: str) -> list[str]:
+    file = item.nodeid.partition("::")[0]
+    if scope == "function":
+        return [item.nodeid]
+    if scope == "class":
+        return [f"{file}::{item.nodeid.partition('::')[2].split('::')[0]}"]
+    if scope == "module":
+        return [file]
+    within = item.path.parent if scope == "package" else None
+    items = [*item.session.items, *state.deselected_items]
+    return sorted(
+        {
+            other.nodeid.partition("::")[0]
+            for other in items
+            if within is None or other.path.is_relative_to(within)
+        }
+    )
+
+
 def _broad_fixtures(item: pytest.Item) -> dict[str, str]:
     """The project's fixtures wider than a test (class, module, package or session scope)
-    that this test uses, and their scopes; plugins' own (tmp_path_factory...) left out."""
-    info = getattr(item, "_fixtureinfo", None)
+    that this test uses, and their scopes; installed plugins' own (tmp_path_factory...)
+    left out."""
+    info = getattr(item, "_fixtureinfo", None)  # pytest's, no public way: none, no advice
     defs = getattr(info, "name2fixturedefs", None) or {}
-    root = str(item.config.rootpath)
     broad = {}
     for name, chain in defs.items():
         fixture = chain[-1]
@@ -973,7 +1062,7 @@ def _broad_fixtures(item: pytest.Item) -> dict[str, str]:
             where = inspect.getfile(fixture.func)
         except (TypeError, AttributeError):
             continue
-        if scope in _BROAD_SCOPES and where.startswith(root) and "site-packages" not in where:
+        if scope in _BROAD_SCOPES and "site-packages" not in where:
             broad[name] = scope
     return broad
 
@@ -1006,7 +1095,8 @@ def pytest_runtest_teardown(
     try:
         return (yield)
     except BaseException as exc:
-        _fixture_miss(item, exc, "tearing down", before)
+        item.config.stash[_STATE].cut_short.add(item.nodeid)
+        _fixture_miss(item, exc, before, nextitem, tearing_down=True)
         raise
     finally:
         activation = item.stash.get(_ACTIVATION, None)

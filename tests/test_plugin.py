@@ -479,7 +479,7 @@ def test_{n}1(shared):
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_a1*",
-            "*made while tearing down the test's fixtures, where shared (session) run once*"
+            "*made while tearing down the fixtures of the session ending after this test*"
             "pytest test_a.py test_b.py --convitems-record-mode=all*",
             "next: *re-record: pytest test_a.py test_b.py --convitems-record-mode=all",
         ]
@@ -510,6 +510,71 @@ def test_fails():
     assert "delete it" not in result.stdout.str()
     assert "recorded but unused" in result.stdout.str()
     assert "unused in" not in result.stdout.str()
+
+
+def test_a_module_fixture_torn_down_after_a_test_that_does_not_use_it_names_its_file(
+    pytester: pytest.Pytester,
+) -> None:
+    # The module's last test does not use the fixture, yet its teardown runs there: the
+    # command named that one test, which re-recorded never holds the request.
+    cassette(pytester, "cassettes/test_a/test_one.yaml", retrieve_exchange())
+    cassette(pytester, "cassettes/test_a/test_last.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.fixture(scope="module")
+def conv():
+    yield
+    retrieve("msg_gone")
+
+@pytest.mark.convitems
+def test_one(conv):
+    retrieve()
+
+@pytest.mark.convitems
+def test_last():
+    retrieve()
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_last*",
+            "*made while tearing down the fixtures of the * ending after this test*"
+            "pytest test_a.py --convitems-record-mode=all*",
+        ]
+    )
+
+
+def test_a_broad_fixtures_failure_met_again_by_a_later_test_is_said_in_our_words(
+    pytester: pytest.Pytester,
+) -> None:
+    # pytest raises a module fixture's failure again for each later test that uses it.
+    cassette(pytester, "cassettes/test_a/test_one.yaml", retrieve_exchange())
+    cassette(pytester, "cassettes/test_a/test_two.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.fixture(scope="module")
+def conv():
+    return retrieve("msg_changed")
+
+@pytest.mark.convitems
+def test_one(conv):
+    pass
+
+@pytest.mark.convitems
+def test_two(conv):
+    pass
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        ["*convitems: a fixture this test uses failed in an earlier test, on a request*"]
+    )
+    assert "plugin.py" not in result.stdout.str()
 
 
 def test_swallowed_unmatched_request_still_fails(pytester: pytest.Pytester) -> None:
@@ -857,6 +922,23 @@ def test_get():
     result.assert_outcomes(passed=2)
 
 
+def test_a_same_named_file_without_convitems_tests_shares_no_folder(
+    pytester: pytest.Pytester,
+) -> None:
+    cassette(pytester, "cas/test_api/test_get.yaml", retrieve_exchange())
+    for package, body in (
+        ("plain", "def test_x():\n    pass\n"),
+        ("api", "@pytest.mark.convitems\ndef test_get():\n    retrieve()\n"),
+    ):
+        folder = pytester.path / "suite" / package
+        folder.mkdir(parents=True)
+        (folder / "test_api.py").write_text(CLIENT + "\n" + body)
+    result = pytester.runpytest(
+        "--import-mode=importlib", "--convitems-cassette-dir=cas", "--convitems-replay"
+    )
+    result.assert_outcomes(passed=2)
+
+
 def test_a_packaged_test_files_cassettes_in_the_old_folder_are_pointed_at(
     pytester: pytest.Pytester,
 ) -> None:
@@ -870,7 +952,10 @@ def test_a_packaged_test_files_cassettes_in_the_old_folder_are_pointed_at(
     result = pytester.runpytest("--convitems-replay", "--convitems-cassette-dir=cas")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*it is at cas/test_api/test_get.yaml*git mv cas/test_api cas/suite.test_api"]
+        [
+            "*it is at cas/test_api/test_get.yaml*mkdir -p cas/suite.test_api && git mv "
+            "cas/test_api/test_get.yaml cas/suite.test_api/"
+        ]
     )
 
 
