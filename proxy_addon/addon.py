@@ -494,7 +494,7 @@ class ConvItems:
         if self.writer is None:
             return
         writer, self.writer = self.writer, None
-        self._recording_stopped = True
+        self._in_flight = 0  # a mode switch: what is in flight now is not recorded anyway
         stats = writer.close()
         if stats.failures:
             # Problems, not exchanges: one may be the writer stopping with many queued.
@@ -565,8 +565,9 @@ class ConvItems:
         if self.writer is not None and self._in_flight > 0 and _in_event_loop():
             # mitmproxy calls `done` while connections are still served: a SIGTERM lands
             # with answers on their way to clients, and they are recorded if they come
-            # within a few seconds (mitmproxy awaits what a hook returns).
-            return self._done_after_in_flight()
+            # within a few seconds. A task, not a bare coroutine: mitmproxy awaits what a
+            # hook returns at shutdown, but not when a script reload removes the addon.
+            return asyncio.ensure_future(self._done_after_in_flight())
         self._finish()
         return None
 
@@ -577,6 +578,7 @@ class ConvItems:
         self._finish()
 
     def _finish(self) -> None:
+        self._recording_stopped = self.writer is not None  # answers after this are said
         self._close_writer()
         if self.report is not None:
             self.report.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shlex
 import shutil
 import socket
 import sys
@@ -81,7 +82,12 @@ def addon_path_for(executable: str) -> str:
 
     try:
         found = subprocess.run(
-            [python or "", "-c", "import proxy_addon.launch as l; print(l.ADDON_PATH)"],
+            # the addon's own imports (models, validation), not only this stdlib module
+            [
+                python or "",
+                "-c",
+                "import proxy_addon.addon, proxy_addon.launch as l; print(l.ADDON_PATH)",
+            ],
             capture_output=True,
             text=True,
             timeout=60,
@@ -96,15 +102,25 @@ def addon_path_for(executable: str) -> str:
     return found.stdout.strip()
 
 
+_SH_EXEC = b"'''exec' "
+"""How the `/bin/sh` launcher's second line starts (distlib's, which pip uses)."""
+
+
 def _interpreter_of(executable: str) -> str | None:
-    """The Python a console script runs with, from its `#!` line."""
+    """The Python a console script runs with, from its `#!` line (or, in the `/bin/sh`
+    launcher pip and uv write for a long or spaced path, from its `exec` line)."""
     try:
         with open(executable, "rb") as script:
-            first = script.readline(4096)
+            first, second = script.readline(4096), script.readline(4096)
     except OSError:
         return None
     if not first.startswith(b"#!"):
         return None
+    if second.startswith(_SH_EXEC):
+        try:
+            return shlex.split(second[len(_SH_EXEC) :].decode("utf-8", "replace"))[0]
+        except (ValueError, IndexError):
+            return None
     words = first[2:].decode("utf-8", "replace").split()
     if len(words) > 1 and Path(words[0]).name == "env":
         return words[1]  # `#!/usr/bin/env python3`

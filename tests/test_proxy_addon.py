@@ -1104,3 +1104,18 @@ def test_a_miss_names_the_cassette_and_its_interaction_not_a_place_in_the_index(
     where = f"closest recorded request (interaction 1 of {tmp_path / 'conv_b.yaml'}): GET {items}"
     assert where in message, message
     assert "query /limit: recorded '1', sent '2'" in message
+
+
+def test_leaving_record_mode_at_run_time_is_no_error_on_every_later_answer(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The writer closes on a mode switch (mitmweb's options) as at shutdown; only the
+    # shutdown means answers still coming were not recorded.
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_mode="record", convitems_cassette_dir=str(tmp_path))
+    ctx.configure(addon, convitems_mode="observe")
+    f = flow("GET", f"/conversations/{CONV}/items")
+    addon.request(f)
+    respond(f, list_body(1))
+    addon.response(f)
+    assert "not recorded" not in caplog.text

@@ -551,3 +551,14 @@ def test_a_part_an_earlier_run_filled_by_size_is_not_grown(tmp_path: Path) -> No
         writer.put("conv_A", exchange(n, big))
         assert writer.close().failures == []
     assert [p.name for p in cassette_files(tmp_path)] == ["conv_A.yaml", "conv_A.part002.yaml"]
+
+
+def test_a_mitmdump_behind_pips_sh_launcher_is_read_through_its_exec_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # pip (distlib) and uv write `#!/bin/sh` and an `'''exec' "python" "$0" "$@"` line for
+    # a long or spaced interpreter path: /bin/sh was taken for the Python and refused.
+    _no_mitmproxy_here(monkeypatch, tmp_path)
+    fake = tmp_path / "mitmdump"
+    fake.write_text(f"#!/bin/sh\n'''exec' \"{sys.executable}\" \"$0\" \"$@\"\n' '''\n")
+    assert launch.addon_path_for(str(fake)) == str(launch.ADDON_PATH)
