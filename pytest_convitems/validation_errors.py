@@ -463,7 +463,7 @@ def _findings(
             if (
                 isinstance(node, dict)
                 and node.get("type", "") is None
-                and set(node) - {"type", "id"}
+                and not _ITEM_KEYS.isdisjoint(node)
             ):
                 tokens, kind, rule, given, null_type = (
                     [*parent, "type"],
@@ -509,6 +509,14 @@ def _findings(
             )
         findings.append(Finding(severity, endpoint, direction, part, ptr, rule, message, source))
     return findings
+
+
+_ITEM_KEYS: Final = frozenset(
+    {"role", "content", "call_id", "name", "arguments", "output", "queries", "results"}
+    | {"action", "actions", "summary", "server_label", "input", "code", "outputs", "result"}
+    | {"encrypted_content", "tools", "approval_request_id", "approve", "operation", "commands"}
+)
+"""Keys of other item kinds: an object holding one is no item_reference with a stray key."""
 
 
 def _lookup(data: Any, tokens: Sequence[str | int]) -> Any:

@@ -507,3 +507,16 @@ def test_a_deep_body_is_not_pretty_printed_into_a_cassette_the_square_of_its_siz
     assert path.stat().st_size < 5 * len(body)
     (loaded,) = load_cassette(path)
     assert loaded.request.body == body
+
+
+def test_a_large_body_with_a_lone_surrogate_is_still_stored_pretty(tmp_path: Path) -> None:
+    # Past 1,000 brackets the writer asks pydantic-core for the depth; its refusal of a
+    # lone surrogate is no depth.
+    items = [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "x"}]}]
+    body = json.dumps({"items": items * 400, "note": "\ud800"}).encode()  # 1,200 brackets
+    headers = {"Content-Type": ["application/json"]}
+    url = "https://api.openai.com/v1/conversations/c/items"
+    exchange = Exchange(Request("POST", url, headers, body), Response(200, "OK", headers, b""))
+    path = tmp_path / "c.yaml"
+    write_cassette(path, [exchange])
+    assert '\n        "items": [\n' in path.read_text()  # pretty

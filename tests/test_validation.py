@@ -659,3 +659,6 @@ def test_a_null_type_on_an_item_plainly_of_another_kind_is_said_at_its_type() ->
     assert finding.message.startswith("items[0].type must be a string naming the item's kind")
     reference = {"type": None, "id": "msg_1"}
     assert validate_request("create", body=json.dumps({"items": [reference]}).encode()) == []
+    stray = {"type": None, "id": "msg_1", "foo": 1}  # a reference with a stray key: that key
+    (finding,) = validate_request("create", body=json.dumps({"items": [stray]}).encode())
+    assert (finding.pointer, finding.rule) == ("/items/0/foo", "unknown_field")
