@@ -50,7 +50,8 @@ DEFAULT_QUERY_PARAMS: Final[tuple[str, ...]] = ("api_key", "key", "token")
 _SK: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2}))sk-[A-Za-z0-9_\-]{16,}"
 # `Bearer <token>`, except the placeholder itself; the same boundaries as `sk-`.
 _BEARER: Final = (
-    r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2}))Bearer[ \t]+"
+    # the space also as a URL writes it (`?after=Bearer%20...`, `Bearer+...`)
+    r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2}))Bearer(?:[ \t]+|%20|\+)"
     r"(?!REDACTED(?![A-Za-z0-9._~+/=\-]))"
     # token-shaped: a digit in it, or long; "Bearer authentication" and the API's own
     # "Bearer YOUR_KEY" are prose
@@ -321,7 +322,14 @@ def _replacement(match: re.Match[str]) -> str:
     if group == "sk":
         return SK_PLACEHOLDER
     if group == "bearer":
-        return BEARER_PLACEHOLDER
+        sep = match.group()[6:9]  # kept as it was written: a URL must not gain a space
+        return (
+            "Bearer%20REDACTED"
+            if sep == "%20"
+            else "Bearer+REDACTED"
+            if sep[0] == "+"
+            else BEARER_PLACEHOLDER
+        )
     return PLACEHOLDER
 
 
