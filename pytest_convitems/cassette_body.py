@@ -233,6 +233,8 @@ def _pretty_stored(body: bytes, parsed: Any, redactor: Redactor | None) -> str |
             stored = _pretty(redacted)
     except RecursionError:
         return None
+    if len(stored) > 8 * len(body) + 4096:
+        return None  # nested: pretty JSON is twice the size of compact, not hundreds of times
     if b"\\u" in body:  # only an escape in the body can give a lone surrogate
         stored = escape_lone_surrogates(stored)
     return stored
