@@ -413,9 +413,10 @@ class ConvItems:
             self.index = None
         if opts.convitems_mode == "record":
             if where or self.writer is None or updated & _WRITER_OPTIONS:
-                self._start_writer(directory)
+                self._start_writer(directory)  # a new writer records what is in flight
         else:
             self._close_writer()
+            self._in_flight = 0  # out of record mode: what is in flight is not recorded
         if opts.convitems_mode != "replay":  # replay says what it replays when it loads
             logger.info("convitems: %s", self._describe(opts))
 
@@ -494,7 +495,6 @@ class ConvItems:
         if self.writer is None:
             return
         writer, self.writer = self.writer, None
-        self._in_flight = 0  # a mode switch: what is in flight now is not recorded anyway
         stats = writer.close()
         if stats.failures:
             # Problems, not exchanges: one may be the writer stopping with many queued.

@@ -974,14 +974,13 @@ def _fixture_miss(
     if tearing_down:
         # What ends here: the nodes the next test does not share (a module's fixtures end
         # after its last test, whichever fixtures that test used itself).
-        ending = _ending_scope(item, nextitem)
-        targets = _ending_targets(state, item, ending)
+        ending, targets = _ending(state, item, nextitem)
         why = (
             f"the fixtures of the {ending} ending after this test, which are recorded in "
             "the cassette of whichever test they end after"
         )
     else:
-        broad = _broad_fixtures(item)
+        broad = _broad_fixtures(state, item)
         targets = _sharing_fixtures(state, item, broad) if broad else []
         names = ", ".join(f"{name} ({scope})" for name, scope in broad.items())
         why = (
@@ -1013,45 +1012,46 @@ def _an_earlier_miss(exc: BaseException) -> UnmatchedRequestError | None:
     return None
 
 
-def _ending_scope(item: pytest.Item, nextitem: pytest.Item | None) -> str:
-    """The widest scope whose fixtures are torn down after this test."""
+_NODE_SCOPES: Final = (
+    (pytest.Session, "session"),
+    (pytest.Package, "package"),
+    (pytest.Module, "module"),
+    (pytest.Class, "class"),
+)
+
+
+def _ending(
+    state: _State, item: pytest.Item, nextitem: pytest.Item | None
+) -> tuple[str, list[str]]:
+    """The widest scope ending after this test (a node the next test does not share) whose
+    fixtures some test in it holds, and what to re-record for it: its class, its file, or
+    the files of its package or run. ("function", [the test]) when none: the test's own
+    fixture made the request (the last test of a file or run ends every scope)."""
     staying = set(nextitem.listchain()) if nextitem is not None else set()
     for node in item.listchain():
-        if node not in staying:
-            if isinstance(node, pytest.Session):
-                return "session"
-            if isinstance(node, pytest.Package):
-                return "package"
-            if isinstance(node, pytest.Module):
-                return "module"
-            if isinstance(node, pytest.Class):
-                return "class"
-    return "function"
+        if node in staying:
+            continue
+        scope = next((s for kind, s in _NODE_SCOPES if isinstance(node, kind)), None)
+        if scope is None:
+            continue
+        region = [
+            other
+            for others in _items_by_file(state, item).values()
+            for other in others
+            if node in other.listchain()
+        ]
+        if any(scope in _broad_fixtures(state, other).values() for other in region):
+            if scope == "class":
+                file, _, rest = item.nodeid.partition("::")
+                return scope, [f"{file}::{rest.split('::')[0]}"]
+            return scope, sorted({other.nodeid.partition("::")[0] for other in region})
+    return "function", [item.nodeid]
 
 
-def _ending_targets(state: _State, item: pytest.Item, scope: str) -> list[str]:
-    file = item.nodeid.partition("::")[0]
-    if scope == "function":
-        return [item.nodeid]
-    if scope == "class":
-        return [f"{file}::{item.nodeid.partition('::')[2].split('::')[0]}"]
-    if scope == "module":
-        return [file]
-    within = item.path.parent if scope == "package" else None
-    items = [*item.session.items, *state.deselected_items]
-    return sorted(
-        {
-            other.nodeid.partition("::")[0]
-            for other in items
-            if within is None or other.path.is_relative_to(within)
-        }
-    )
-
-
-def _broad_fixtures(item: pytest.Item) -> dict[str, str]:
+def _broad_fixtures(state: _State, item: pytest.Item) -> dict[str, str]:
     """The project's fixtures wider than a test (class, module, package or session scope)
-    that this test uses, and their scopes; installed plugins' own (tmp_path_factory...)
-    left out."""
+    that this test uses, and their scopes: those of its conftest.py files and test files,
+    not plugins' (tmp_path_factory, wherever pytest is installed)."""
     info = getattr(item, "_fixtureinfo", None)  # pytest's, no public way: none, no advice
     defs = getattr(info, "name2fixturedefs", None) or {}
     broad = {}
@@ -1062,7 +1062,9 @@ def _broad_fixtures(item: pytest.Item) -> dict[str, str]:
             where = inspect.getfile(fixture.func)
         except (TypeError, AttributeError):
             continue
-        if scope in _BROAD_SCOPES and "site-packages" not in where:
+        if scope in _BROAD_SCOPES and (
+            Path(where).name == "conftest.py" or Path(where) in _items_by_file(state, item)
+        ):
             broad[name] = scope
     return broad
 

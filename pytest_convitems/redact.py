@@ -48,6 +48,7 @@ DEFAULT_QUERY_PARAMS: Final[tuple[str, ...]] = ("api_key", "key", "token")
 # Preceded by a non-word character, a JSON escape such as `\n` inside a body string, or a
 # percent-escape in a URL (`/items/x%20sk-...`).
 _SK: Final = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2}))sk-[A-Za-z0-9_\-]{16,}"
+_PCT: Final = r"%[0-9A-Fa-f]{2}"
 # `Bearer <token>`, except the placeholder itself; the same boundaries as `sk-`.
 _BEARER: Final = (
     # the space also as a URL writes it (`?after=Bearer%20...`, `Bearer+...`)
@@ -55,7 +56,9 @@ _BEARER: Final = (
     r"(?!REDACTED(?![A-Za-z0-9._~+/=\-]))"
     # token-shaped: a digit in it, or long; "Bearer authentication" and the API's own
     # "Bearer YOUR_KEY" are prose
-    r"(?=[A-Za-z._~+/=\-]*[0-9]|[A-Za-z0-9._~+/=\-]{24})[A-Za-z0-9._~+/=\-]{8,}"
+    # (in a URL a base64 token's + / = are percent-escaped: %2B %2F %3D)
+    rf"(?=(?:[A-Za-z._~+/=\-]|{_PCT})*[0-9]|(?:[A-Za-z0-9._~+/=\-]|{_PCT}){{24}})"
+    rf"(?:[A-Za-z0-9._~+/=\-]|{_PCT}){{8,}}"
 )
 
 SECRET_PATTERN: Final[re.Pattern[str]] = re.compile(f"(?P<sk>{_SK})|(?P<bearer>{_BEARER})")

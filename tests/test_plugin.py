@@ -547,6 +547,37 @@ def test_last():
     )
 
 
+def test_a_function_fixtures_teardown_miss_in_the_last_test_stays_that_tests(
+    pytester: pytest.Pytester,
+) -> None:
+    # The last test ends every scope; with no broad fixture about, the request is this
+    # test's own, and re-recording the whole run would cost live calls for nothing.
+    cassette(pytester, "cassettes/test_a/test_one.yaml", retrieve_exchange())
+    cassette(pytester, "cassettes/test_b/test_two.yaml", retrieve_exchange())
+    pytester.makepyfile(
+        test_a=CLIENT + "\n@pytest.mark.convitems\ndef test_one():\n    retrieve()\n",
+        test_b=CLIENT
+        + """
+@pytest.fixture
+def cleanup():
+    yield
+    retrieve("msg_gone")
+
+@pytest.mark.convitems
+def test_two(cleanup):
+    retrieve()
+""",
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  made while tearing down the test's fixtures",
+            "next: 1 test met requests*re-record: pytest test_b.py::test_two --convitems-record-mode=all",
+        ]
+    )
+
+
 def test_a_broad_fixtures_failure_met_again_by_a_later_test_is_said_in_our_words(
     pytester: pytest.Pytester,
 ) -> None:

@@ -1119,3 +1119,15 @@ def test_leaving_record_mode_at_run_time_is_no_error_on_every_later_answer(
     respond(f, list_body(1))
     addon.response(f)
     assert "not recorded" not in caplog.text
+
+
+def test_a_writer_restarted_in_record_mode_still_waits_for_what_is_in_flight(
+    tctx: tuple[taddons.context, ConvItems], tmp_path: Path
+) -> None:
+    # A new cassette dir restarts the writer; the answers in flight are the new writer's.
+    ctx, addon = tctx
+    ctx.configure(addon, convitems_mode="record", convitems_cassette_dir=str(tmp_path / "a"))
+    f = flow("GET", f"/conversations/{CONV}/items")
+    addon.request(f)
+    ctx.configure(addon, convitems_cassette_dir=str(tmp_path / "b"))
+    assert addon._in_flight == 1

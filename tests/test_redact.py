@@ -404,3 +404,9 @@ def test_a_bearer_token_in_a_url_is_redacted_with_the_space_as_the_url_writes_it
         assert "abcdefgh12345678" not in redacted
         assert f"after=Bearer{sep}REDACTED&limit=2" in redacted  # no space put in a URL
     assert DEFAULT_REDACTOR.text(f"Bearer{sep}REDACTED") == f"Bearer{sep}REDACTED"
+
+
+def test_a_percent_escaped_base64_bearer_token_in_a_url_is_redacted_whole() -> None:
+    for token in ("ab%2Bcdefghijk1234567890", "abcdefgh12%2Fxyzsecretpart%3D"):
+        url = f"http://h/v1/conversations/c/items?after=Bearer%20{token}&limit=2"
+        assert DEFAULT_REDACTOR.uri(url).endswith("?after=Bearer%20REDACTED&limit=2")
