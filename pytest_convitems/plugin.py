@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import shlex
 import uuid
 from collections.abc import Generator
@@ -942,6 +943,8 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 
 
 _BROAD_SCOPES: Final = ("class", "module", "package", "session")
+_INSTALLED: Final = re.compile(r"[/\\](?:site|dist)-packages[/\\]")
+"""Where installed packages (pytest's own fixtures among them) live."""
 
 
 def _fixture_miss(
@@ -980,7 +983,7 @@ def _fixture_miss(
             "the cassette of whichever test they end after"
         )
     else:
-        broad = _broad_fixtures(state, item)
+        broad = _broad_fixtures(item)
         targets = _sharing_fixtures(state, item, broad) if broad else []
         names = ", ".join(f"{name} ({scope})" for name, scope in broad.items())
         why = (
@@ -1040,7 +1043,8 @@ def _ending(
             for other in others
             if node in other.listchain()
         ]
-        if any(scope in _broad_fixtures(state, other).values() for other in region):
+        held = (d for other in region for d in _broad_fixture_defs(other).values())
+        if any(_ends_with(node, scope, where) for scope, where in held):
             if scope == "class":
                 file, _, rest = item.nodeid.partition("::")
                 return scope, [f"{file}::{rest.split('::')[0]}"]
@@ -1048,10 +1052,23 @@ def _ending(
     return "function", [item.nodeid]
 
 
-def _broad_fixtures(state: _State, item: pytest.Item) -> dict[str, str]:
+def _ends_with(node: Any, scope: str, where: Path) -> bool:
+    """Whether a fixture of `scope` defined in `where` ends with `node`. A package fixture
+    belongs to the package it is defined in; outside any package it lives for the run."""
+    if isinstance(node, pytest.Package):
+        return scope == "package" and where.parent == node.path
+    if isinstance(node, pytest.Session):
+        return scope == "session" or (
+            scope == "package" and not (where.parent / "__init__.py").is_file()
+        )
+    return scope == ("module" if isinstance(node, pytest.Module) else "class")
+
+
+def _broad_fixture_defs(item: pytest.Item) -> dict[str, tuple[str, Path]]:
     """The project's fixtures wider than a test (class, module, package or session scope)
-    that this test uses, and their scopes: those of its conftest.py files and test files,
-    not plugins' (tmp_path_factory, wherever pytest is installed)."""
+    that this test uses: name -> (scope, defining file). Installed plugins' own
+    (tmp_path_factory...) are left out by where they live; a project's plugin modules
+    (`-p`, `pytest_plugins`, helpers imported into conftest.py) count."""
     info = getattr(item, "_fixtureinfo", None)  # pytest's, no public way: none, no advice
     defs = getattr(info, "name2fixturedefs", None) or {}
     broad = {}
@@ -1062,11 +1079,14 @@ def _broad_fixtures(state: _State, item: pytest.Item) -> dict[str, str]:
             where = inspect.getfile(fixture.func)
         except (TypeError, AttributeError):
             continue
-        if scope in _BROAD_SCOPES and (
-            Path(where).name == "conftest.py" or Path(where) in _items_by_file(state, item)
-        ):
-            broad[name] = scope
+        if scope in _BROAD_SCOPES and not _INSTALLED.search(where):
+            broad[name] = (scope, Path(where))
     return broad
+
+
+def _broad_fixtures(item: pytest.Item) -> dict[str, str]:
+    """The project's fixtures wider than a test that it uses, and their scopes."""
+    return {name: scope for name, (scope, _) in _broad_fixture_defs(item).items()}
 
 
 def _sharing_fixtures(state: _State, item: pytest.Item, broad: dict[str, str]) -> list[str]:

@@ -547,6 +547,50 @@ def test_last():
     )
 
 
+@pytest.mark.parametrize("where", ["pytest_plugins", "package_without_init"])
+def test_a_broad_fixture_from_a_plugin_module_or_a_folder_package_scope_is_known(
+    pytester: pytest.Pytester, where: str
+) -> None:
+    # A project's fixture module (pytest_plugins) is the project's, not an installed
+    # plugin's; a package-scoped fixture outside any package lives for the whole run.
+    scope = "module" if where == "pytest_plugins" else "package"
+    fixture = f"""
+import pytest
+from test_a import retrieve
+
+@pytest.fixture(scope={scope!r})
+def conv():
+    yield
+    retrieve("msg_gone")
+"""
+    for name in ("test_one", "test_last"):
+        cassette(pytester, f"cassettes/test_a/{name}.yaml", retrieve_exchange())
+    if where == "pytest_plugins":
+        pytester.makepyfile(myfixtures=fixture)
+        pytester.makeconftest('pytest_plugins = ["myfixtures"]')
+    else:
+        pytester.makeconftest(fixture)
+    pytester.makepyfile(
+        test_a=CLIENT
+        + """
+@pytest.mark.convitems
+def test_one(conv):
+    retrieve()
+
+@pytest.mark.convitems
+def test_last():
+    retrieve()
+"""
+    )
+    result = pytester.runpytest("--convitems-replay")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*made while tearing down the fixtures of the * ending after this test*pytest test_a.py --convitems-record-mode=all*"
+        ]
+    )
+
+
 def test_a_function_fixtures_teardown_miss_in_the_last_test_stays_that_tests(
     pytester: pytest.Pytester,
 ) -> None:
