@@ -53,7 +53,7 @@ _PCT: Final = r"%[0-9A-Fa-f]{2}"
 _BEARER: Final = (
     # the space also as a URL writes it (`?after=Bearer%20...`, `Bearer+...`)
     r"(?:(?<![A-Za-z0-9])|(?<=\\[nrtbf])|(?<=%[0-9A-Fa-f]{2}))Bearer(?:[ \t]+|%20|\+)"
-    r"(?!REDACTED(?![A-Za-z0-9._~+/=\-]))"
+    rf"(?!REDACTED(?![A-Za-z0-9._~+/=\-]|{_PCT}))"
     # token-shaped: a digit in it, or long; "Bearer authentication" and the API's own
     # "Bearer YOUR_KEY" are prose
     # (in a URL a base64 token's + / = are percent-escaped: %2B %2F %3D)
