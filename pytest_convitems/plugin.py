@@ -203,7 +203,7 @@ class _State:
             except InputError as err:
                 raise pytest.UsageError(f"convitems_match_on: {err}") from None
         self.module_defaults: dict[Path, dict[str, list[str]]] = {}
-        self.warned_files_shared: set[str] = set()
+        self.warned_shared_cassettes: set[str] = set()
         """Test file -> its tests' default cassettes (`_warn_of_a_shared_default_name`)."""
         self.by_file: dict[Path, list[pytest.Item]] | None = None
         self.shared_folders: dict[str, list[Path]] | None = None
@@ -741,6 +741,8 @@ def _recorder(state: _State, item: pytest.Item, markers: list[pytest.Mark]) -> C
         if state.cassette_dir is not None:
             _refuse_a_shared_module_folder(state, item)
         path, text = _cassette_path(state, item, kwargs.get("cassette"))
+        if not kwargs.get("cassette"):  # one named on the marker is shared on purpose
+            _warn_of_a_shared_default_name(state, item, text)
         live = state.drift_mode != "off"
         return CassetteRecorder(
             path=path,
@@ -824,9 +826,9 @@ def _warn_of_a_shared_default_name(state: _State, item: pytest.Item, cassette: s
                 if used is not None:
                     defaults.setdefault(used, []).append(other.nodeid)
     others = [nodeid for nodeid in defaults.get(cassette, []) if nodeid != item.nodeid]
-    if not others or cassette in state.warned_files_shared:
+    if not others or cassette in state.warned_shared_cassettes:
         return
-    state.warned_files_shared.add(cassette)  # once a cassette (in a process)
+    state.warned_shared_cassettes.add(cassette)  # once a cassette (in a process)
     import warnings
 
     message = (
@@ -925,8 +927,6 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
         recorder = _recorder(state, item, markers)
         item.stash[_RECORDER] = recorder
         state.opened[item] = recorder.path_text
-        if not any(m.args or "cassette" in m.kwargs for m in markers):  # named: shared on purpose
-            _warn_of_a_shared_default_name(state, item, recorder.path_text)
         state.failures_at_setup = item.session.testsfailed
         board = state.switchboard
         try:
@@ -1094,11 +1094,10 @@ def _sharing_fixtures(state: _State, item: pytest.Item, broad: dict[str, str]) -
     replays them: the class or the file, or every file with a test using a package- or
     session-scoped one."""
     if any(scope in ("package", "session") for scope in broad.values()):
-        session = item.session
-        items = [*session.items, *state.deselected_items]
         files = {
             other.nodeid.partition("::")[0]
-            for other in items
+            for others in _items_by_file(state, item).values()
+            for other in others
             if any(name in getattr(other, "fixturenames", ()) for name in broad)
         }
         return sorted(files)
